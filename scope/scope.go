@@ -1,0 +1,235 @@
+package scope
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// ErrClosed is returned when something is stored in, or registered with, a
+// scope that has already been closed.
+var ErrClosed = errors.New("scope: closed")
+
+// Scope is the container of one invocation. Create it with [New]; the zero
+// value is not usable, a nil *Scope is (it holds nothing and every method
+// that would store returns ErrNoScope). All methods are safe for concurrent use.
+type Scope struct {
+	ctx    context.Context // cancelled when Close starts; handed to Go work
+	cancel context.CancelCauseFunc
+
+	mu       sync.Mutex
+	closed   bool
+	values   map[any]any
+	cleanups []func(context.Context) error
+
+	wg       sync.WaitGroup
+	goErrMu  sync.Mutex
+	goErr    error // first error returned by Go work
+	inFlight int   // Go work still running, guarded by mu
+
+	closeOnce sync.Once
+	closeDone chan struct{}
+	closeErr  error
+}
+
+// New returns an open scope whose background work runs with a context derived
+// from parent. The scope's context is cancelled when Close starts waiting, so
+// work started with Go should watch it.
+func New(parent context.Context) *Scope {
+	ctx, cancel := context.WithCancelCause(context.WithoutCancel(parent))
+	return &Scope{
+		ctx:       ctx,
+		cancel:    cancel,
+		values:    make(map[any]any),
+		closeDone: make(chan struct{}),
+	}
+}
+
+// Context returns the context handed to work started with Go. It is cancelled
+// when the scope is closed or when Close's context ends first.
+func (s *Scope) Context() context.Context {
+	if s == nil {
+		return context.Background()
+	}
+	return s.ctx
+}
+
+// OnClose registers fn to run when the scope closes. Cleanups run last in,
+// first out, as with testing.T.Cleanup; a cleanup that panics or fails does not
+// stop the others, and every failure is part of the error Close returns.
+// fn receives Close's context: it should give up when that context is done.
+// OnClose on a closed scope returns ErrClosed and does not register fn.
+func (s *Scope) OnClose(fn func(context.Context) error) error {
+	if s == nil {
+		return ErrNoScope
+	}
+	if fn == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	s.cleanups = append(s.cleanups, fn)
+	return nil
+}
+
+// Go runs fn in a new goroutine that Close waits for, like an errgroup.Group.
+// The first error returned (or panic recovered) is kept and returned by
+// Close; later ones are dropped. fn receives the scope's context, cancelled
+// once Close's own context is done, so a well-behaved fn stops when the
+// invocation runs out of time. Go on a closed scope returns ErrClosed and
+// does not start fn.
+func (s *Scope) Go(fn func(context.Context) error) error {
+	if s == nil {
+		return ErrNoScope
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	s.wg.Add(1)
+	s.inFlight++
+	s.mu.Unlock()
+	go func() {
+		defer s.wg.Done()
+		defer func() {
+			s.mu.Lock()
+			s.inFlight--
+			s.mu.Unlock()
+		}()
+		err := callRecover(func() error { return fn(s.ctx) })
+		if err != nil {
+			s.goErrMu.Lock()
+			if s.goErr == nil {
+				s.goErr = err
+			}
+			s.goErrMu.Unlock()
+		}
+	}()
+	return nil
+}
+
+// Pending reports how many functions started with Go are still running.
+func (s *Scope) Pending() int {
+	if s == nil {
+		return 0
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.inFlight
+}
+
+// Closed reports whether Close has been called.
+func (s *Scope) Closed() bool {
+	if s == nil {
+		return true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed
+}
+
+// Close ends the scope: it stops accepting values, cleanups and work, waits
+// for the work started with Go, runs the cleanups in reverse order, and drops
+// every stored value. It is bounded by ctx: when ctx is done before the work
+// has finished, the scope's context is cancelled, Close stops waiting, still
+// runs the cleanups (with the expired ctx, so they can give up at once) and
+// reports ctx's error. Close returns the errors of the work, the cleanups and
+// the deadline joined with errors.Join.
+//
+// Close is idempotent: later calls wait for the first one to finish and
+// return its result.
+func (s *Scope) Close(ctx context.Context) error {
+	if s == nil {
+		return ErrNoScope
+	}
+	s.closeOnce.Do(func() {
+		defer close(s.closeDone)
+		s.closeErr = s.close(ctx)
+	})
+	<-s.closeDone
+	return s.closeErr
+}
+
+func (s *Scope) close(ctx context.Context) error {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+
+	var errs []error
+	if err := s.wait(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	s.goErrMu.Lock()
+	if s.goErr != nil {
+		errs = append(errs, s.goErr)
+	}
+	s.goErrMu.Unlock()
+
+	s.mu.Lock()
+	cleanups := s.cleanups
+	s.cleanups = nil
+	s.mu.Unlock()
+	for i := len(cleanups) - 1; i >= 0; i-- {
+		fn := cleanups[i]
+		if err := callRecover(func() error { return fn(ctx) }); err != nil {
+			errs = append(errs, err)
+		}
+	}
+
+	// Values go last: cleanups may still read them.
+	s.mu.Lock()
+	values := s.values
+	s.values = nil
+	s.mu.Unlock()
+	clear(values)
+	s.cancel(ErrClosed)
+	return errors.Join(errs...)
+}
+
+// wait waits for Go work until it finishes or ctx is done.
+func (s *Scope) wait(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+	}
+	s.cancel(context.Cause(ctx))
+	n := s.Pending()
+	if n == 0 {
+		return nil
+	}
+	return fmt.Errorf("scope: %d background task(s) still running when the deadline came: %w", n, context.Cause(ctx))
+}
+
+// PanicError is the error a recovered panic of a cleanup or a Go function
+// becomes.
+type PanicError struct {
+	Value any
+}
+
+func (p *PanicError) Error() string { return fmt.Sprintf("scope: panic: %v", p.Value) }
+
+// Unwrap returns the panic value when it is an error.
+func (p *PanicError) Unwrap() error {
+	err, _ := p.Value.(error)
+	return err
+}
+
+func callRecover(fn func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &PanicError{Value: r}
+		}
+	}()
+	return fn()
+}

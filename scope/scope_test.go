@@ -1,0 +1,240 @@
+package scope_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/lambdaguard/lambdaguard/scope"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func newCtx(t *testing.T) (context.Context, *scope.Scope) {
+	t.Helper()
+	s := scope.New(context.Background())
+	return scope.NewContext(context.Background(), s), s
+}
+
+func TestKeyGetSet(t *testing.T) {
+	user := scope.NewKey[string]("user")
+	count := scope.NewKey[int]("count")
+	ctx, s := newCtx(t)
+
+	_, ok := user.Get(ctx)
+	assert.False(t, ok, "nothing stored yet")
+
+	require.NoError(t, user.Set(ctx, "alice"))
+	require.NoError(t, count.Set(ctx, 3))
+	v, ok := user.Get(ctx)
+	assert.True(t, ok)
+	assert.Equal(t, "alice", v)
+	n, _ := count.Get(ctx)
+	assert.Equal(t, 3, n)
+
+	other := scope.NewKey[string]("user")
+	_, ok = other.Get(ctx)
+	assert.False(t, ok, "keys with the same name are distinct")
+
+	require.NoError(t, s.Close(context.Background()))
+	_, ok = user.Get(ctx)
+	assert.False(t, ok, "closed scope holds nothing")
+	assert.ErrorIs(t, user.Set(ctx, "bob"), scope.ErrClosed)
+}
+
+func TestNoScope(t *testing.T) {
+	k := scope.NewKey[string]("k")
+	ctx := context.Background()
+	_, ok := k.Get(ctx)
+	assert.False(t, ok)
+	assert.ErrorIs(t, k.Set(ctx, "x"), scope.ErrNoScope)
+	s := scope.From(ctx)
+	assert.Nil(t, s)
+	assert.ErrorIs(t, s.OnClose(func(context.Context) error { return nil }), scope.ErrNoScope)
+	assert.ErrorIs(t, s.Go(func(context.Context) error { return nil }), scope.ErrNoScope)
+	assert.ErrorIs(t, s.Close(ctx), scope.ErrNoScope)
+	var zero scope.Key[int]
+	assert.Error(t, zero.Store(scope.New(ctx), 1))
+}
+
+func TestCleanupOrderAndErrors(t *testing.T) {
+	_, s := newCtx(t)
+	var order []int
+	errA := errors.New("a failed")
+	errC := errors.New("c failed")
+	require.NoError(t, s.OnClose(func(context.Context) error { order = append(order, 1); return errA }))
+	require.NoError(t, s.OnClose(func(context.Context) error { order = append(order, 2); panic("boom") }))
+	require.NoError(t, s.OnClose(func(context.Context) error { order = append(order, 3); return errC }))
+
+	err := s.Close(context.Background())
+	assert.Equal(t, []int{3, 2, 1}, order, "cleanups run last in, first out, past a panic")
+	assert.ErrorIs(t, err, errA)
+	assert.ErrorIs(t, err, errC)
+	var pe *scope.PanicError
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, "boom", pe.Value)
+
+	assert.ErrorIs(t, s.OnClose(func(context.Context) error { return nil }), scope.ErrClosed)
+}
+
+func TestCloseIdempotent(t *testing.T) {
+	_, s := newCtx(t)
+	var calls atomic.Int32
+	boom := errors.New("boom")
+	require.NoError(t, s.OnClose(func(context.Context) error { calls.Add(1); return boom }))
+
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for i := range errs {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = s.Close(context.Background()) }()
+	}
+	wg.Wait()
+	assert.Equal(t, int32(1), calls.Load())
+	for _, err := range errs {
+		assert.ErrorIs(t, err, boom, "every Close returns the first one's result")
+	}
+	assert.True(t, s.Closed())
+}
+
+func TestGoWaitedFor(t *testing.T) {
+	_, s := newCtx(t)
+	var done atomic.Bool
+	release := make(chan struct{})
+	require.NoError(t, s.Go(func(context.Context) error {
+		<-release
+		done.Store(true)
+		return nil
+	}))
+	assert.Equal(t, 1, s.Pending())
+	closed := make(chan error)
+	go func() { closed <- s.Close(context.Background()) }()
+	select {
+	case <-closed:
+		t.Fatal("Close returned before the background work finished")
+	case <-time.After(20 * time.Millisecond):
+	}
+	close(release)
+	require.NoError(t, <-closed)
+	assert.True(t, done.Load())
+	assert.ErrorIs(t, s.Go(func(context.Context) error { return nil }), scope.ErrClosed)
+}
+
+func TestGoFirstErrorKept(t *testing.T) {
+	_, s := newCtx(t)
+	first := errors.New("first")
+	second := make(chan struct{})
+	require.NoError(t, s.Go(func(context.Context) error { defer close(second); return first }))
+	require.NoError(t, s.Go(func(context.Context) error { <-second; return errors.New("second") }))
+	require.NoError(t, s.Go(func(context.Context) error { <-second; panic("p") }))
+	err := s.Close(context.Background())
+	assert.ErrorIs(t, err, first)
+	assert.NotContains(t, err.Error(), "second")
+}
+
+func TestCloseBoundedByContext(t *testing.T) {
+	_, s := newCtx(t)
+	stopped := make(chan struct{})
+	require.NoError(t, s.Go(func(ctx context.Context) error {
+		<-ctx.Done() // only stops when cancelled
+		close(stopped)
+		return ctx.Err()
+	}))
+	var cleanupSawDone atomic.Bool
+	require.NoError(t, s.OnClose(func(ctx context.Context) error {
+		cleanupSawDone.Store(ctx.Err() != nil)
+		return nil
+	}))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := s.Close(ctx)
+	require.Error(t, err)
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.True(t, cleanupSawDone.Load(), "cleanups still run, with the expired context")
+	<-stopped // the work's context was cancelled
+}
+
+type closer struct{ closed atomic.Int32 }
+
+func (c *closer) Close() error { c.closed.Add(1); return nil }
+
+func TestLazy(t *testing.T) {
+	var built atomic.Int32
+	conn := scope.NewLazy("conn", func(ctx context.Context) (*closer, error) {
+		built.Add(1)
+		return &closer{}, nil
+	})
+	ctx, s := newCtx(t)
+	var wg sync.WaitGroup
+	got := make([]*closer, 16)
+	for i := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := conn.Get(ctx)
+			assert.NoError(t, err)
+			got[i] = c
+		}()
+	}
+	wg.Wait()
+	assert.Equal(t, int32(1), built.Load(), "built once per scope")
+	for _, c := range got {
+		assert.Same(t, got[0], c)
+	}
+	require.NoError(t, s.Close(context.Background()))
+	assert.Equal(t, int32(1), got[0].closed.Load(), "an io.Closer is closed with the scope")
+
+	ctx2, s2 := newCtx(t)
+	c2, err := conn.Get(ctx2)
+	require.NoError(t, err)
+	assert.NotSame(t, got[0], c2, "another scope builds its own")
+	require.NoError(t, s2.Close(context.Background()))
+
+	_, err = conn.Get(ctx)
+	assert.ErrorIs(t, err, scope.ErrClosed)
+	_, err = conn.Get(context.Background())
+	assert.ErrorIs(t, err, scope.ErrNoScope)
+}
+
+func TestLazyErrorKept(t *testing.T) {
+	var calls atomic.Int32
+	boom := errors.New("boom")
+	l := scope.NewLazy("x", func(context.Context) (io.Closer, error) { calls.Add(1); return nil, boom })
+	ctx, s := newCtx(t)
+	_, err := l.Get(ctx)
+	assert.ErrorIs(t, err, boom)
+	_, err = l.Get(ctx)
+	assert.ErrorIs(t, err, boom)
+	assert.Equal(t, int32(1), calls.Load())
+	require.NoError(t, s.Close(context.Background()))
+}
+
+func TestConcurrentUse(t *testing.T) {
+	k := scope.NewKey[int]("n")
+	ctx, s := newCtx(t)
+	var wg sync.WaitGroup
+	for i := range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = k.Set(ctx, i)
+			_, _ = k.Get(ctx)
+			_ = s.OnClose(func(context.Context) error { return nil })
+			_ = s.Go(func(context.Context) error { return nil })
+		}()
+	}
+	wg.Add(1)
+	go func() { defer wg.Done(); _ = s.Close(context.Background()) }()
+	wg.Wait()
+	require.NoError(t, s.Close(context.Background()))
+	_, ok := k.Get(ctx)
+	assert.False(t, ok)
+}

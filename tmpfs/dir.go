@@ -1,0 +1,155 @@
+package tmpfs
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+)
+
+// ErrWiped is returned by a Dir's methods after Wipe.
+var ErrWiped = errors.New("tmpfs: directory wiped")
+
+var errLocked = errors.New("tmpfs: directory in use")
+
+// Dir is one invocation's directory. Its methods are safe for concurrent use.
+type Dir struct {
+	path string
+	lock *os.File // holds the flock that tells Sweep the directory is live
+
+	mu    sync.Mutex
+	root  *os.Root
+	wiped bool
+}
+
+// New makes a directory under base (os.TempDir() when base is empty) named
+// Prefix + a sanitised form of name + a random suffix, with mode 0700. name
+// may come from untrusted input such as a request id: it cannot steer the
+// directory out of base or make it hidden. base must exist.
+//
+// The caller owns the Dir and must call Wipe when done; until then the
+// directory is locked against Sweep.
+func New(base, name string) (*Dir, error) {
+	if base == "" {
+		base = os.TempDir()
+	}
+	base, err := filepath.Abs(base)
+	if err != nil {
+		return nil, fmt.Errorf("tmpfs: base: %w", err)
+	}
+	// Set up under a temporary name, then lock, then rename into place:
+	// Sweep never sees a final name without a live lock on it.
+	staging := filepath.Join(base, newPrefix+randomSuffix())
+	if err := os.Mkdir(staging, 0o700); err != nil {
+		return nil, fmt.Errorf("tmpfs: %w", err)
+	}
+	lk, err := openDir(staging)
+	if err != nil {
+		_ = os.Remove(staging)
+		return nil, fmt.Errorf("tmpfs: %w", err)
+	}
+	if err := lock(lk); err != nil {
+		_ = lk.Close()
+		_ = os.Remove(staging)
+		return nil, fmt.Errorf("tmpfs: lock %s: %w", staging, err)
+	}
+	final := filepath.Join(base, dirName(name))
+	if err := os.Rename(staging, final); err != nil {
+		_ = lk.Close()
+		_ = os.Remove(staging)
+		return nil, fmt.Errorf("tmpfs: %w", err)
+	}
+	root, err := os.OpenRoot(final)
+	if err != nil {
+		_ = lk.Close()
+		_ = os.Remove(final)
+		return nil, fmt.Errorf("tmpfs: %w", err)
+	}
+	return &Dir{path: final, lock: lk, root: root}, nil
+}
+
+// Path returns the directory's absolute path. Prefer Root for anything built
+// from untrusted names: a path joined by hand follows symlinks.
+func (d *Dir) Path() string { return d.path }
+
+// Root returns an os.Root on the directory: nothing opened through it can
+// escape the directory, symlinks included. The Root belongs to the Dir; it is
+// closed by Wipe and must not be closed by the caller. It is nil after Wipe.
+func (d *Dir) Root() *os.Root {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.root
+}
+
+// Usage is what a directory holds.
+type Usage struct {
+	Bytes int64 // sum of the sizes of regular files
+	Files int   // entries other than directories: files, links, sockets...
+	Dirs  int   // subdirectories, not counting the directory itself
+}
+
+// Usage walks the directory without following symlinks and returns what it
+// holds. Entries that vanish during the walk are skipped.
+func (d *Dir) Usage() (Usage, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.wiped {
+		return Usage{}, ErrWiped
+	}
+	var u Usage
+	err := fs.WalkDir(d.root.FS(), ".", func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if p == "." {
+			return nil
+		}
+		if e.IsDir() {
+			u.Dirs++
+			return nil
+		}
+		u.Files++
+		if e.Type().IsRegular() {
+			if info, err := e.Info(); err == nil {
+				u.Bytes += info.Size()
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return u, fmt.Errorf("tmpfs: usage of %s: %w", d.path, err)
+	}
+	return u, nil
+}
+
+// Wipe removes everything in the directory and the directory itself, and
+// releases its lock. It never follows a symlink: a link to something outside
+// is removed, its target kept. Read-only files and directories are made
+// writable first, inside the directory only. Wipe is idempotent; the first
+// call's error is what it reports, and later calls return nil.
+func (d *Dir) Wipe() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.wiped {
+		return nil
+	}
+	d.wiped = true
+	errs := []error{clearRoot(d.root)}
+	errs = append(errs, d.root.Close())
+	d.root = nil
+	// The directory is empty now; os.Remove does not follow a symlink
+	// swapped in for it, and fails on a non-empty directory.
+	if err := os.Remove(d.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		errs = append(errs, err)
+	}
+	errs = append(errs, d.lock.Close())
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("tmpfs: wipe %s: %w", d.path, err)
+	}
+	return nil
+}

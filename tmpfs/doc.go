@@ -1,0 +1,21 @@
+// Package tmpfs gives each Lambda invocation a directory of its own.
+//
+// On Lambda every invocation of a warm execution environment shares /tmp:
+// what one invocation writes there the next one can read, and what nobody
+// removes fills the 512 MB that the function has. A [Dir] is a fresh directory
+// with an unpredictable name and mode 0700 under a base (the OS temp dir by
+// default), handed out as a path and as an [os.Root], measured with
+// [Dir.Usage] and removed, contents and all, with [Dir.Wipe].
+//
+// Removal never leaves the directory: every operation goes through an
+// os.Root opened on it, so a symlink (or a hard link, or a symlink swapped in
+// while the wipe runs) that points outside is removed as a link and its
+// target is left alone. Read-only files and subdirectories, deep trees and
+// odd names are removed too.
+//
+// A Dir holds an advisory lock (flock) on its directory for as long as it is
+// open. When a process is killed — a timeout, an out-of-memory kill — the
+// kernel drops the lock, and [Sweep] removes the directory on the next cold
+// start. Directories of live invocations, in this process or another, stay
+// locked and are never swept.
+package tmpfs
