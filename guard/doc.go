@@ -1,0 +1,30 @@
+// Package guard keeps the invocations of an AWS Lambda function apart.
+//
+// A Lambda execution environment is reused: after a handler returns, the
+// process is frozen and thawed for the next request, and package-level
+// variables, files under /tmp and goroutines all survive into it. With
+// AWS_LAMBDA_MAX_CONCURRENCY > 1, aws-lambda-go even runs several invocations
+// at once in one process. guard makes the boundary between invocations
+// explicit:
+//
+//   - [Wrap] (and [Start], [WrapHandler], [HTTP]) give every invocation its own
+//     request-scoped container (package scope: typed values, cleanups,
+//     awaited background work) and its own temp directory ([TempDir],
+//     [TempRoot]), made only when asked for;
+//   - when the handler returns — with a result, an error, a panic or past its
+//     deadline — background work is drained, cleanups run and the directory
+//     is wiped, bounded by the invocation's deadline;
+//   - [InvocationFrom] tells the request id, whether this is a cold start and
+//     how long the environment sat idle before it.
+//
+// Per-invocation state travels in the context only; a wrapped handler is safe
+// for concurrent invocations. Cleanup failures are logged and never change
+// the handler's result.
+//
+//	func handler(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+//		dir, err := guard.TempDir(ctx) // this invocation's own, wiped on return
+//		...
+//	}
+//
+//	func main() { guard.Start(handler) }
+package guard

@@ -1,0 +1,131 @@
+package guard
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/google/uuid"
+
+	"github.com/lambdaguard/lambdaguard/scope"
+	"github.com/lambdaguard/lambdaguard/tmpfs"
+)
+
+// guard is the state one wrapped handler keeps across its invocations: only
+// counters and process-level facts, never anything of one invocation.
+type guard struct {
+	cfg *config
+
+	count    atomic.Uint64
+	inFlight atomic.Int64
+	lastEnd  atomic.Int64 // UnixNano of the end of the latest invocation
+	sweep    sync.Once
+}
+
+func newGuard(opts []Option) *guard {
+	return &guard{cfg: newConfig(opts)}
+}
+
+// requestID returns the Lambda request id carried by ctx, or a new UUID.
+func requestID(ctx context.Context) string {
+	if lc, ok := lambdacontext.FromContext(ctx); ok && lc.AwsRequestID != "" {
+		return lc.AwsRequestID
+	}
+	return uuid.NewString()
+}
+
+// begin opens an invocation: its scope, its (lazy) temp directory, its facts.
+func (g *guard) begin(ctx context.Context, reqID string) (context.Context, *invocation, *scope.Scope) {
+	g.sweep.Do(g.sweepStale)
+	now := time.Now()
+	n := g.count.Add(1)
+	running := g.inFlight.Add(1)
+	info := Invocation{
+		RequestID: reqID,
+		Number:    n,
+		ColdStart: n == 1,
+		Start:     now,
+		InFlight:  int(running),
+	}
+	if d, ok := ctx.Deadline(); ok {
+		info.Deadline = d
+	}
+	if last := g.lastEnd.Load(); last != 0 && running == 1 {
+		info.Idle = now.Sub(time.Unix(0, last))
+	}
+	inv := &invocation{info: info, base: g.cfg.tempBase}
+	sc := scope.New(ctx)
+	ctx = scope.NewContext(ctx, sc)
+	ctx = withInvocation(ctx, inv)
+	return ctx, inv, sc
+}
+
+// finish closes the invocation: it waits for background work, runs the
+// cleanups and wipes the temp directory, bounded by the invocation's
+// deadline. Failures are logged; they never change the handler's result.
+func (g *guard) finish(ctx context.Context, inv *invocation, sc *scope.Scope) {
+	cctx, cancel := g.cleanupContext(ctx)
+	defer cancel()
+	var errs []error
+	if err := sc.Close(cctx); err != nil {
+		errs = append(errs, err)
+	}
+	if d := inv.end(); d != nil {
+		if err := d.Wipe(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	g.inFlight.Add(-1)
+	g.lastEnd.Store(time.Now().UnixNano())
+	if err := errors.Join(errs...); err != nil {
+		g.cfg.logger.LogAttrs(context.WithoutCancel(ctx), slog.LevelError, "lambdaguard: cleanup failed",
+			slog.String("requestId", inv.info.RequestID), slog.String("error", err.Error()))
+	}
+}
+
+// cleanupContext bounds cleanup by the invocation's deadline, or by the
+// configured timeout when there is none. It is not cancelled when the
+// handler's context is: cleanup must run after a cancellation too.
+func (g *guard) cleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	base := context.WithoutCancel(ctx)
+	if d, ok := ctx.Deadline(); ok {
+		return context.WithDeadline(base, d)
+	}
+	return context.WithTimeout(base, g.cfg.cleanupTimeout)
+}
+
+// sweepStale removes temp directories that killed invocations left behind.
+// It runs once, before the first invocation of the process.
+func (g *guard) sweepStale() {
+	n, err := tmpfs.Sweep(g.cfg.tempBase)
+	if n > 0 {
+		g.cfg.logger.Info("lambdaguard: removed stale temp directories", slog.Int("count", n))
+	}
+	if err != nil {
+		g.cfg.logger.Warn("lambdaguard: sweeping stale temp directories", slog.String("error", err.Error()))
+	}
+}
+
+// invoke runs one invocation of call: begin, the handler through the
+// middleware, finish. A panic of the handler is recovered, the invocation
+// cleaned up, and the panic raised again with the same value so that
+// aws-lambda-go reports it as it would without the guard; runtime.Goexit
+// (t.FailNow in a test) is cleaned up after too.
+func (g *guard) invoke(ctx context.Context, reqID string, event any, call Next) (any, error) {
+	ctx, inv, sc := g.begin(ctx, reqID)
+	defer func() {
+		r := recover()
+		g.finish(ctx, inv, sc)
+		if r != nil {
+			panic(r)
+		}
+	}()
+	if len(g.cfg.middleware) == 0 {
+		return call(ctx)
+	}
+	return chain(ctx, g.cfg.middleware, event, call)
+}

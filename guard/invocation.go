@@ -1,0 +1,135 @@
+package guard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/lambdaguard/lambdaguard/tmpfs"
+)
+
+// ErrNoInvocation is returned when a function that needs the current
+// invocation is called with a context that does not carry one.
+var ErrNoInvocation = errors.New("guard: no invocation in context (is the handler wrapped?)")
+
+// ErrInvocationEnded is returned by TempDir when it is called after the
+// invocation's cleanup started, by a goroutine that outlived its handler.
+var ErrInvocationEnded = errors.New("guard: invocation has ended")
+
+// Invocation describes the invocation that a context belongs to.
+type Invocation struct {
+	// RequestID is the Lambda request id (lambdacontext.LambdaContext's
+	// AwsRequestID), or a random UUID when the handler runs outside Lambda.
+	RequestID string
+	// Number counts the invocations this guard has handled in this process,
+	// starting at 1.
+	Number uint64
+	// ColdStart is true for the first invocation of the process.
+	ColdStart bool
+	// Start is when the guard began the invocation.
+	Start time.Time
+	// Deadline is the invocation's deadline; zero when it has none.
+	Deadline time.Time
+	// Idle is how long the environment sat idle (most often frozen) between
+	// the end of the previous invocation and this one's start; zero on a
+	// cold start and while other invocations were still running.
+	Idle time.Duration
+	// InFlight is how many invocations of this guard were running when this
+	// one started, itself included: more than 1 only with
+	// AWS_LAMBDA_MAX_CONCURRENCY > 1 or concurrent HTTP requests.
+	InFlight int
+}
+
+type invKey struct{}
+
+// invocation is what the guard keeps per invocation, in the context.
+type invocation struct {
+	info Invocation
+	base string
+
+	mu    sync.Mutex
+	dir   *tmpfs.Dir
+	ended bool
+}
+
+func withInvocation(ctx context.Context, inv *invocation) context.Context {
+	return context.WithValue(ctx, invKey{}, inv)
+}
+
+func invocationOf(ctx context.Context) *invocation {
+	inv, _ := ctx.Value(invKey{}).(*invocation)
+	return inv
+}
+
+// InvocationFrom returns the invocation that ctx belongs to. It reports false
+// outside a guarded handler.
+func InvocationFrom(ctx context.Context) (Invocation, bool) {
+	inv := invocationOf(ctx)
+	if inv == nil {
+		return Invocation{}, false
+	}
+	return inv.info, true
+}
+
+// TempDir returns the path of this invocation's own temp directory, making it
+// on the first call; an invocation that never calls TempDir or TempRoot costs
+// no file system call. The directory has mode 0700 and a name no other
+// request can predict, and it is removed with everything in it when the
+// handler returns, whatever way it returns.
+//
+// Open files with TempRoot when a name comes from the request: a path joined
+// by hand follows symlinks.
+func TempDir(ctx context.Context) (string, error) {
+	d, err := tempDir(ctx)
+	if err != nil {
+		return "", err
+	}
+	return d.Path(), nil
+}
+
+// TempRoot is TempDir as an os.Root, through which nothing can escape the
+// directory. The Root belongs to the guard: do not close it.
+func TempRoot(ctx context.Context) (*os.Root, error) {
+	d, err := tempDir(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r := d.Root()
+	if r == nil {
+		return nil, ErrInvocationEnded
+	}
+	return r, nil
+}
+
+func tempDir(ctx context.Context) (*tmpfs.Dir, error) {
+	inv := invocationOf(ctx)
+	if inv == nil {
+		return nil, ErrNoInvocation
+	}
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	if inv.ended {
+		return nil, ErrInvocationEnded
+	}
+	if inv.dir == nil {
+		d, err := tmpfs.New(inv.base, inv.info.RequestID)
+		if err != nil {
+			return nil, fmt.Errorf("guard: temp dir: %w", err)
+		}
+		inv.dir = d
+	}
+	return inv.dir, nil
+}
+
+// end marks the invocation as over and returns its directory, if one was
+// made, for the caller to wipe.
+func (inv *invocation) end() *tmpfs.Dir {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	inv.ended = true
+	d := inv.dir
+	return d
+}

@@ -1,0 +1,86 @@
+package guard
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"time"
+)
+
+// Option configures a guard. Options are resolved once, when the handler is
+// wrapped; nothing is read from the environment per invocation.
+type Option func(*config)
+
+type config struct {
+	debug          bool
+	tempBase       string
+	logger         *slog.Logger
+	reporter       func(Report)
+	showValues     bool
+	middleware     []Middleware
+	cleanupTimeout time.Duration
+	shutdown       []func(context.Context) error
+}
+
+// defaultCleanupTimeout bounds cleanup when the invocation has no deadline
+// (tests, HTTP servers without one).
+const defaultCleanupTimeout = 10 * time.Second
+
+func newConfig(opts []Option) *config {
+	c := &config{
+		debug:          os.Getenv("LAMBDAGUARD_DEBUG") == "1" || os.Getenv("LAMBDAGUARD_DEBUG") == "true",
+		cleanupTimeout: defaultCleanupTimeout,
+	}
+	for _, o := range opts {
+		if o != nil {
+			o(c)
+		}
+	}
+	if c.logger == nil {
+		c.logger = slog.Default()
+	}
+	return c
+}
+
+// WithDebug turns debug-mode leak detection on or off. Without this option it
+// is on when the environment variable LAMBDAGUARD_DEBUG is "1" or "true" at
+// the time the handler is wrapped. Debug mode costs a snapshot and a diff per
+// invocation; off, it costs nothing.
+func WithDebug(on bool) Option { return func(c *config) { c.debug = on } }
+
+// WithTempBase sets the directory under which each invocation's temp
+// directory is made. The default is os.TempDir() (/tmp on Lambda).
+func WithTempBase(dir string) Option { return func(c *config) { c.tempBase = dir } }
+
+// WithLogger sets the logger of the guard's own messages: cleanup failures,
+// sweeps, shutdown. The default is slog.Default() at the time of wrapping.
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
+
+// WithCleanupTimeout bounds the cleanup of an invocation whose context has no
+// deadline. With a deadline, cleanup is bounded by the deadline itself.
+// The default is 10s.
+func WithCleanupTimeout(d time.Duration) Option {
+	return func(c *config) {
+		if d > 0 {
+			c.cleanupTimeout = d
+		}
+	}
+}
+
+// WithMiddleware adds m around the handler, inside the invocation's scope:
+// middleware sees InvocationFrom, TempDir and the scope, and runs before the
+// scope's cleanups. The first middleware given is the outermost.
+func WithMiddleware(m ...Middleware) Option {
+	return func(c *config) { c.middleware = append(c.middleware, m...) }
+}
+
+// WithShutdown adds a hook that Start runs when the execution environment
+// shuts down (SIGTERM). Hooks run in reverse order of registration and share
+// a budget of about 500ms, the time Lambda gives before SIGKILL.
+func WithShutdown(fn func(context.Context) error) Option {
+	return func(c *config) {
+		if fn != nil {
+			c.shutdown = append(c.shutdown, fn)
+		}
+	}
+}

@@ -1,0 +1,44 @@
+package guard
+
+// Kind names what a Finding is about.
+type Kind string
+
+// The kinds of findings debug mode reports.
+const (
+	KindGlobal    Kind = "global"    // a watched variable changed
+	KindEnv       Kind = "env"       // an environment variable was set, changed or unset
+	KindCwd       Kind = "cwd"       // the working directory changed
+	KindFD        Kind = "fd"        // a file descriptor was left open
+	KindTempFile  Kind = "tempfile"  // an entry was left under the temp base, outside the invocation's directory
+	KindGoroutine Kind = "goroutine" // a goroutine outlived the invocation that started it
+	KindTaint     Kind = "taint"     // a value from the request was found where the next request can see it
+	KindDetector  Kind = "detector"  // the detector itself failed; the handler's result is unaffected
+)
+
+// Report is what debug mode found after one invocation.
+type Report struct {
+	InvocationID string    `json:"invocation_id"`
+	Findings     []Finding `json:"findings"`
+}
+
+// Finding is one thing that outlived an invocation. Values in Detail are
+// redacted (type, length, short hash) unless the guard was told otherwise.
+type Finding struct {
+	Kind   Kind   `json:"kind"`
+	Name   string `json:"name"`
+	Path   string `json:"path,omitempty"`
+	Detail string `json:"detail"`
+	// InFlight lists the request ids of the invocations that were running
+	// when a change was seen, when more than one: a change to shared state
+	// cannot then be pinned to one of them.
+	InFlight []string `json:"in_flight,omitempty"`
+}
+
+// WithReporter sets where reports with findings go. The default writes each
+// as one JSON line on stderr, under the key "lambdaguard_report".
+func WithReporter(fn func(Report)) Option { return func(c *config) { c.reporter = fn } }
+
+// WithShowValues makes reports print the values they found instead of a
+// redacted summary. For local debugging only: a report would then carry the
+// very data that leaked into the logs.
+func WithShowValues(on bool) Option { return func(c *config) { c.showValues = on } }

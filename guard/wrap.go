@@ -1,0 +1,164 @@
+package guard
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/google/uuid"
+)
+
+// Wrap returns h guarded: each call runs in its own scope with its own temp
+// directory, both closed and wiped when h returns — with a result, an error,
+// a panic (raised again afterwards) or after the deadline. Pass the result to
+// lambda.Start, or use Start.
+//
+// The returned function is safe for concurrent use, as aws-lambda-go needs
+// when AWS_LAMBDA_MAX_CONCURRENCY > 1.
+func Wrap[TIn, TOut any](h func(context.Context, TIn) (TOut, error), opts ...Option) func(context.Context, TIn) (TOut, error) {
+	return wrapTyped(newGuard(opts), h)
+}
+
+func wrapTyped[TIn, TOut any](g *guard, h func(context.Context, TIn) (TOut, error)) func(context.Context, TIn) (TOut, error) {
+	if len(g.cfg.middleware) == 0 && !g.cfg.debug {
+		// The common case: no boxing of the event or the result.
+		return func(ctx context.Context, in TIn) (out TOut, err error) {
+			ctx, inv, sc := g.begin(ctx, requestID(ctx))
+			defer func() {
+				r := recover()
+				g.finish(ctx, inv, sc)
+				if r != nil {
+					panic(r)
+				}
+			}()
+			return h(ctx, in)
+		}
+	}
+	return func(ctx context.Context, in TIn) (TOut, error) {
+		res, err := g.invoke(ctx, requestID(ctx), in, func(ctx context.Context) (any, error) {
+			return h(ctx, in)
+		})
+		return typedResult[TOut](res, err)
+	}
+}
+
+// typedResult converts what the middleware chain returned back to TOut.
+func typedResult[TOut any](res any, err error) (TOut, error) {
+	var zero TOut
+	if res == nil {
+		return zero, err
+	}
+	out, ok := res.(TOut)
+	if !ok {
+		return zero, fmt.Errorf("guard: middleware returned %T, the handler returns %T", res, zero)
+	}
+	return out, err
+}
+
+// WrapHandler is Wrap for a byte-level lambda.Handler, as given to
+// lambda.StartHandler. Middleware sees the raw payload as a []byte event.
+func WrapHandler(h lambda.Handler, opts ...Option) lambda.Handler {
+	return &handler{g: newGuard(opts), h: h}
+}
+
+type handler struct {
+	g *guard
+	h lambda.Handler
+}
+
+var _ lambda.Handler = (*handler)(nil)
+
+// Invoke implements lambda.Handler.
+func (h *handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	res, err := h.g.invoke(ctx, requestID(ctx), payload, func(ctx context.Context) (any, error) {
+		return h.h.Invoke(ctx, payload)
+	})
+	return typedResult[[]byte](res, err)
+}
+
+// HTTP guards an http.Handler, for functions served through an HTTP adapter
+// (the Lambda Web Adapter, aws-lambda-go-api-proxy): each request gets its
+// own scope and temp directory, closed and wiped when ServeHTTP returns. The
+// request id comes from the Lambda context in the request's context
+// (aws-lambda-go-api-proxy), the x-amzn-lambda-context header (Lambda Web
+// Adapter) or the X-Amzn-RequestId header, else a new UUID. Middleware sees
+// the *http.Request as the event.
+func HTTP(h http.Handler, opts ...Option) http.Handler {
+	g := newGuard(opts)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		_, _ = g.invoke(ctx, httpRequestID(r), r, func(ctx context.Context) (any, error) {
+			h.ServeHTTP(w, r.WithContext(ctx))
+			return nil, nil
+		})
+	})
+}
+
+func httpRequestID(r *http.Request) string {
+	if lc, ok := lambdacontext.FromContext(r.Context()); ok && lc.AwsRequestID != "" {
+		return lc.AwsRequestID
+	}
+	if raw := r.Header.Get("X-Amzn-Lambda-Context"); raw != "" {
+		var lc struct {
+			RequestID string `json:"request_id"`
+		}
+		if json.Unmarshal([]byte(raw), &lc) == nil && lc.RequestID != "" {
+			return lc.RequestID
+		}
+	}
+	if id := r.Header.Get("X-Amzn-RequestId"); id != "" {
+		return id
+	}
+	return uuid.NewString()
+}
+
+// Start guards h and hands it to aws-lambda-go's lambda.StartWithOptions,
+// with SIGTERM enabled (lambda.WithEnableSIGTERM): when Lambda shuts the
+// execution environment down, the hooks given with WithShutdown run, then
+// stale temp directories are swept. Start does not return, as lambda.Start.
+// Call it once per process: the SIGTERM handler is process-wide.
+func Start[TIn, TOut any](h func(context.Context, TIn) (TOut, error), opts ...Option) {
+	g := newGuard(opts)
+	lambda.StartWithOptions(wrapTyped(g, h), lambda.WithEnableSIGTERM(g.shutdownOnce()))
+}
+
+// shutdownBudget is what Lambda allows between SIGTERM and SIGKILL for a
+// function with an internal extension.
+const shutdownBudget = 500 * time.Millisecond
+
+// shutdownOnce returns a function that runs the shutdown hooks once.
+func (g *guard) shutdownOnce() func() {
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), shutdownBudget)
+			defer cancel()
+			g.shutdown(ctx)
+		})
+	}
+}
+
+// shutdown runs the shutdown hooks in reverse order within ctx, then sweeps
+// the temp base.
+func (g *guard) shutdown(ctx context.Context) {
+	for i := len(g.cfg.shutdown) - 1; i >= 0; i-- {
+		if err := callSafe(ctx, g.cfg.shutdown[i]); err != nil {
+			g.cfg.logger.Error("lambdaguard: shutdown hook failed", "error", err.Error())
+		}
+	}
+	g.sweepStale()
+}
+
+func callSafe(ctx context.Context, fn func(context.Context) error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("guard: panic: %v", r)
+		}
+	}()
+	return fn(ctx)
+}
