@@ -1,0 +1,110 @@
+package runtimeapi
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+)
+
+const (
+	headerExtensionName = "Lambda-Extension-Name"
+	headerExtensionID   = "Lambda-Extension-Identifier"
+)
+
+// extension is one registration with the Extensions API (2020-01-01).
+type extension struct {
+	name   string
+	events []string
+}
+
+// handleRegister registers an extension. aws-lambda-go's lambda.WithEnableSIGTERM registers
+// one that subscribes to no event; on Lambda, any registration is what makes the shutdown
+// begin with SIGTERM rather than SIGKILL alone.
+func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
+	name := r.Header.Get(headerExtensionName)
+	if name == "" {
+		writeError(w, http.StatusBadRequest, "InvalidRequest", "missing "+headerExtensionName+" header")
+		return
+	}
+	var req struct {
+		Events []string `json:"events"`
+	}
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if len(body) > 0 {
+		if err := json.Unmarshal(body, &req); err != nil {
+			writeError(w, http.StatusBadRequest, "InvalidRequest", "register body: "+err.Error())
+			return
+		}
+	}
+	for _, e := range req.Events {
+		if e != "INVOKE" && e != "SHUTDOWN" {
+			writeError(w, http.StatusBadRequest, "InvalidEventType", "unknown event type "+strconv.Quote(e))
+			return
+		}
+	}
+	id := newRequestID()
+	s.mu.Lock()
+	s.exts[id] = extension{name: name, events: req.Events}
+	s.mu.Unlock()
+	w.Header().Set(headerExtensionID, id)
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]string{
+		"functionName":    s.cfg.Name,
+		"functionVersion": s.cfg.Version,
+		"handler":         s.cfg.Handler,
+	})
+}
+
+// handleExtensionNext blocks until the environment shuts down. An extension subscribed to
+// SHUTDOWN then gets the event; one that is not (aws-lambda-go's) stays blocked, as on
+// Lambda, until its process goes away. INVOKE events are not delivered.
+func (s *Server) handleExtensionNext(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	ext, ok := s.exts[r.Header.Get(headerExtensionID)]
+	shutdown := s.shutdown
+	s.mu.Unlock()
+	if !ok {
+		writeError(w, http.StatusForbidden, "Extension.UnknownExtensionIdentifier", "unknown extension identifier")
+		return
+	}
+	select {
+	case <-shutdown:
+	case <-r.Context().Done():
+		return
+	}
+	if !slices.Contains(ext.events, "SHUTDOWN") {
+		<-r.Context().Done()
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"eventType":      "SHUTDOWN",
+		"shutdownReason": "spindown",
+		"deadlineMs":     time.Now().Add(ShutdownGrace).UnixMilli(),
+	})
+}
+
+// extensionsRegistered reports whether the current process registered an extension.
+func (s *Server) extensionsRegistered() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.exts) > 0
+}
+
+// beginShutdown sends SHUTDOWN to the extensions that asked for it.
+func (s *Server) beginShutdown() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.beginShutdownLocked()
+}
+
+func (s *Server) beginShutdownLocked() {
+	select {
+	case <-s.shutdown:
+	default:
+		close(s.shutdown)
+	}
+}

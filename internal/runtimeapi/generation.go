@@ -1,0 +1,88 @@
+package runtimeapi
+
+import (
+	"context"
+)
+
+// The methods in this file let a Function tell its Server about the process behind the
+// Runtime API. Each process is a generation: invocations delivered to it fail when it ends,
+// and registered extensions and init errors belong to it.
+
+// beginProcess records the process id of the generation about to start.
+func (s *Server) beginProcess(pid int) (gen int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pid = pid
+	return s.gen
+}
+
+// processEnded fails the invocations delivered to the current process with
+// Runtime.ExitError, and, when the process ended before it asked for its first invocation
+// (an init failure), the queued ones too, with the error it posted to /runtime/init/error if
+// any. It then starts a new generation. It reports whether init had completed.
+func (s *Server) processEnded(status string) (initDone bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	initDone = s.ready
+	for _, c := range s.inflight {
+		if c.gen == s.gen {
+			s.finishLocked(c, Result{Error: exitError(c.id, status)}, nil)
+		}
+	}
+	if !initDone {
+		for _, c := range s.queue {
+			fe := s.initErr
+			if fe == nil {
+				fe = exitError(c.id, status)
+			}
+			c.done <- outcome{res: Result{RequestID: c.id, Error: fe, InitFailed: true}}
+		}
+		s.queue = nil
+	}
+	s.gen++
+	s.ready, s.initErr, s.delivered, s.pid = false, nil, 0, 0
+	clear(s.exts)
+	return initDone
+}
+
+// isReady reports whether generation gen has asked for an invocation.
+func (s *Server) isReady(gen int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.gen == gen && s.ready
+}
+
+// queued reports the number of invocations waiting for a runtime.
+func (s *Server) queued() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.queue)
+}
+
+// failQueued fails every queued invocation with err.
+func (s *Server) failQueued(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range s.queue {
+		c.done <- outcome{res: Result{RequestID: c.id}, err: err}
+	}
+	s.queue = nil
+}
+
+// waitPolling waits until at least one GET .../next is waiting (the runtime is idle, which
+// is when Lambda freezes it) or ctx is done.
+func (s *Server) waitPolling(ctx context.Context) {
+	for {
+		s.mu.Lock()
+		n, polled := s.polling, s.polled
+		s.mu.Unlock()
+		if n > 0 {
+			return
+		}
+		select {
+		case <-polled:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
