@@ -23,23 +23,23 @@ const (
 type kind uint8
 
 const (
-	kNil      kind = iota // nil pointer, map, slice, interface, func, chan
-	kBool                 // num
-	kInt                  // num (int64 bits)
-	kUint                 // num
-	kFloat                // num (float64 bits)
-	kComplex              // str (formatted)
-	kString               // str
-	kBytes                // str (a copy of a []byte or [N]byte)
-	kPtr                  // one child
-	kIface                // one child: the dynamic value
-	kStruct               // a child per field
-	kSlice                // a child per element; num = len
-	kArray                // a child per element
-	kMap                  // a child per entry; each child's key holds its label
-	kRef                  // a pointer already seen: num = index of its node
-	kOpaque               // func, chan, unsafe pointer, sync primitives: num = pointer
-	kTruncated            // the walk stopped here (depth or size)
+	kNil       kind = iota // nil pointer, map, slice, interface, func, chan
+	kBool                  // num
+	kInt                   // num (int64 bits)
+	kUint                  // num
+	kFloat                 // num (float64 bits)
+	kComplex               // str (formatted)
+	kString                // str
+	kBytes                 // str (a copy of a []byte or [N]byte)
+	kPtr                   // one child
+	kIface                 // one child: the dynamic value
+	kStruct                // a child per field
+	kSlice                 // a child per element; num = len
+	kArray                 // a child per element
+	kMap                   // a child per entry; each child's key holds its label
+	kRef                   // a pointer already seen: num = index of its node
+	kOpaque                // func, chan, unsafe pointer, sync primitives: num = pointer
+	kTruncated             // the walk stopped here (depth or size)
 )
 
 // node is one value. Children of a node are contiguous in Snapshot.nodes,
