@@ -1,0 +1,136 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/lambdaguard/lambdaguard/cmd/lambdaguard/internal/events"
+)
+
+// runOptions is the run command's configuration.
+type runOptions struct {
+	target      string
+	events      string
+	sample      string
+	repeat      int
+	concurrency int
+	freeze      time.Duration
+	timeout     time.Duration
+	memory      int
+	name        string
+	region      string
+	env         []string
+	debug       bool
+}
+
+func runFlags(o *runOptions) *flag.FlagSet {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	fs.StringVar(&o.events, "events", "", "")
+	fs.StringVar(&o.sample, "sample", "", "")
+	fs.IntVar(&o.repeat, "repeat", 1, "")
+	fs.IntVar(&o.concurrency, "concurrency", 1, "")
+	fs.DurationVar(&o.freeze, "freeze", 0, "")
+	fs.DurationVar(&o.timeout, "timeout", 3*time.Second, "")
+	fs.IntVar(&o.memory, "memory", 128, "")
+	fs.StringVar(&o.name, "name", "", "")
+	fs.StringVar(&o.region, "region", "us-east-1", "")
+	fs.Func("env", "", func(s string) error {
+		if k, _, ok := strings.Cut(s, "="); !ok || k == "" {
+			return errors.New("want KEY=VALUE")
+		}
+		o.env = append(o.env, s)
+		return nil
+	})
+	fs.BoolVar(&o.debug, "debug", true, "")
+	return fs
+}
+
+func runHelp() string {
+	var samples strings.Builder
+	for _, n := range events.SampleNames() {
+		fmt.Fprintf(&samples, "\n                      %-12s %s", n, events.SampleDoc(n))
+	}
+	return `Usage: lambdaguard run [flags] <Go package dir | bootstrap binary>
+
+Builds the package as a Lambda bootstrap (GOOS=linux CGO_ENABLED=0 go build), or takes a
+built binary, and runs it as Lambda does: the Runtime API (2018-06-01) on 127.0.0.1, the
+environment Lambda sets, a cold start then warm starts in the same process. Prints each
+invocation's response or error, the function's logs, and the leaks lambdaguard's guard
+reported (debug mode).
+
+Flags (before or after the target):
+  --events FILE       events to send: a JSON document, or JSON lines for several;
+                      "-" reads them from standard input
+  --sample NAME       send a built-in sample instead (default "` + events.DefaultSample + `"):` + samples.String() + `
+  --repeat N          send the events N times over (default 1)
+  --concurrency N     serve N invocations at once: sets AWS_LAMBDA_MAX_CONCURRENCY=N and
+                      sends the events in rounds of N (default 1)
+  --freeze D          between invocations (rounds), freeze the process with SIGSTOP for D,
+                      then thaw it with SIGCONT, as Lambda does (e.g. 2s; default 0: no freeze)
+  --timeout D         function timeout (default 3s): the deadline sent with each invocation;
+                      past it the process is killed, the invocation fails with "Task timed
+                      out", and the next one is a cold start in a new process
+  --memory MB         AWS_LAMBDA_FUNCTION_MEMORY_SIZE (default 128; not enforced)
+  --name NAME         AWS_LAMBDA_FUNCTION_NAME (default: the package or binary directory's name)
+  --region REGION     AWS_REGION and AWS_DEFAULT_REGION (default "us-east-1")
+  --env KEY=VALUE     add an environment variable; repeat for several
+  --debug             set LAMBDAGUARD_DEBUG=1 so the guard reports leaks (default true;
+                      --debug=false turns it off)
+  -h, --help          show this help
+
+Payloads above 6 MB (6291456 bytes) are refused as Lambda refuses them: a request with
+RequestEntityTooLarge, a response with Function.ResponseSizeTooLarge. At the end the
+process is shut down as on Lambda: SIGTERM if it registered an extension (as
+lambda.WithEnableSIGTERM does), then SIGKILL 500ms later.
+
+Exit status: 0 when nothing leaked, 3 when the guard reported findings, 1 when the function
+could not be built or started, failed its init, or the events could not be read, 2 for a
+usage error.
+
+Examples:
+  lambdaguard run ./examples/leaky
+  lambdaguard run --events events.jsonl --repeat 3 --freeze 2s ./examples/basic
+  echo '{"message":"hi"}' | lambdaguard run --events - ./bootstrap
+`
+}
+
+// parseRunArgs reads the flags, which may come before or after the target.
+func parseRunArgs(args []string) (runOptions, error) {
+	var o runOptions
+	fs := runFlags(&o)
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return o, err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	switch {
+	case len(positional) != 1:
+		return o, fmt.Errorf("want one target (a Go package directory or a bootstrap binary), got %d", len(positional))
+	case o.events != "" && o.sample != "":
+		return o, errors.New("--events and --sample are exclusive")
+	case o.repeat < 1:
+		return o, errors.New("--repeat must be at least 1")
+	case o.concurrency < 1:
+		return o, errors.New("--concurrency must be at least 1")
+	case o.timeout <= 0:
+		return o, errors.New("--timeout must be positive")
+	case o.freeze < 0:
+		return o, errors.New("--freeze must not be negative")
+	case o.memory < 1:
+		return o, errors.New("--memory must be positive")
+	}
+	o.target = positional[0]
+	return o, nil
+}

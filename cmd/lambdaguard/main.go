@@ -1,0 +1,40 @@
+// Command lambdaguard runs a Go Lambda function locally the way Lambda runs it, and shows
+// what leaked from one invocation into the next.
+//
+// Usage:
+//
+//	lambdaguard run [flags] <Go package dir | bootstrap binary>
+//
+// run builds the package as a Lambda bootstrap (GOOS=linux, CGO_ENABLED=0), or takes a built
+// binary, starts it with the environment Lambda gives a function, and serves it the AWS
+// Lambda Runtime API (2018-06-01) on 127.0.0.1. It sends the events (a file, standard input,
+// or a built-in sample), optionally freezing the process between invocations (SIGSTOP,
+// SIGCONT), killing it past the deadline, serving several invocations at once, and at the
+// end shuts it down as Lambda does (SIGTERM for functions that asked for it, then SIGKILL).
+//
+// It prints each invocation's response or error and the function's logs, then a summary of
+// the leaks lambdaguard's guard reported in debug mode (LAMBDAGUARD_DEBUG=1, on by default).
+//
+// Exit status: 0 when all went through and nothing leaked; 3 when the guard reported a
+// finding (so the command can gate CI); 1 when the function could not be built or started,
+// failed its init, or the events could not be read; 2 for a usage error.
+//
+// Example:
+//
+//	go run ./cmd/lambdaguard run ./examples/leaky
+//	go run ./cmd/lambdaguard run --events events.jsonl --repeat 3 --freeze 2s ./examples/basic
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cli(ctx, os.Args[1:], stdio{in: os.Stdin, out: os.Stdout, err: os.Stderr})
+	stop()
+	os.Exit(code)
+}
