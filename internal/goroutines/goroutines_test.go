@@ -1,0 +1,46 @@
+package goroutines
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func leak(stop chan struct{}) { <-stop }
+
+func TestAliveAttributesByLabel(t *testing.T) {
+	stop := make(chan struct{})
+	defer close(stop)
+	done := make(chan struct{})
+	go func() {
+		restore := Mark(context.Background(), "inv-A")
+		go leak(stop)
+		go leak(stop)
+		go func() {}() // finishes at once: not a leak
+		restore()
+		go leak(stop) // started after restore: not inv-A's
+		close(done)
+	}()
+	<-done
+	gs := Alive("inv-A", 200*time.Millisecond, nil)
+	require.Len(t, gs, 1, "%+v", gs)
+	assert.Equal(t, 2, gs[0].Count)
+	assert.Contains(t, gs[0].Entry, "goroutines.leak")
+	assert.Contains(t, gs[0].Where, "goroutines_test.go:")
+	assert.Empty(t, Alive("inv-B", 0, nil))
+	assert.Empty(t, Alive("inv-A", 0, func(e string) bool { return true }))
+}
+
+func TestParseTolerant(t *testing.T) {
+	for _, in := range []string{"", "garbage\n\n", "1 @ 0x1\n# labels: {\"lambdaguard_invocation\":\"x\"}\n#\tbad\n", "x @ y\n"} {
+		_ = parse([]byte(in), `"lambdaguard_invocation":"x"`)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte("goroutine profile: total 1\n1 @ 0x1 0x2\n# labels: {\"lambdaguard_invocation\":\"x\"}\n#\t0x1\tmain.f+0x1\t/a.go:1\n\n"))
+	f.Fuzz(func(t *testing.T, b []byte) { _ = parse(b, `"lambdaguard_invocation":"x"`) })
+}

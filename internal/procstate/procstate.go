@@ -1,0 +1,151 @@
+// Package procstate records the state of the process that outlives a Lambda
+// invocation without anybody registering it: environment variables, the
+// working directory, open file descriptors and the entries directly under the
+// temp base. Take records it; Diff says what changed.
+package procstate
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// State is the process state at one moment.
+type State struct {
+	Env    map[string]string
+	Cwd    string
+	FDs    map[int]string // fd → what it refers to (readlink of /proc/self/fd/N)
+	Temp   map[string]bool
+	Errors []error // what could not be read; the rest is still valid
+}
+
+// Options say what to record.
+type Options struct {
+	TempBase string // directory whose direct entries are recorded; "" skips it
+	NoFDs    bool
+}
+
+// Take records the process state now.
+func Take(o Options) *State {
+	s := &State{Env: make(map[string]string)}
+	for _, kv := range os.Environ() {
+		k, v, _ := strings.Cut(kv, "=")
+		s.Env[k] = v
+	}
+	var err error
+	if s.Cwd, err = os.Getwd(); err != nil {
+		s.Errors = append(s.Errors, err)
+	}
+	if !o.NoFDs {
+		s.FDs, err = fds()
+		if err != nil {
+			s.Errors = append(s.Errors, err)
+		}
+	}
+	if o.TempBase != "" {
+		s.Temp = make(map[string]bool)
+		entries, err := os.ReadDir(o.TempBase)
+		if err != nil {
+			s.Errors = append(s.Errors, err)
+		}
+		for _, e := range entries {
+			s.Temp[e.Name()] = true
+		}
+	}
+	return s
+}
+
+// fds lists the open file descriptors through /proc/self/fd (Linux, as on
+// Lambda). Elsewhere it reports an error and nothing.
+func fds() (map[int]string, error) {
+	const dir = "/proc/self/fd"
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	names, err := f.Readdirnames(-1)
+	if err != nil {
+		return nil, err
+	}
+	self := int(f.Fd())
+	out := make(map[int]string, len(names))
+	for _, n := range names {
+		fd, err := strconv.Atoi(n)
+		if err != nil || fd == self {
+			continue
+		}
+		target, err := os.Readlink(filepath.Join(dir, n))
+		if err != nil {
+			continue // closed since we listed it
+		}
+		out[fd] = target
+	}
+	return out, nil
+}
+
+// Change is one difference between two states.
+type Change struct {
+	What string // "env", "cwd", "fd", "temp"
+	Name string // variable name, fd number, entry name
+	Op   string // "set", "changed", "unset", "opened", "created"
+	Old  string
+	New  string
+}
+
+// runtimeFDs are descriptors the Go runtime and aws-lambda-go open on their
+// own, once, the first time they need them.
+func runtimeFD(target string) bool {
+	return target == "anon_inode:[eventpoll]" || target == "anon_inode:[eventfd]"
+}
+
+// Diff returns what changed from a to b, sorted. Descriptors that the Go
+// runtime opens for itself (the netpoller's epoll and eventfd) are left out.
+// ignoreEnv names variables to leave out.
+func Diff(a, b *State, ignoreEnv func(string) bool) []Change {
+	var out []Change
+	for k, v := range b.Env {
+		if ignoreEnv != nil && ignoreEnv(k) {
+			continue
+		}
+		if old, ok := a.Env[k]; !ok {
+			out = append(out, Change{What: "env", Name: k, Op: "set", New: v})
+		} else if old != v {
+			out = append(out, Change{What: "env", Name: k, Op: "changed", Old: old, New: v})
+		}
+	}
+	for k, v := range a.Env {
+		if ignoreEnv != nil && ignoreEnv(k) {
+			continue
+		}
+		if _, ok := b.Env[k]; !ok {
+			out = append(out, Change{What: "env", Name: k, Op: "unset", Old: v})
+		}
+	}
+	if a.Cwd != b.Cwd && a.Cwd != "" && b.Cwd != "" {
+		out = append(out, Change{What: "cwd", Name: "cwd", Op: "changed", Old: a.Cwd, New: b.Cwd})
+	}
+	if a.FDs != nil && b.FDs != nil {
+		for fd, target := range b.FDs {
+			if old, ok := a.FDs[fd]; (!ok || old != target) && !runtimeFD(target) {
+				out = append(out, Change{What: "fd", Name: strconv.Itoa(fd), Op: "opened", New: target})
+			}
+		}
+	}
+	if a.Temp != nil && b.Temp != nil {
+		for name := range b.Temp {
+			if !a.Temp[name] {
+				out = append(out, Change{What: "temp", Name: name, Op: "created"})
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].What != out[j].What {
+			return out[i].What < out[j].What
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
+}
