@@ -1,0 +1,222 @@
+package tracing
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+	"go.opentelemetry.io/otel/propagation"
+)
+
+// CarrierField is the JSON name under which a payload carries trace context
+// when its transport has no headers or attributes of its own: the payload of
+// a direct invocation, the detail of an EventBridge event. Embed
+// [TraceContext] in the payload type to get it.
+const CarrierField = "traceContext"
+
+// Carrier holds trace context as text: the keys and values that the
+// propagator writes (traceparent, tracestate, baggage, X-Amzn-Trace-Id). It
+// implements propagation.TextMapCarrier. A nil Carrier is empty and ignores
+// Set.
+type Carrier map[string]string
+
+var _ propagation.TextMapCarrier = Carrier(nil)
+
+// Get returns the value of key, or "".
+func (c Carrier) Get(key string) string { return c[key] }
+
+// Set stores value under key. It does nothing on a nil Carrier.
+func (c Carrier) Set(key, value string) {
+	if c != nil {
+		c[key] = value
+	}
+}
+
+// Keys returns the keys in c, sorted.
+func (c Carrier) Keys() []string { return slices.Sorted(maps.Keys(c)) }
+
+// NewCarrier returns the trace context of ctx (its span and baggage) as a
+// Carrier, written by the configured propagator, or nil when ctx carries
+// none. Use it to continue the trace in the next function:
+//
+//   - SQS and SNS: copy each entry into the message's MessageAttributes as a
+//     String attribute (DataType "String"); the next function, triggered by
+//     the queue or topic, reads them back. With the default propagator that
+//     is at most four of the ten attributes SQS allows a message.
+//   - EventBridge: put the Carrier in the event's detail under CarrierField
+//     (embed TraceContext in the detail type).
+//   - A direct invocation: put it in the payload under CarrierField, or in
+//     the client context's custom map.
+func NewCarrier(ctx context.Context, opts ...Option) Carrier {
+	return newCarrier(ctx, newConfig(opts).propagator)
+}
+
+func newCarrier(ctx context.Context, p propagation.TextMapPropagator) Carrier {
+	c := Carrier{}
+	p.Inject(ctx, c)
+	if len(c) == 0 {
+		return nil
+	}
+	return c
+}
+
+// TraceContext is embedded in a payload type (a direct invocation's event, an
+// EventBridge detail) so that the payload carries trace context under
+// CarrierField. The guard reads it from typed events through TraceCarrier, and
+// from raw payloads (WrapHandler) by the field's name.
+//
+//	type Order struct {
+//		tracing.TraceContext
+//		ID string `json:"id"`
+//	}
+//	order := Order{TraceContext: tracing.TraceContext{Carrier: tracing.NewCarrier(ctx)}, ID: "42"}
+type TraceContext struct {
+	Carrier Carrier `json:"traceContext,omitempty"`
+}
+
+// TraceCarrier returns the embedded carrier.
+func (t TraceContext) TraceCarrier() Carrier { return t.Carrier }
+
+// CarrierEvent is an event that carries the trace context of its producer.
+// TraceContext implements it, and so does every type that embeds it.
+type CarrierEvent interface {
+	TraceCarrier() Carrier
+}
+
+// xrayHeader is the key under which the X-Ray propagator reads and writes.
+const xrayHeader = "X-Amzn-Trace-Id"
+
+// headerCarrier reads HTTP headers as API Gateway and ALB deliver them: keys
+// in any case (API Gateway v1 and ALB keep the client's, v2 lower-cases
+// them), sometimes only in the multi-value form. It is read-only.
+type headerCarrier struct {
+	single map[string]string
+	multi  map[string][]string
+}
+
+func (h headerCarrier) Get(key string) string {
+	if v, ok := h.single[key]; ok {
+		return v
+	}
+	if v, ok := h.multi[key]; ok && len(v) > 0 {
+		return v[0]
+	}
+	lower := strings.ToLower(key)
+	if v, ok := h.single[lower]; ok {
+		return v
+	}
+	if v, ok := h.multi[lower]; ok && len(v) > 0 {
+		return v[0]
+	}
+	for k, v := range h.single {
+		if strings.EqualFold(k, key) {
+			return v
+		}
+	}
+	for k, v := range h.multi {
+		if strings.EqualFold(k, key) && len(v) > 0 {
+			return v[0]
+		}
+	}
+	return ""
+}
+
+func (headerCarrier) Set(string, string) {}
+
+func (h headerCarrier) Keys() []string {
+	keys := slices.Collect(maps.Keys(h.single))
+	for k := range h.multi {
+		if _, ok := h.single[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// sqsCarrier reads an SQS message: its String message attributes, and the
+// AWSTraceHeader system attribute as X-Amzn-Trace-Id (that is where SQS puts
+// the X-Ray header of the sender when X-Ray tracing is on).
+type sqsCarrier struct {
+	attrs       map[string]events.SQSMessageAttribute
+	traceHeader string
+}
+
+func (s sqsCarrier) Get(key string) string {
+	if a, ok := s.attrs[key]; ok && a.StringValue != nil && isStringType(a.DataType) {
+		return *a.StringValue
+	}
+	if key == xrayHeader {
+		return s.traceHeader
+	}
+	return ""
+}
+
+func (sqsCarrier) Set(string, string) {}
+
+func (s sqsCarrier) Keys() []string {
+	keys := make([]string, 0, len(s.attrs)+1)
+	for k, a := range s.attrs {
+		if a.StringValue != nil && isStringType(a.DataType) {
+			keys = append(keys, k)
+		}
+	}
+	if s.traceHeader != "" {
+		keys = append(keys, xrayHeader)
+	}
+	return keys
+}
+
+// isStringType reports whether an SQS or SNS attribute's data type is String
+// or a custom String type ("String.traceparent"); "Number" and "Binary" never
+// carry trace context.
+func isStringType(t string) bool {
+	return t == "String" || strings.HasPrefix(t, "String.") && t != "String.Array"
+}
+
+// snsCarrier reads an SNS notification's message attributes, as the SNS
+// event delivers them: {"Type": "String", "Value": "..."}.
+type snsCarrier map[string]any
+
+func (s snsCarrier) Get(key string) string {
+	v, ok := s[key]
+	if !ok {
+		return ""
+	}
+	switch a := v.(type) {
+	case map[string]any:
+		t, _ := a["Type"].(string)
+		val, _ := a["Value"].(string)
+		if isStringType(t) {
+			return val
+		}
+	case string:
+		return a
+	}
+	return ""
+}
+
+func (snsCarrier) Set(string, string) {}
+
+func (s snsCarrier) Keys() []string { return slices.Collect(maps.Keys(s)) }
+
+// snsAttr is an SNS message attribute as decoded from a raw payload.
+type snsAttr struct {
+	Type  string `json:"Type"`
+	Value string `json:"Value"`
+}
+
+// snsRawCarrier is snsCarrier for attributes decoded from a raw payload.
+type snsRawCarrier map[string]snsAttr
+
+func (s snsRawCarrier) Get(key string) string {
+	if a, ok := s[key]; ok && isStringType(a.Type) {
+		return a.Value
+	}
+	return ""
+}
+
+func (snsRawCarrier) Set(string, string) {}
+
+func (s snsRawCarrier) Keys() []string { return slices.Collect(maps.Keys(s)) }

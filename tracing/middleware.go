@@ -1,0 +1,275 @@
+package tracing
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/lambdaguard/lambdaguard/guard"
+	"github.com/lambdaguard/lambdaguard/scope"
+)
+
+// instrumentationName names the tracer, as the OpenTelemetry conventions ask.
+const instrumentationName = "github.com/lambdaguard/lambdaguard/tracing"
+
+// WithTracing returns a guard option that traces every invocation of the
+// guarded handler: one span per invocation, continuing the caller's trace,
+// ended when the handler returns and flushed before the guard hands the
+// result back. When the execution environment shuts down (guard.Start), the
+// TracerProvider is shut down, which exports what is left.
+//
+// It is Middleware as the guard's outermost middleware so far, plus the
+// shutdown hook; see Middleware for what the span holds.
+func WithTracing(opts ...Option) guard.Option {
+	t := newTracer(opts)
+	return combine(guard.WithMiddleware(t.middleware), guard.WithShutdown(t.shutdown))
+}
+
+// combine makes one guard option of several. guard.Option's parameter type
+// is unexported; inference names it.
+func combine[O ~func(C), C any](opts ...O) O {
+	return func(c C) {
+		for _, o := range opts {
+			o(c)
+		}
+	}
+}
+
+// Middleware returns the tracing middleware, for a user who orders the
+// guard's middleware by hand (guard.WithMiddleware). Per invocation it:
+//
+//   - starts a span named after the function (or "process <queue>" for SQS
+//     and SNS), kind SERVER, or CONSUMER for SQS, SNS, EventBridge and
+//     Kinesis, with the FaaS attributes: faas.trigger, faas.invocation_id,
+//     faas.coldstart, faas.name, faas.version, cloud.provider, cloud.region,
+//     cloud.account.id, cloud.resource_id and aws.lambda.invoked_arn;
+//   - takes the parent from the event (see the package documentation), else
+//     from the Lambda X-Ray trace header; for SQS and SNS it links the span
+//     to every message's producer;
+//   - records an error returned by the handler, a 5xx status of an HTTP
+//     trigger, or a panic (as an exception event with its stack, and error
+//     status) — the panic goes on to the guard;
+//   - flushes the TracerProvider when the invocation's scope closes (after
+//     the handler's background work and cleanups, before the result goes
+//     back), bounded by WithFlushTimeout and the invocation's deadline.
+//
+// Middleware adds no shutdown hook: use WithTracing, or call
+// guard.WithShutdown with Shutdown.
+func Middleware(opts ...Option) guard.Middleware {
+	return newTracer(opts).middleware
+}
+
+type tracer struct {
+	cfg    *config
+	tracer trace.Tracer
+}
+
+func newTracer(opts []Option) *tracer {
+	cfg := newConfig(opts)
+	return &tracer{
+		cfg: cfg,
+		tracer: cfg.tracerProvider().Tracer(instrumentationName,
+			trace.WithInstrumentationVersion(Version),
+			trace.WithSchemaURL(semconv.SchemaURL)),
+	}
+}
+
+// Version is the version of this instrumentation, given to the tracer.
+const Version = "0.1.0"
+
+func (t *tracer) middleware(ctx context.Context, event any, next guard.Next) (res any, err error) {
+	inv, _ := guard.InvocationFrom(ctx)
+	cold := inv.ColdStart && t.cfg.onDemand
+	src := classify(event)
+	pctx, links := t.parent(ctx, &src)
+
+	name := src.name
+	if name == "" {
+		name = t.cfg.functionName
+	}
+	if name == "" {
+		name = "lambda"
+	}
+	attrs := make([]attribute.KeyValue, 0, 12+len(src.attrs))
+	attrs = append(attrs,
+		src.trigger,
+		semconv.FaaSInvocationID(inv.RequestID),
+		semconv.FaaSColdstart(cold),
+		semconv.CloudProviderAWS,
+		semconv.CloudPlatformAWSLambda,
+	)
+	if t.cfg.functionName != "" {
+		attrs = append(attrs, semconv.FaaSName(t.cfg.functionName))
+	}
+	if t.cfg.functionVersion != "" {
+		attrs = append(attrs, semconv.FaaSVersion(t.cfg.functionVersion))
+	}
+	attrs = append(attrs, t.arnAttributes(ctx)...)
+	attrs = append(attrs, src.attrs...)
+
+	ctx, span := t.tracer.Start(pctx, name,
+		trace.WithSpanKind(src.kind),
+		trace.WithAttributes(attrs...),
+		trace.WithLinks(links...))
+	ctx = withInfo(ctx, info{requestID: inv.RequestID, coldStart: cold})
+
+	// Flush once the scope closes: after the span ends, the handler's
+	// background work has finished and the cleanups have run. Without a
+	// scope (the middleware used outside a guard), flush on the way out.
+	flushLater := scope.From(ctx).OnClose(t.flush) == nil
+	defer func() {
+		if r := recover(); r != nil {
+			perr := panicError{r}
+			span.RecordError(perr, trace.WithStackTrace(true))
+			span.SetStatus(codes.Error, perr.Error())
+			span.SetAttributes(semconv.ErrorTypeKey.String(fmt.Sprintf("%T", r)))
+			span.End()
+			if !flushLater {
+				_ = t.flush(context.WithoutCancel(ctx))
+			}
+			panic(r)
+		}
+		t.finish(span, src.http, res, err)
+		if !flushLater {
+			_ = t.flush(context.WithoutCancel(ctx))
+		}
+	}()
+	return next(ctx)
+}
+
+// parent returns the context to start the invocation's span in, and its
+// links. The order: a span already in ctx (an HTTP server span around
+// guard.HTTP); the caller's context in the event; for a batch of one message,
+// that message's; the client context of a direct invocation; Lambda's own
+// X-Ray header, when sampled. Lambda's header, when it is not the parent,
+// is linked, so the X-Ray trace stays reachable.
+func (t *tracer) parent(ctx context.Context, src *source) (context.Context, []trace.Link) {
+	var links []trace.Link
+	for _, r := range src.records {
+		if sc, ok := t.cfg.extractLink(r.carrier); ok {
+			l := trace.Link{SpanContext: sc}
+			if r.id != "" {
+				l.Attributes = []attribute.KeyValue{semconv.MessagingMessageID(r.id)}
+			}
+			links = append(links, l)
+		}
+	}
+	if trace.SpanContextFromContext(ctx).IsValid() {
+		return ctx, links
+	}
+	found := false
+	if src.carrier != nil {
+		ctx, found = t.cfg.extract(ctx, src.carrier)
+	}
+	if !found && len(src.records) == 1 {
+		ctx, found = t.cfg.extract(ctx, src.records[0].carrier)
+	}
+	if !found {
+		if lc, ok := lambdacontext.FromContext(ctx); ok && len(lc.ClientContext.Custom) > 0 {
+			ctx, found = t.cfg.extract(ctx, Carrier(lc.ClientContext.Custom))
+		}
+	}
+	if sc, ok := t.cfg.lambdaParent(ctx); ok {
+		if !found {
+			return trace.ContextWithRemoteSpanContext(ctx, sc), links
+		}
+		if sc.TraceID() != trace.SpanContextFromContext(ctx).TraceID() {
+			links = append(links, trace.Link{SpanContext: sc})
+		}
+	}
+	return ctx, links
+}
+
+// arnAttributes reads the invoked function's ARN
+// (arn:aws:lambda:REGION:ACCOUNT:function:NAME[:ALIAS]).
+func (t *tracer) arnAttributes(ctx context.Context) []attribute.KeyValue {
+	lc, ok := lambdacontext.FromContext(ctx)
+	region := t.cfg.region
+	if !ok || lc.InvokedFunctionArn == "" {
+		if region != "" {
+			return []attribute.KeyValue{semconv.CloudRegion(region)}
+		}
+		return nil
+	}
+	arn := lc.InvokedFunctionArn
+	parts := strings.SplitN(arn, ":", 8)
+	attrs := []attribute.KeyValue{semconv.AWSLambdaInvokedARN(arn)}
+	if len(parts) >= 7 {
+		if region == "" {
+			region = parts[3]
+		}
+		attrs = append(attrs, semconv.CloudAccountID(parts[4]))
+		// The resource is the function at the version that runs, not the
+		// alias it was invoked through: one environment serves several.
+		id := strings.Join(parts[:7], ":")
+		if t.cfg.functionVersion != "" {
+			id += ":" + t.cfg.functionVersion
+		}
+		attrs = append(attrs, semconv.CloudResourceID(id))
+	}
+	if region != "" {
+		attrs = append(attrs, semconv.CloudRegion(region))
+	}
+	return attrs
+}
+
+// finish records the outcome of the handler and ends the span.
+func (t *tracer) finish(span trace.Span, isHTTP bool, res any, err error) {
+	if isHTTP {
+		if code := statusCode(res); code != 0 {
+			span.SetAttributes(semconv.HTTPResponseStatusCode(code))
+			if code >= 500 && err == nil {
+				span.SetStatus(codes.Error, "")
+				span.SetAttributes(semconv.ErrorTypeKey.Int(code))
+			}
+		}
+	}
+	if err != nil {
+		span.RecordError(err)
+		span.SetStatus(codes.Error, err.Error())
+		span.SetAttributes(semconv.ErrorType(err))
+	}
+	span.End()
+}
+
+// statusCode returns the HTTP status of an API Gateway, ALB or function URL
+// response, or 0.
+func statusCode(res any) int {
+	switch r := res.(type) {
+	case events.APIGatewayProxyResponse:
+		return r.StatusCode
+	case *events.APIGatewayProxyResponse:
+		if r != nil {
+			return r.StatusCode
+		}
+	case events.APIGatewayV2HTTPResponse:
+		return r.StatusCode
+	case *events.APIGatewayV2HTTPResponse:
+		if r != nil {
+			return r.StatusCode
+		}
+	case events.ALBTargetGroupResponse:
+		return r.StatusCode
+	case *events.ALBTargetGroupResponse:
+		if r != nil {
+			return r.StatusCode
+		}
+	case events.LambdaFunctionURLResponse:
+		return r.StatusCode
+	case []byte:
+		return rawStatusCode(r)
+	}
+	return 0
+}
+
+// panicError is a recovered panic as an error, for RecordError.
+type panicError struct{ value any }
+
+func (p panicError) Error() string { return fmt.Sprintf("panic: %v", p.value) }

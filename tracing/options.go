@@ -1,0 +1,104 @@
+package tracing
+
+import (
+	"os"
+	"strconv"
+	"time"
+
+	"go.opentelemetry.io/contrib/propagators/aws/xray"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// Option configures tracing. Options are resolved once, into a config, when
+// WithTracing, Middleware, NewTransport or NewCarrier is called.
+type Option func(*config)
+
+type config struct {
+	provider     trace.TracerProvider // nil: the global provider
+	propagator   propagation.TextMapPropagator
+	flushTimeout time.Duration
+
+	// Facts of the execution environment, read from its variables once.
+	functionName    string
+	functionVersion string
+	region          string
+	onDemand        bool // AWS_LAMBDA_INITIALIZATION_TYPE is on-demand (or unset)
+	concurrent      bool // AWS_LAMBDA_MAX_CONCURRENCY > 1: _X_AMZN_TRACE_ID is not ours
+}
+
+// defaultFlushTimeout bounds the flush after each invocation when the
+// invocation's deadline is further away than that.
+const defaultFlushTimeout = 2 * time.Second
+
+// DefaultPropagator is the propagator used unless WithPropagator is given: W3C
+// trace context and baggage, and the AWS X-Ray header (X-Amzn-Trace-Id). When a
+// carrier holds both, the W3C trace context wins.
+func DefaultPropagator() propagation.TextMapPropagator {
+	return propagation.NewCompositeTextMapPropagator(xray.Propagator{}, propagation.TraceContext{}, propagation.Baggage{})
+}
+
+func newConfig(opts []Option) *config {
+	c := &config{
+		flushTimeout:    defaultFlushTimeout,
+		functionName:    os.Getenv("AWS_LAMBDA_FUNCTION_NAME"),
+		functionVersion: os.Getenv("AWS_LAMBDA_FUNCTION_VERSION"),
+		region:          os.Getenv("AWS_REGION"),
+	}
+	switch os.Getenv("AWS_LAMBDA_INITIALIZATION_TYPE") {
+	case "", "on-demand":
+		c.onDemand = true
+	}
+	if n, err := strconv.Atoi(os.Getenv("AWS_LAMBDA_MAX_CONCURRENCY")); err == nil && n > 1 {
+		c.concurrent = true
+	}
+	for _, o := range opts {
+		if o != nil {
+			o(c)
+		}
+	}
+	if c.propagator == nil {
+		c.propagator = DefaultPropagator()
+	}
+	return c
+}
+
+// tracerProvider returns the configured provider, or the global one as it is
+// now (a provider set with otel.SetTracerProvider after wrapping is used).
+func (c *config) tracerProvider() trace.TracerProvider {
+	if c.provider != nil {
+		return c.provider
+	}
+	return otel.GetTracerProvider()
+}
+
+// WithTracerProvider sets the provider of the tracer. The default is the
+// global provider (otel.GetTracerProvider), including one set after the
+// handler was wrapped.
+func WithTracerProvider(tp trace.TracerProvider) Option {
+	return func(c *config) { c.provider = tp }
+}
+
+// WithPropagator sets the propagator that reads the caller's trace context
+// from events and writes it into outgoing requests and messages. The default
+// is DefaultPropagator, not the global propagator: the global one propagates
+// nothing unless it was set, and a function that drops its callers' traces by
+// default is what this package exists to avoid.
+func WithPropagator(p propagation.TextMapPropagator) Option {
+	return func(c *config) { c.propagator = p }
+}
+
+// WithFlushTimeout bounds the flush of the TracerProvider after each
+// invocation; it is bounded by the invocation's deadline too. The default is
+// 2s. Zero or less turns the flush off, for a provider that exports
+// synchronously or an environment that is never frozen.
+func WithFlushTimeout(d time.Duration) Option {
+	return func(c *config) { c.flushTimeout = d }
+}
+
+// WithFunctionName sets faas.name and the span name of non-messaging
+// triggers. The default is AWS_LAMBDA_FUNCTION_NAME.
+func WithFunctionName(name string) Option {
+	return func(c *config) { c.functionName = name }
+}
