@@ -139,6 +139,7 @@ func (f *Function) startLocked() error {
 func (f *Function) wait(p *process) {
 	err := p.cmd.Wait()
 	p.initTimer.Stop()
+	_ = killGroup(p.pid) // what the bootstrap started goes with it, as the sandbox does on Lambda
 	p.stdout.flush()
 	p.stderr.flush()
 	status := "exit status 0"
