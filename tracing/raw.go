@@ -108,7 +108,7 @@ func rawRecords(recs []rawRecord) source {
 			r := &recs[i]
 			s.records = append(s.records, record{id: r.MessageID, carrier: sqsCarrier{attrs: r.MessageAttributes, traceHeader: r.Attributes.AWSTraceHeader}})
 		}
-		return s
+		return s.withMessageID()
 	case "aws:sns":
 		s := messagingSource(semconv.MessagingSystemAWSSNS, len(recs))
 		s.setDestination(recs[0].SNS.TopicArn)
@@ -116,7 +116,7 @@ func rawRecords(recs []rawRecord) source {
 			r := &recs[i].SNS
 			s.records = append(s.records, record{id: r.MessageID, carrier: snsRawCarrier(r.MessageAttributes)})
 		}
-		return s
+		return s.withMessageID()
 	case "aws:kinesis":
 		return source{trigger: semconv.FaaSTriggerPubSub, kind: trace.SpanKindConsumer}
 	case "aws:dynamodb", "aws:s3":

@@ -126,7 +126,7 @@ func sqsSource(recs []events.SQSMessage) source {
 			s.setDestination(r.EventSourceARN)
 		}
 	}
-	return s
+	return s.withMessageID()
 }
 
 func snsSource(recs []events.SNSEventRecord) source {
@@ -138,7 +138,7 @@ func snsSource(recs []events.SNSEventRecord) source {
 			s.setDestination(r.TopicArn)
 		}
 	}
-	return s
+	return s.withMessageID()
 }
 
 // messagingSource follows the messaging conventions for a batch that the
@@ -158,6 +158,14 @@ func messagingSource(system attribute.KeyValue, n int) source {
 	}
 	if n != 1 {
 		s.attrs = append(s.attrs, semconv.MessagingBatchMessageCount(n))
+	}
+	return s
+}
+
+// withMessageID names the message of a batch of one.
+func (s source) withMessageID() source {
+	if len(s.records) == 1 && s.records[0].id != "" {
+		s.attrs = append(s.attrs, semconv.MessagingMessageID(s.records[0].id))
 	}
 	return s
 }
