@@ -87,7 +87,8 @@ Flags (before or after the target):
 Payloads above 6 MB (6291456 bytes) are refused as Lambda refuses them: a request with
 RequestEntityTooLarge, a response with Function.ResponseSizeTooLarge. At the end the
 process is shut down as on Lambda: SIGTERM if it registered an extension (as
-lambda.WithEnableSIGTERM does), then SIGKILL 500ms later.
+lambda.WithEnableSIGTERM does), then SIGKILL 500ms later. The function gets a private
+TMPDIR, kept across its processes and removed at the end, standing in for Lambda's /tmp.
 
 Exit status: 0 when nothing leaked, 3 when the guard reported findings, 1 when the function
 could not be built or started, failed its init, or the events could not be read, 2 for a

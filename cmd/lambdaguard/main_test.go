@@ -23,7 +23,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "lambdaguard-test-")
+	dir, err := os.MkdirTemp("", "lg-cmd-test-")
 	if err != nil {
 		panic(err)
 	}

@@ -49,7 +49,9 @@ func prepare(ctx context.Context, arg string, progress func(string)) (target, er
 // build compiles the package in dir into a temporary bootstrap, the way it is built for
 // Lambda's provided.al2023 runtime.
 func build(ctx context.Context, arg, dir string) (target, error) {
-	tmp, err := os.MkdirTemp("", "lambdaguard-build-")
+	// Not "lambdaguard-": that prefix is the guard's, and its sweep at a cold start would
+	// take the bootstrap away from under the runner.
+	tmp, err := os.MkdirTemp("", "lg-build-")
 	if err != nil {
 		return target{}, err
 	}

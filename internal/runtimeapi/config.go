@@ -23,6 +23,11 @@ type Config struct {
 	// InitTimeout bounds the time from process start to its first GET .../next; past it the
 	// process is killed and the init reported as failed. Default 10s, Lambda's init limit.
 	InitTimeout time.Duration
+	// TempDir is given to the function as TMPDIR, standing in for the private /tmp of a
+	// Lambda execution environment: what one process leaves there the next one finds, and
+	// the host's own temp files stay out of the function's sight (and out of reach of a
+	// sweep). Default: a directory Start makes and Close removes.
+	TempDir string
 	// Env holds extra KEY=VALUE entries added after (and so overriding) the Lambda ones.
 	Env []string
 	// Logs receives each line the function writes to stdout or stderr. Calls are serialized.
@@ -87,6 +92,9 @@ func (c Config) Environ(addr, binary string) []string {
 		"LANG=en_US.UTF-8",
 		"PATH=/usr/local/bin:/usr/bin/:/bin:/opt/bin",
 		"TZ=:UTC",
+	}
+	if c.TempDir != "" {
+		env = append(env, "TMPDIR="+c.TempDir)
 	}
 	if c.Concurrency > 1 {
 		env = append(env, "AWS_LAMBDA_MAX_CONCURRENCY="+strconv.Itoa(c.Concurrency))

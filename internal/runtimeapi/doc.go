@@ -10,7 +10,8 @@
 //     sends: request id, deadline, function ARN, X-Ray trace id, client context, Cognito
 //     identity), collects responses and errors, enforces the 6 MB payload limit and the
 //     timeout, and keeps track of registered extensions. It knows nothing about processes.
-//   - [Function] starts the bootstrap binary with the environment Lambda gives a function,
+//   - [Function] starts the bootstrap binary with the environment Lambda gives a function
+//     (plus TMPDIR: a private directory standing in for the environment's own /tmp),
 //     points it at its own Server, and manages the execution environment's life: a cold start
 //     on the first invocation, warm starts after, SIGSTOP/SIGCONT for a freeze and a thaw,
 //     SIGKILL past the deadline (the next invocation is a cold start in a new process), a new

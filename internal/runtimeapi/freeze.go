@@ -2,7 +2,9 @@ package runtimeapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"time"
 )
 
@@ -49,7 +51,8 @@ func (f *Function) Thaw() error {
 // Close shuts the environment down the way Lambda does: a frozen process is thawed; if it
 // registered an extension (lambda.WithEnableSIGTERM does) it gets SIGTERM and ShutdownGrace
 // to run its hooks; then it is killed. Close returns once the process is reaped, its output
-// delivered to Config.Logs, and the server closed; invocations still waiting get ErrClosed.
+// delivered to Config.Logs, the server closed and the TMPDIR Start made removed; invocations
+// still waiting get ErrClosed.
 func (f *Function) Close() error {
 	f.mu.Lock()
 	if f.closed {
@@ -79,5 +82,9 @@ func (f *Function) Close() error {
 			<-p.exited
 		}
 	}
-	return f.srv.Close()
+	err := f.srv.Close()
+	if f.ownTmp != "" {
+		err = errors.Join(err, os.RemoveAll(f.ownTmp))
+	}
+	return err
 }

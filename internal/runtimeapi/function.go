@@ -23,6 +23,8 @@ type Function struct {
 	cfg  Config
 	srv  *Server
 
+	ownTmp string // the TMPDIR Start made, removed by Close
+
 	logMu sync.Mutex // serializes cfg.Logs
 
 	mu     sync.Mutex
@@ -55,11 +57,21 @@ func Start(path string, cfg Config) (*Function, error) {
 	if !fi.Mode().IsRegular() || fi.Mode().Perm()&0o111 == 0 {
 		return nil, fmt.Errorf("runtimeapi: bootstrap %s is not an executable file", abs)
 	}
+	var ownTmp string
+	if cfg.TempDir == "" {
+		if ownTmp, err = os.MkdirTemp("", "lambda-tmp-"); err != nil {
+			return nil, fmt.Errorf("runtimeapi: %w", err)
+		}
+		cfg.TempDir = ownTmp
+	}
 	srv, err := NewServer(cfg)
 	if err != nil {
+		if ownTmp != "" {
+			_ = os.RemoveAll(ownTmp)
+		}
 		return nil, err
 	}
-	f := &Function{path: abs, cfg: srv.cfg, srv: srv}
+	f := &Function{path: abs, cfg: srv.cfg, srv: srv, ownTmp: ownTmp}
 	srv.onEnqueue = f.ensureProcess
 	srv.onTimeout = f.killGeneration
 	srv.onInitError = f.killGeneration

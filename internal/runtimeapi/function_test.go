@@ -129,6 +129,7 @@ func TestFunctionSeesLambdaContextAndEnvironment(t *testing.T) {
 	}
 	assert.Regexp(t, `^\d{4}/\d{2}/\d{2}/\[\$LATEST\][0-9a-f]{32}$`, env["AWS_LAMBDA_LOG_STREAM_NAME"])
 	assert.NotEmpty(t, env["LAMBDA_TASK_ROOT"])
+	assert.DirExists(t, env["TMPDIR"], "a private /tmp for the environment")
 	assert.NotContains(t, env, "HOME", "the environment is Lambda's, not inherited")
 }
 
@@ -232,6 +233,7 @@ func TestFunctionShutdownSendsSIGTERM(t *testing.T) {
 	require.NoError(t, f.Close())
 	assert.Contains(t, logs.text(), "fn: sigterm hook ran")
 	assert.Zero(t, f.PID())
+	assert.NoDirExists(t, f.cfg.TempDir, "Close removes the TMPDIR it made")
 	_, err = f.Invoke(context.Background(), Invocation{Payload: []byte(`{}`)})
 	assert.ErrorIs(t, err, ErrClosed)
 }
