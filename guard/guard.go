@@ -19,6 +19,7 @@ import (
 // counters and process-level facts, never anything of one invocation.
 type guard struct {
 	cfg *config
+	det *detector // nil unless debug mode is on
 
 	count    atomic.Uint64
 	inFlight atomic.Int64
@@ -27,7 +28,11 @@ type guard struct {
 }
 
 func newGuard(opts []Option) *guard {
-	return &guard{cfg: newConfig(opts)}
+	g := &guard{cfg: newConfig(opts)}
+	if g.cfg.debug {
+		g.det = newDetector(g.cfg)
+	}
+	return g
 }
 
 // requestID returns the Lambda request id carried by ctx, or a new UUID.
@@ -117,9 +122,17 @@ func (g *guard) sweepStale() {
 // (t.FailNow in a test) is cleaned up after too.
 func (g *guard) invoke(ctx context.Context, reqID string, event any, call Next) (any, error) {
 	ctx, inv, sc := g.begin(ctx, reqID)
+	var w *watchInv
+	if g.det != nil {
+		w = g.det.before(ctx, reqID, event)
+	}
 	defer func() {
 		r := recover()
+		w.stopLabel()
 		g.finish(ctx, inv, sc)
+		if w != nil {
+			g.det.after(w)
+		}
 		if r != nil {
 			panic(r)
 		}

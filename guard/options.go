@@ -20,6 +20,10 @@ type config struct {
 	middleware     []Middleware
 	cleanupTimeout time.Duration
 	shutdown       []func(context.Context) error
+
+	ignoreGoroutines []string
+	ignoreEnv        []string
+	ignoreFD         func(target string) bool
 }
 
 // defaultCleanupTimeout bounds cleanup when the invocation has no deadline
@@ -83,4 +87,24 @@ func WithShutdown(fn func(context.Context) error) Option {
 			c.shutdown = append(c.shutdown, fn)
 		}
 	}
+}
+
+// WithIgnoreGoroutines leaves out of debug reports the goroutines whose entry
+// function starts with one of prefixes (as in a stack trace:
+// "github.com/jackc/puddle/v2.(*Pool).backgroundHealthCheck"): workers that a
+// library starts during a request and keeps on purpose.
+func WithIgnoreGoroutines(prefixes ...string) Option {
+	return func(c *config) { c.ignoreGoroutines = append(c.ignoreGoroutines, prefixes...) }
+}
+
+// WithIgnoreEnv leaves the named environment variables out of debug reports.
+func WithIgnoreEnv(names ...string) Option {
+	return func(c *config) { c.ignoreEnv = append(c.ignoreEnv, names...) }
+}
+
+// WithIgnoreFD leaves out of debug reports the file descriptors for which fn
+// returns true; fn gets what the descriptor refers to, as /proc shows it
+// ("/var/task/data.db", "socket:[12345]").
+func WithIgnoreFD(fn func(target string) bool) Option {
+	return func(c *config) { c.ignoreFD = fn }
 }

@@ -1,5 +1,11 @@
 package guard
 
+import (
+	"encoding/json"
+	"io"
+	"time"
+)
+
 // Kind names what a Finding is about.
 type Kind string
 
@@ -42,3 +48,29 @@ func WithReporter(fn func(Report)) Option { return func(c *config) { c.reporter 
 // redacted summary. For local debugging only: a report would then carry the
 // very data that leaked into the logs.
 func WithShowValues(on bool) Option { return func(c *config) { c.showValues = on } }
+
+// reportLine is the default report: one JSON object per line, shaped like
+// the lines of Lambda's JSON log format so that CloudWatch Logs Insights can
+// filter on it.
+type reportLine struct {
+	Time      string `json:"timestamp"`
+	Level     string `json:"level"`
+	Message   string `json:"message"`
+	RequestID string `json:"requestId"`
+	Report    Report `json:"lambdaguard_report"`
+}
+
+// writeReport writes r as one JSON line.
+func writeReport(w io.Writer, r Report) {
+	b, err := json.Marshal(reportLine{
+		Time:      time.Now().UTC().Format(time.RFC3339Nano),
+		Level:     "WARN",
+		Message:   "lambdaguard: state outlived the invocation",
+		RequestID: r.InvocationID,
+		Report:    r,
+	})
+	if err != nil {
+		return
+	}
+	_, _ = w.Write(append(b, '\n'))
+}

@@ -83,7 +83,11 @@ func parse(profile []byte, want string) []Group {
 	sc := bufio.NewScanner(bytes.NewReader(profile))
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	flush := func() {
-		if cur != nil && match && len(cur.Stack) > 0 {
+		if cur != nil && match && len(cur.Stack) == 0 {
+			// A goroutine that has not run yet shows no frames of its own.
+			cur.Entry, cur.Top = "(not yet started)", "(not yet started)"
+			out = append(out, *cur)
+		} else if cur != nil && match {
 			cur.Top = cur.Stack[0]
 			last := cur.Stack[len(cur.Stack)-1]
 			cur.Entry, cur.Where, _ = strings.Cut(last, " ")

@@ -44,3 +44,18 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("goroutine profile: total 1\n1 @ 0x1 0x2\n# labels: {\"lambdaguard_invocation\":\"x\"}\n#\t0x1\tmain.f+0x1\t/a.go:1\n\n"))
 	f.Fuzz(func(t *testing.T, b []byte) { _ = parse(b, `"lambdaguard_invocation":"x"`) })
 }
+
+func TestNotYetStartedGoroutinesCount(t *testing.T) {
+	stop := make(chan struct{})
+	defer close(stop)
+	for i := range 50 {
+		restore := Mark(context.Background(), "imm")
+		go leak(stop)
+		restore()
+		n := 0
+		for _, g := range find("imm", nil) {
+			n += g.Count
+		}
+		require.Equal(t, i+1, n, "a goroutine counts from the moment it is created")
+	}
+}

@@ -46,3 +46,15 @@ func TestDiff(t *testing.T) {
 		assert.NotEqual(t, "env", c.What)
 	}
 }
+
+func TestParseAddr(t *testing.T) {
+	assert.Equal(t, "127.0.0.1:8080", parseAddr("0100007F:1F90"))
+	assert.Equal(t, "[::1]:443", parseAddr("00000000000000000000000001000000:01BB"))
+	assert.Equal(t, "", parseAddr("zz:1"))
+	assert.Equal(t, "", parseAddr("0100007F"))
+}
+
+func FuzzParseAddr(f *testing.F) {
+	f.Add("0100007F:1F90")
+	f.Fuzz(func(t *testing.T, s string) { _ = parseAddr(s) })
+}

@@ -1,0 +1,342 @@
+package guard
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/lambdaguard/lambdaguard/internal/goroutines"
+	"github.com/lambdaguard/lambdaguard/internal/procstate"
+	"github.com/lambdaguard/lambdaguard/internal/snapshot"
+	"github.com/lambdaguard/lambdaguard/tmpfs"
+)
+
+// maxChangesPerVar bounds the findings one watched variable contributes.
+const maxChangesPerVar = 20
+
+// maxStrayRead is how much of a stray file is read to look for request data.
+const maxStrayRead = 1 << 20
+
+// goroutineWait is how long a goroutine that was just told to stop gets
+// before it counts as leaked.
+const goroutineWait = 100 * time.Millisecond
+
+// ignoredGoroutines are entry functions that outlive a request by design:
+// the read and write loops of pooled connections and the like.
+var ignoredGoroutines = []string{
+	"net/http.(*persistConn).readLoop",
+	"net/http.(*persistConn).writeLoop",
+	"net/http.(*http2ClientConn).readLoop",
+	"net/http.(*http2clientConnReadLoop)",
+	"database/sql.(*DB).connectionOpener",
+	"database/sql.(*DB).connectionResetter",
+	"database/sql.(*DB).connectionCleaner",
+	"go.opentelemetry.io/otel/sdk/trace.(*batchSpanProcessor)",
+}
+
+// detector is debug mode: it is nil on a guard with debug off.
+type detector struct {
+	cfg    *config
+	redact *redactor
+	base   string
+
+	mu      sync.Mutex
+	running map[*watchInv]struct{}
+}
+
+func newDetector(cfg *config) *detector {
+	base := cfg.tempBase
+	if base == "" {
+		base = os.TempDir()
+	}
+	return &detector{cfg: cfg, redact: newRedactor(cfg.showValues), base: base, running: map[*watchInv]struct{}{}}
+}
+
+// watchInv is what debug mode keeps for one invocation.
+type watchInv struct {
+	id      string
+	event   any
+	vars    []*watched
+	before  []*snapshot.Snapshot
+	proc    *procstate.State
+	overlap map[string]struct{} // ids of invocations that ran at the same time; guarded by detector.mu
+	restore func()
+	errs    []Finding
+}
+
+// before records the state ahead of the handler and labels the calling
+// goroutine so that goroutines the handler starts can be traced to it.
+func (d *detector) before(ctx context.Context, id string, event any) (w *watchInv) {
+	w = &watchInv{id: id, event: event, overlap: map[string]struct{}{}}
+	defer func() {
+		if r := recover(); r != nil {
+			w.errs = append(w.errs, detectorFinding("before", r))
+		}
+	}()
+	d.mu.Lock()
+	for other := range d.running {
+		other.overlap[id] = struct{}{}
+		w.overlap[other.id] = struct{}{}
+	}
+	d.running[w] = struct{}{}
+	d.mu.Unlock()
+
+	for _, v := range watchedVars() {
+		if v.shared || v.err != nil {
+			if v.err != nil {
+				w.errs = append(w.errs, Finding{Kind: KindDetector, Name: v.name, Detail: v.err.Error()})
+			}
+			continue
+		}
+		w.vars = append(w.vars, v)
+		w.before = append(w.before, take(v))
+	}
+	w.proc = procstate.Take(procstate.Options{TempBase: d.base})
+	w.restore = goroutines.Mark(ctx, id)
+	return w
+}
+
+func take(v *watched) *snapshot.Snapshot {
+	if v.lock != nil {
+		v.lock.Lock()
+		defer v.lock.Unlock()
+	}
+	return snapshot.Take(v.ptr, snapshot.Limits{})
+}
+
+// stopLabel stops attributing new goroutines to the invocation: cleanup's
+// own helpers are not the handler's.
+func (w *watchInv) stopLabel() {
+	if w != nil && w.restore != nil {
+		w.restore()
+		w.restore = nil
+	}
+}
+
+// after diffs the state against before, and reports what outlived the
+// invocation. It never panics and never touches the handler's result.
+func (d *detector) after(w *watchInv) {
+	var findings []Finding
+	var taints []taint
+	defer func() {
+		if r := recover(); r != nil {
+			findings = append(findings, detectorFinding("after", r))
+		}
+		d.mu.Lock()
+		delete(d.running, w)
+		overlap := make([]string, 0, len(w.overlap))
+		for id := range w.overlap {
+			overlap = append(overlap, id)
+		}
+		d.mu.Unlock()
+		d.deliver(w, findings, taints, overlap)
+	}()
+	w.stopLabel()
+	findings = append(findings, w.errs...)
+	taints = taintsOf(w.event, w.id)
+
+	for _, g := range goroutines.Alive(w.id, goroutineWait, d.ignoreGoroutine) {
+		findings = append(findings, Finding{
+			Kind:   KindGoroutine,
+			Name:   g.Entry,
+			Path:   g.Where,
+			Detail: fmt.Sprintf("%d goroutine(s) started by this invocation still running, now in %s", g.Count, g.Top),
+		})
+	}
+	for i, v := range w.vars {
+		findings = append(findings, d.diffVar(v, w.before[i], taints)...)
+	}
+	findings = append(findings, d.diffProc(w, taints)...)
+}
+
+func (d *detector) ignoreGoroutine(entry string) bool {
+	for _, p := range ignoredGoroutines {
+		if strings.HasPrefix(entry, p) {
+			return true
+		}
+	}
+	for _, p := range d.cfg.ignoreGoroutines {
+		if strings.HasPrefix(entry, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func (d *detector) diffVar(v *watched, before *snapshot.Snapshot, taints []taint) []Finding {
+	after := take(v)
+	var out []Finding
+	for _, s := range []*snapshot.Snapshot{before, after} {
+		if s.Truncated != "" {
+			out = append(out, Finding{Kind: KindDetector, Name: v.name,
+				Detail: "snapshot incomplete, changes beyond it are not seen: " + s.Truncated})
+			break
+		}
+	}
+	changes, more := snapshot.Diff(before, after, maxChangesPerVar)
+	for _, c := range changes {
+		out = append(out, Finding{Kind: KindGlobal, Name: v.name, Path: v.name + c.Path, Detail: d.describe(c)})
+	}
+	if more {
+		out = append(out, Finding{Kind: KindGlobal, Name: v.name, Path: v.name,
+			Detail: fmt.Sprintf("more than %d changes; the first %d are listed", maxChangesPerVar, maxChangesPerVar)})
+	}
+	if len(changes) == 0 {
+		return out
+	}
+	// Taint: request strings that are in the variable now and were not before.
+	old := map[string]bool{}
+	before.Strings(func(_, s string) bool { old[s] = true; return true })
+	reported := map[string]bool{}
+	after.Strings(func(p, s string) bool {
+		if old[s] {
+			return true
+		}
+		if t, ok := tainted(s, taints); ok && !reported[t.value] {
+			reported[t.value] = true
+			out = append(out, Finding{Kind: KindTaint, Name: v.name, Path: v.name + p,
+				Detail: fmt.Sprintf("holds request data from %s (%s) after the invocation returned; the next request can read it",
+					t.from, d.redact.text("string", t.value))})
+		}
+		return true
+	})
+	return out
+}
+
+func (d *detector) describe(c snapshot.Change) string {
+	switch c.Op {
+	case snapshot.Added:
+		return "added " + d.redact.value(c.New)
+	case snapshot.Removed:
+		return "removed " + d.redact.value(c.Old)
+	}
+	return "changed from " + d.redact.value(c.Old) + " to " + d.redact.value(c.New)
+}
+
+func (d *detector) diffProc(w *watchInv, taints []taint) []Finding {
+	after := procstate.Take(procstate.Options{TempBase: d.base})
+	var out []Finding
+	for _, err := range append(w.proc.Errors, after.Errors...) {
+		out = append(out, Finding{Kind: KindDetector, Name: "process state", Detail: err.Error()})
+	}
+	var peers map[string]string
+	for _, c := range procstate.Diff(w.proc, after, d.ignoreEnv) {
+		switch c.What {
+		case "env":
+			f := Finding{Kind: KindEnv, Name: c.Name}
+			switch c.Op {
+			case "set":
+				f.Detail = "set to " + d.redact.text("string", c.New)
+			case "unset":
+				f.Detail = "unset (was " + d.redact.text("string", c.Old) + ")"
+			default:
+				f.Detail = "changed from " + d.redact.text("string", c.Old) + " to " + d.redact.text("string", c.New)
+			}
+			out = append(out, f)
+			if t, ok := tainted(c.New, taints); ok {
+				out = append(out, Finding{Kind: KindTaint, Name: c.Name, Path: "env " + c.Name,
+					Detail: fmt.Sprintf("holds request data from %s (%s): the environment is process-wide", t.from, d.redact.text("string", t.value))})
+			}
+		case "cwd":
+			out = append(out, Finding{Kind: KindCwd, Name: "cwd", Detail: "changed from " + c.Old + " to " + c.New + ": the working directory is process-wide"})
+		case "fd":
+			if d.cfg.ignoreFD != nil && d.cfg.ignoreFD(c.New) {
+				continue
+			}
+			detail := "left open: " + c.New
+			if strings.HasPrefix(c.New, "socket:[") {
+				if peers == nil {
+					peers = procstate.SocketPeers()
+				}
+				if p := peers[c.New]; p != "" {
+					if d.runtimeAPI(p) {
+						continue
+					}
+					detail = "left open: TCP connection to " + p + " (a connection opened per request dies during the freeze; share it on purpose or close it)"
+				}
+			}
+			out = append(out, Finding{Kind: KindFD, Name: "fd " + c.Name, Detail: detail})
+		case "temp":
+			if strings.HasPrefix(c.Name, tmpfs.Prefix) || strings.HasPrefix(c.Name, ".lambdaguard-new-") {
+				continue // another invocation's own directory
+			}
+			p := filepath.Join(d.base, c.Name)
+			out = append(out, Finding{Kind: KindTempFile, Name: c.Name, Path: p,
+				Detail: "created under " + d.base + " outside the invocation's directory; it outlives the invocation (use guard.TempDir)"})
+			if t, ok := d.taintedFile(p, taints); ok {
+				out = append(out, Finding{Kind: KindTaint, Name: c.Name, Path: p,
+					Detail: fmt.Sprintf("holds request data from %s (%s)", t.from, d.redact.text("string", t.value))})
+			}
+		}
+	}
+	return out
+}
+
+// runtimeAPI reports whether addr is the Lambda Runtime API, whose
+// connections aws-lambda-go opens for itself.
+func (d *detector) runtimeAPI(addr string) bool {
+	api := os.Getenv("AWS_LAMBDA_RUNTIME_API")
+	return api != "" && (addr == api || strings.Replace(addr, "[::ffff:", "", 1) == api)
+}
+
+func (d *detector) ignoreEnv(name string) bool {
+	return name == "_X_AMZN_TRACE_ID" || slices.Contains(d.cfg.ignoreEnv, name)
+}
+
+// taintedFile looks for request strings in a stray file's name and its
+// first megabyte. It does not follow symlinks.
+func (d *detector) taintedFile(p string, taints []taint) (taint, bool) {
+	if t, ok := tainted(filepath.Base(p), taints); ok {
+		return t, true
+	}
+	info, err := os.Lstat(p)
+	if err != nil || !info.Mode().IsRegular() {
+		return taint{}, false
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return taint{}, false
+	}
+	defer f.Close()
+	buf := make([]byte, maxStrayRead)
+	n, _ := f.Read(buf)
+	return tainted(string(buf[:n]), taints)
+}
+
+func detectorFinding(stage string, r any) Finding {
+	return Finding{Kind: KindDetector, Name: "detector", Detail: fmt.Sprintf("%s: recovered from %v; the handler's result is unaffected", stage, r)}
+}
+
+// deliver scrubs the findings and hands the report to the reporter.
+func (d *detector) deliver(w *watchInv, findings []Finding, taints []taint, overlap []string) {
+	if len(findings) == 0 {
+		return
+	}
+	defer func() { _ = recover() }() // a reporter's panic is not the handler's
+	sort.Strings(overlap)
+	secrets := taintValues(taints)
+	for i := range findings {
+		f := &findings[i]
+		f.Name = d.redact.scrub(f.Name, secrets)
+		f.Path = d.redact.scrub(f.Path, secrets)
+		f.Detail = d.redact.scrub(f.Detail, secrets)
+		if len(overlap) > 0 && f.Kind != KindGoroutine && f.Kind != KindTaint && f.Kind != KindDetector {
+			f.InFlight = append([]string{w.id}, overlap...)
+		}
+	}
+	d.report(Report{InvocationID: w.id, Findings: findings})
+}
+
+func (d *detector) report(r Report) {
+	if d.cfg.reporter != nil {
+		d.cfg.reporter(r)
+		return
+	}
+	writeReport(os.Stderr, r)
+}

@@ -1,0 +1,359 @@
+package guard_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/lambdaguard/lambdaguard/guard"
+)
+
+// collector gathers the reports of a debug-mode guard.
+type collector struct {
+	mu      sync.Mutex
+	reports []guard.Report
+}
+
+func (c *collector) add(r guard.Report) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.reports = append(c.reports, r)
+}
+
+func (c *collector) findings(kind guard.Kind) []guard.Finding {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []guard.Finding
+	for _, r := range c.reports {
+		for _, f := range r.Findings {
+			if f.Kind == kind {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
+}
+
+func (c *collector) json(t *testing.T) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b, err := json.Marshal(c.reports)
+	require.NoError(t, err)
+	return string(b)
+}
+
+func debugGuard[TIn, TOut any](t *testing.T, h func(context.Context, TIn) (TOut, error), opts ...guard.Option) (func(context.Context, TIn) (TOut, error), *collector) {
+	t.Helper()
+	c := &collector{}
+	opts = append([]guard.Option{guard.WithDebug(true), guard.WithReporter(c.add), guard.WithTempBase(t.TempDir())}, opts...)
+	return guard.Wrap(h, opts...), c
+}
+
+type request struct {
+	Message string `json:"message"`
+	User    string `json:"user"`
+}
+
+type settings struct {
+	Token   string
+	retries int
+}
+
+var (
+	lastMessage string
+	cache       = map[string]string{}
+	cfg         = &settings{}
+	pool        = map[string]int{}
+)
+
+func watch(t *testing.T, name string, ptr any, opts ...guard.WatchOption) {
+	t.Helper()
+	guard.Watch(name, ptr, opts...)
+	t.Cleanup(func() { guard.Unwatch(name) })
+}
+
+func TestDebugGlobalsAndTaint(t *testing.T) {
+	watch(t, "lastMessage", &lastMessage)
+	watch(t, "cache", &cache)
+	watch(t, "cfg", &cfg)
+	watch(t, "pool", &pool, guard.Shared())
+	t.Cleanup(func() { lastMessage, cache, cfg, pool = "", map[string]string{}, &settings{}, map[string]int{} })
+
+	h, c := debugGuard(t, func(ctx context.Context, r request) (string, error) {
+		lastMessage = r.Message
+		cache["user:"+r.User] = r.Message
+		cfg.Token = "tok-" + r.User
+		cfg.retries++
+		pool["conns"]++ // shared on purpose: not reported
+		return "ok", nil
+	})
+	out, err := h(context.Background(), request{Message: "top-secret-hoge", User: "42"})
+	require.NoError(t, err)
+	assert.Equal(t, "ok", out, "debug mode does not change the result")
+
+	var paths []string
+	for _, f := range c.findings(guard.KindGlobal) {
+		paths = append(paths, f.Path)
+	}
+	assert.ElementsMatch(t, []string{"lastMessage", `cache["user:42"]`, "cfg.Token", "cfg.retries"}, paths)
+	taints := c.findings(guard.KindTaint)
+	require.NotEmpty(t, taints)
+	var taintPaths []string
+	for _, f := range taints {
+		taintPaths = append(taintPaths, f.Path)
+		assert.Contains(t, f.Detail, "Message")
+	}
+	assert.Contains(t, taintPaths, "lastMessage")
+	assert.NotContains(t, c.json(t), "top-secret-hoge", "the report does not leak the value it found")
+	for _, f := range c.findings(guard.KindGlobal) {
+		assert.NotEqual(t, "pool", f.Name)
+	}
+}
+
+func TestDebugShowValues(t *testing.T) {
+	watch(t, "lastMessage", &lastMessage)
+	t.Cleanup(func() { lastMessage = "" })
+	h, c := debugGuard(t, func(ctx context.Context, r request) (string, error) {
+		lastMessage = r.Message
+		return "ok", nil
+	}, guard.WithShowValues(true))
+	_, err := h(context.Background(), request{Message: "visible-value"})
+	require.NoError(t, err)
+	assert.Contains(t, c.json(t), "visible-value")
+}
+
+func TestDebugProcessState(t *testing.T) {
+	base := t.TempDir()
+	var leakedFile *os.File
+	t.Cleanup(func() {
+		if leakedFile != nil {
+			leakedFile.Close()
+		}
+		os.Unsetenv("LAMBDAGUARD_TEST_LAST_USER")
+	})
+	h, c := debugGuard(t, func(ctx context.Context, r request) (string, error) {
+		os.Setenv("LAMBDAGUARD_TEST_LAST_USER", r.User)
+		if err := os.WriteFile(filepath.Join(base, "upload-"+r.User), []byte(r.Message), 0o600); err != nil {
+			return "", err
+		}
+		f, err := os.Open(filepath.Join(base, "upload-"+r.User))
+		leakedFile = f
+		return "ok", err
+	}, guard.WithTempBase(base))
+	_, err := h(context.Background(), request{User: "carol-the-user", Message: "message-body-secret"})
+	require.NoError(t, err)
+
+	env := c.findings(guard.KindEnv)
+	require.Len(t, env, 1)
+	assert.Equal(t, "LAMBDAGUARD_TEST_LAST_USER", env[0].Name)
+	assert.Contains(t, env[0].Detail, "set to string(len=14")
+
+	tmp := c.findings(guard.KindTempFile)
+	require.Len(t, tmp, 1)
+	fds := c.findings(guard.KindFD)
+	require.Len(t, fds, 1)
+	assert.Contains(t, fds[0].Detail, "left open")
+
+	var where []string
+	for _, f := range c.findings(guard.KindTaint) {
+		where = append(where, f.Path)
+	}
+	assert.Contains(t, where, "env LAMBDAGUARD_TEST_LAST_USER")
+	assert.Len(t, where, 2, "env and file: %v", where)
+
+	js := c.json(t)
+	assert.NotContains(t, js, "carol-the-user", "not even inside a file name or path")
+	assert.NotContains(t, js, "message-body-secret")
+}
+
+func TestDebugCwd(t *testing.T) {
+	orig, err := os.Getwd()
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = os.Chdir(orig) })
+	dir := t.TempDir()
+	h, c := debugGuard(t, func(ctx context.Context, _ request) (string, error) { return "", os.Chdir(dir) })
+	_, err = h(context.Background(), request{})
+	require.NoError(t, err)
+	cwd := c.findings(guard.KindCwd)
+	require.Len(t, cwd, 1)
+	assert.Contains(t, cwd[0].Detail, dir)
+}
+
+func leakForever(stop <-chan struct{}) { <-stop }
+
+func TestDebugGoroutines(t *testing.T) {
+	stop := make(chan struct{})
+	t.Cleanup(func() { close(stop) })
+	h, c := debugGuard(t, func(ctx context.Context, r request) (string, error) {
+		go leakForever(stop)
+		go func() { time.Sleep(time.Millisecond) }() // ends soon enough: not a leak
+		return "ok", nil
+	})
+	_, err := h(context.Background(), request{})
+	require.NoError(t, err)
+	gs := c.findings(guard.KindGoroutine)
+	require.Len(t, gs, 1, "%+v", gs)
+	assert.Contains(t, gs[0].Name, "leakForever")
+	assert.Contains(t, gs[0].Path, "debug_test.go:")
+}
+
+func TestDebugConcurrentAttribution(t *testing.T) {
+	watch(t, "sharedCounter", &sharedCounter, guard.GuardedBy(&sharedMu))
+	stop := make(chan struct{})
+	t.Cleanup(func() { close(stop) })
+	both := make(chan struct{})
+	var arrived sync.WaitGroup
+	arrived.Add(2)
+	h, c := debugGuard(t, func(ctx context.Context, r request) (string, error) {
+		arrived.Done()
+		<-both // both invocations are in flight now
+		if r.User == "leaker" {
+			go leakForever(stop)
+			sharedMu.Lock()
+			sharedCounter++
+			sharedMu.Unlock()
+		}
+		return "ok", nil
+	})
+	var wg sync.WaitGroup
+	for _, u := range []string{"leaker", "clean"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _ = h(lambdaCtx("req-"+u), request{User: u})
+		}()
+	}
+	arrived.Wait()
+	close(both)
+	wg.Wait()
+
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	byID := map[string][]guard.Finding{}
+	for _, r := range c.reports {
+		byID[r.InvocationID] = append(byID[r.InvocationID], r.Findings...)
+	}
+	var leakerGoroutines, cleanGoroutines int
+	for _, f := range byID["req-leaker"] {
+		if f.Kind == guard.KindGoroutine {
+			leakerGoroutines++
+		}
+	}
+	for _, f := range byID["req-clean"] {
+		if f.Kind == guard.KindGoroutine {
+			cleanGoroutines++
+		}
+	}
+	assert.Equal(t, 1, leakerGoroutines, "the goroutine is pinned to the invocation that started it")
+	assert.Zero(t, cleanGoroutines)
+	var sawGlobal bool
+	for _, fs := range byID {
+		for _, f := range fs {
+			if f.Kind == guard.KindGlobal {
+				sawGlobal = true
+				assert.ElementsMatch(t, []string{"req-leaker", "req-clean"}, f.InFlight, "shared state is not pinned on a guess")
+			}
+		}
+	}
+	assert.True(t, sawGlobal)
+}
+
+var (
+	sharedMu      sync.Mutex
+	sharedCounter int
+)
+
+func TestDebugDetectorFailuresAreFindings(t *testing.T) {
+	watch(t, "notAPointer", 42)
+	h, c := debugGuard(t, func(ctx context.Context, r request) (string, error) { return "fine", nil })
+	out, err := h(context.Background(), request{})
+	require.NoError(t, err)
+	assert.Equal(t, "fine", out)
+	d := c.findings(guard.KindDetector)
+	require.Len(t, d, 1)
+	assert.Contains(t, d[0].Detail, "non-nil pointer")
+}
+
+func TestDebugReporterPanicDoesNotReachHandler(t *testing.T) {
+	watch(t, "lastMessage", &lastMessage)
+	t.Cleanup(func() { lastMessage = "" })
+	h := guard.Wrap(func(ctx context.Context, r request) (string, error) {
+		lastMessage = r.Message
+		return "fine", nil
+	}, guard.WithDebug(true), guard.WithReporter(func(guard.Report) { panic("reporter broke") }))
+	out, err := h(context.Background(), request{Message: "abcd"})
+	require.NoError(t, err)
+	assert.Equal(t, "fine", out)
+}
+
+func TestDebugPanicStillReportsAndRepanics(t *testing.T) {
+	watch(t, "lastMessage", &lastMessage)
+	t.Cleanup(func() { lastMessage = "" })
+	h, c := debugGuard(t, func(ctx context.Context, r request) (string, error) {
+		lastMessage = r.Message
+		panic("handler broke")
+	})
+	assert.PanicsWithValue(t, "handler broke", func() { _, _ = h(context.Background(), request{Message: "abcd"}) })
+	assert.Len(t, c.findings(guard.KindGlobal), 1)
+}
+
+func TestDebugDefaultReportIsOneJSONLine(t *testing.T) {
+	watch(t, "lastMessage", &lastMessage)
+	t.Cleanup(func() { lastMessage = "" })
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	stderr := os.Stderr
+	os.Stderr = w
+	h := guard.Wrap(func(ctx context.Context, req request) (string, error) {
+		lastMessage = req.Message
+		return "", nil
+	}, guard.WithDebug(true), guard.WithTempBase(t.TempDir()))
+	_, err = h(lambdaCtx("req-json"), request{Message: "secret-in-stderr"})
+	os.Stderr = stderr
+	w.Close()
+	require.NoError(t, err)
+	out, _ := io.ReadAll(r)
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	require.Len(t, lines, 1, "%s", out)
+	var line struct {
+		Level     string       `json:"level"`
+		RequestID string       `json:"requestId"`
+		Report    guard.Report `json:"lambdaguard_report"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(lines[0]), &line))
+	assert.Equal(t, "WARN", line.Level)
+	assert.Equal(t, "req-json", line.Report.InvocationID)
+	assert.NotEmpty(t, line.Report.Findings)
+	assert.NotContains(t, string(out), "secret-in-stderr")
+}
+
+func TestDebugFromEnvironment(t *testing.T) {
+	watch(t, "lastMessage", &lastMessage)
+	t.Cleanup(func() { lastMessage = "" })
+	t.Setenv("LAMBDAGUARD_DEBUG", "1")
+	c := &collector{}
+	h := guard.Wrap(func(ctx context.Context, r request) (string, error) {
+		lastMessage = r.Message
+		return "", nil
+	}, guard.WithReporter(c.add), guard.WithTempBase(t.TempDir()))
+	_, _ = h(context.Background(), request{Message: "abcd"})
+	assert.Len(t, c.findings(guard.KindGlobal), 1)
+
+	t.Setenv("LAMBDAGUARD_DEBUG", "")
+	c2 := &collector{}
+	off := guard.Wrap(func(ctx context.Context, r request) (string, error) {
+		lastMessage = r.Message + "x"
+		return "", nil
+	}, guard.WithReporter(c2.add))
+	_, _ = off(context.Background(), request{Message: "abcd"})
+	assert.Empty(t, c2.reports, "debug off: nothing is checked")
+}
