@@ -14,6 +14,7 @@ import (
 	"github.com/lambdaguard/lambdaguard/internal/goroutines"
 	"github.com/lambdaguard/lambdaguard/internal/procstate"
 	"github.com/lambdaguard/lambdaguard/internal/snapshot"
+	"github.com/lambdaguard/lambdaguard/internal/taint"
 	"github.com/lambdaguard/lambdaguard/tmpfs"
 )
 
@@ -123,7 +124,7 @@ func (w *watchInv) stopLabel() {
 // invocation. It never panics and never touches the handler's result.
 func (d *detector) after(w *watchInv) {
 	var findings []Finding
-	var taints []taint
+	var taints []taint.T
 	defer func() {
 		if r := recover(); r != nil {
 			findings = append(findings, detectorFinding("after", r))
@@ -139,7 +140,7 @@ func (d *detector) after(w *watchInv) {
 	}()
 	w.stopLabel()
 	findings = append(findings, w.errs...)
-	taints = taintsOf(w.event, w.id)
+	taints = taint.Of(w.event, w.id)
 
 	for _, g := range goroutines.Alive(w.id, goroutineWait, d.ignoreGoroutine) {
 		findings = append(findings, Finding{
@@ -169,7 +170,7 @@ func (d *detector) ignoreGoroutine(entry string) bool {
 	return false
 }
 
-func (d *detector) diffVar(v *watched, before *snapshot.Snapshot, taints []taint) []Finding {
+func (d *detector) diffVar(v *watched, before *snapshot.Snapshot, taints []taint.T) []Finding {
 	after := take(v)
 	var out []Finding
 	for _, s := range []*snapshot.Snapshot{before, after} {
@@ -198,11 +199,11 @@ func (d *detector) diffVar(v *watched, before *snapshot.Snapshot, taints []taint
 		if old[s] {
 			return true
 		}
-		if t, ok := tainted(s, taints); ok && !reported[t.value] {
-			reported[t.value] = true
+		if t, ok := taint.Find(s, taints); ok && !reported[t.Value] {
+			reported[t.Value] = true
 			out = append(out, Finding{Kind: KindTaint, Name: v.name, Path: v.name + p,
 				Detail: fmt.Sprintf("holds request data from %s (%s) after the invocation returned; the next request can read it",
-					t.from, d.redact.text("string", t.value))})
+					t.From, d.redact.text("string", t.Value))})
 		}
 		return true
 	})
@@ -219,7 +220,7 @@ func (d *detector) describe(c snapshot.Change) string {
 	return "changed from " + d.redact.value(c.Old) + " to " + d.redact.value(c.New)
 }
 
-func (d *detector) diffProc(w *watchInv, taints []taint) []Finding {
+func (d *detector) diffProc(w *watchInv, taints []taint.T) []Finding {
 	after := procstate.Take(procstate.Options{TempBase: d.base})
 	var out []Finding
 	for _, err := range append(w.proc.Errors, after.Errors...) {
@@ -239,9 +240,9 @@ func (d *detector) diffProc(w *watchInv, taints []taint) []Finding {
 				f.Detail = "changed from " + d.redact.text("string", c.Old) + " to " + d.redact.text("string", c.New)
 			}
 			out = append(out, f)
-			if t, ok := tainted(c.New, taints); ok {
+			if t, ok := taint.Find(c.New, taints); ok {
 				out = append(out, Finding{Kind: KindTaint, Name: c.Name, Path: "env " + c.Name,
-					Detail: fmt.Sprintf("holds request data from %s (%s): the environment is process-wide", t.from, d.redact.text("string", t.value))})
+					Detail: fmt.Sprintf("holds request data from %s (%s): the environment is process-wide", t.From, d.redact.text("string", t.Value))})
 			}
 		case "cwd":
 			out = append(out, Finding{Kind: KindCwd, Name: "cwd", Detail: "changed from " + c.Old + " to " + c.New + ": the working directory is process-wide"})
@@ -271,7 +272,7 @@ func (d *detector) diffProc(w *watchInv, taints []taint) []Finding {
 				Detail: "created under " + d.base + " outside the invocation's directory; it outlives the invocation (use guard.TempDir)"})
 			if t, ok := d.taintedFile(p, taints); ok {
 				out = append(out, Finding{Kind: KindTaint, Name: c.Name, Path: p,
-					Detail: fmt.Sprintf("holds request data from %s (%s)", t.from, d.redact.text("string", t.value))})
+					Detail: fmt.Sprintf("holds request data from %s (%s)", t.From, d.redact.text("string", t.Value))})
 			}
 		}
 	}
@@ -291,22 +292,22 @@ func (d *detector) ignoreEnv(name string) bool {
 
 // taintedFile looks for request strings in a stray file's name and its
 // first megabyte. It does not follow symlinks.
-func (d *detector) taintedFile(p string, taints []taint) (taint, bool) {
-	if t, ok := tainted(filepath.Base(p), taints); ok {
+func (d *detector) taintedFile(p string, taints []taint.T) (taint.T, bool) {
+	if t, ok := taint.Find(filepath.Base(p), taints); ok {
 		return t, true
 	}
 	info, err := os.Lstat(p)
 	if err != nil || !info.Mode().IsRegular() {
-		return taint{}, false
+		return taint.T{}, false
 	}
 	f, err := os.Open(p)
 	if err != nil {
-		return taint{}, false
+		return taint.T{}, false
 	}
 	defer f.Close()
 	buf := make([]byte, maxStrayRead)
 	n, _ := f.Read(buf)
-	return tainted(string(buf[:n]), taints)
+	return taint.Find(string(buf[:n]), taints)
 }
 
 func detectorFinding(stage string, r any) Finding {
@@ -314,13 +315,13 @@ func detectorFinding(stage string, r any) Finding {
 }
 
 // deliver scrubs the findings and hands the report to the reporter.
-func (d *detector) deliver(w *watchInv, findings []Finding, taints []taint, overlap []string) {
+func (d *detector) deliver(w *watchInv, findings []Finding, taints []taint.T, overlap []string) {
 	if len(findings) == 0 {
 		return
 	}
 	defer func() { _ = recover() }() // a reporter's panic is not the handler's
 	sort.Strings(overlap)
-	secrets := taintValues(taints)
+	secrets := taint.Values(taints)
 	for i := range findings {
 		f := &findings[i]
 		f.Name = d.redact.scrub(f.Name, secrets)

@@ -159,6 +159,9 @@ func TestSweepRemovesOnlyStaleOwnDirs(t *testing.T) {
 	require.NoError(t, os.Symlink(out, filepath.Join(base, tmpfs.Prefix+"symlink")))
 	require.NoError(t, os.WriteFile(filepath.Join(base, tmpfs.Prefix+"file"), []byte("x"), 0o600))
 	require.NoError(t, os.Mkdir(filepath.Join(base, "someone-else"), 0o700))
+	// Starts with the prefix but is not of New's making: another tool's dir.
+	require.NoError(t, os.Mkdir(filepath.Join(base, tmpfs.Prefix+"build-123456789"), 0o700))
+	require.NoError(t, os.Mkdir(filepath.Join(base, tmpfs.Prefix+"x-0123456789abcdef"), 0o755))
 
 	n, err := tmpfs.Sweep(base)
 	require.NoError(t, err)
@@ -169,7 +172,8 @@ func TestSweepRemovesOnlyStaleOwnDirs(t *testing.T) {
 	got, err := live.Root().ReadFile("data")
 	require.NoError(t, err)
 	assert.Equal(t, "in use", string(got), "a live directory is never swept")
-	for _, name := range []string{tmpfs.Prefix + "symlink", tmpfs.Prefix + "file", "someone-else"} {
+	for _, name := range []string{tmpfs.Prefix + "symlink", tmpfs.Prefix + "file", "someone-else",
+		tmpfs.Prefix + "build-123456789", tmpfs.Prefix + "x-0123456789abcdef"} {
 		_, err := os.Lstat(filepath.Join(base, name))
 		assert.NoError(t, err, name)
 	}

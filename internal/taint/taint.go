@@ -1,4 +1,7 @@
-package guard
+// Package taint collects the strings a request carried, so that they can be
+// looked for where the next request can see them: a watched variable, the
+// environment, a stray file, a later response.
+package taint
 
 import (
 	"bytes"
@@ -11,28 +14,28 @@ import (
 	"github.com/lambdaguard/lambdaguard/internal/snapshot"
 )
 
-// minTaintLen is the shortest request string that is tracked: shorter ones
+// MinLen is the shortest request string that is tracked: shorter ones
 // ("GET", "2.0", "/") are everywhere and prove nothing.
-const minTaintLen = 4
+const MinLen = 4
 
-// taint is a string taken from the request.
-type taint struct {
-	from  string // where in the request: a field path, "request id"
-	value string
+// T is a string taken from the request.
+type T struct {
+	From  string // where in the request: a field path, "request id"
+	Value string
 }
 
-// taintsOf collects the strings of an event: the typed event's string fields
+// Of collects the strings of an event: the typed event's string fields
 // (by reflection), the JSON payload's string values, or an HTTP request's
 // path, query and credentials.
-func taintsOf(event any, requestID string) []taint {
+func Of(event any, requestID string) []T {
 	seen := map[string]bool{}
-	var out []taint
+	var out []T
 	add := func(from, v string) {
-		if len(v) < minTaintLen || seen[v] {
+		if len(v) < MinLen || seen[v] {
 			return
 		}
 		seen[v] = true
-		out = append(out, taint{from: from, value: v})
+		out = append(out, T{From: from, Value: v})
 	}
 	add("request id", requestID)
 	switch ev := event.(type) {
@@ -62,7 +65,8 @@ func taintsOf(event any, requestID string) []taint {
 			return true
 		})
 	}
-	sort.SliceStable(out, func(i, j int) bool { return len(out[i].value) > len(out[j].value) })
+	// Longest first: a finding names the most specific value it contains.
+	sort.SliceStable(out, func(i, j int) bool { return len(out[i].Value) > len(out[j].Value) })
 	return out
 }
 
@@ -85,20 +89,21 @@ func jsonStrings(path string, v any, add func(string, string)) {
 	}
 }
 
-// tainted returns the first request string that s contains.
-func tainted(s string, ts []taint) (taint, bool) {
+// Find returns the first request string that s contains.
+func Find(s string, ts []T) (T, bool) {
 	for _, t := range ts {
-		if strings.Contains(s, t.value) {
+		if strings.Contains(s, t.Value) {
 			return t, true
 		}
 	}
-	return taint{}, false
+	return T{}, false
 }
 
-func taintValues(ts []taint) []string {
+// Values returns the strings of ts.
+func Values(ts []T) []string {
 	out := make([]string, len(ts))
 	for i, t := range ts {
-		out[i] = t.value
+		out[i] = t.Value
 	}
 	return out
 }
