@@ -1,0 +1,68 @@
+package tracing_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/lambdaguard/lambdaguard/guard"
+	"github.com/lambdaguard/lambdaguard/tracing"
+)
+
+// A function behind an HTTP API continues its caller's trace, logs with the
+// trace ids and sends a message that carries the trace on to the next
+// function. In main, hand the handler to guard.Start instead of calling it.
+func ExampleWithTracing() {
+	// In a real function: an OTLP exporter configured by OTEL_* variables,
+	// sdktrace.WithBatcher(exporter). The guard flushes it per invocation.
+	spans := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
+	defer func() { _ = tp.Shutdown(context.Background()) }()
+
+	log := slog.New(tracing.NewLogHandler(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			switch a.Key { // steady output for the example
+			case slog.TimeKey:
+				return slog.Attr{}
+			case tracing.SpanIDKey:
+				a.Value = slog.StringValue("random")
+			}
+			return a
+		},
+	})))
+
+	handler := func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+		log.InfoContext(ctx, "placing order")
+		// Copy into the SQS message's MessageAttributes (DataType "String").
+		carrier := tracing.NewCarrier(ctx)
+		fmt.Println("traceparent sent:", carrier["traceparent"][:35])
+		return events.APIGatewayV2HTTPResponse{StatusCode: 201}, nil
+	}
+	h := guard.Wrap(handler, tracing.WithTracing(tracing.WithTracerProvider(tp), tracing.WithFunctionName("orders")))
+
+	// What the API delivers: the caller's traceparent among the headers.
+	req := events.APIGatewayV2HTTPRequest{
+		Version:  "2.0",
+		RouteKey: "POST /orders",
+		RawPath:  "/orders",
+		Headers:  map[string]string{"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"},
+	}
+	req.RequestContext.HTTP.Method = "POST"
+	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "8476a536-e9f4-11e8-9739-2dfe598c3fcd"})
+	_, _ = h(ctx, req)
+
+	s := spans.Ended()[0]
+	fmt.Println("span:", s.Name(), s.SpanKind())
+	fmt.Println("parent:", s.Parent().TraceID(), s.Parent().SpanID())
+	// Output:
+	// level=INFO msg="placing order" trace_id=0af7651916cd43dd8448eb211c80319c span_id=random requestId=8476a536-e9f4-11e8-9739-2dfe598c3fcd coldStart=true
+	// traceparent sent: 00-0af7651916cd43dd8448eb211c80319c
+	// span: orders server
+	// parent: 0af7651916cd43dd8448eb211c80319c b7ad6b7169203331
+}
