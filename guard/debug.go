@@ -49,6 +49,12 @@ type detector struct {
 
 	mu      sync.Mutex
 	running map[*watchInv]struct{}
+
+	// procMu serialises the detector's own reads of process state: while
+	// one invocation lists the open descriptors, no other invocation's
+	// detector holds a transient descriptor of its own (/proc, the temp
+	// base) that would show up as a leak.
+	procMu sync.Mutex
 }
 
 func newDetector(cfg *config) *detector {
@@ -69,6 +75,7 @@ type watchInv struct {
 	overlap map[string]struct{} // ids of invocations that ran at the same time; guarded by detector.mu
 	restore func()
 	errs    []Finding
+	ownDir  string // the invocation's temp directory, if it made one
 }
 
 // before records the state ahead of the handler and labels the calling
@@ -98,7 +105,7 @@ func (d *detector) before(ctx context.Context, id string, event any) (w *watchIn
 		w.vars = append(w.vars, v)
 		w.before = append(w.before, take(v))
 	}
-	w.proc = procstate.Take(procstate.Options{TempBase: d.base})
+	w.proc = d.takeProc()
 	w.restore = goroutines.Mark(ctx, id)
 	return w
 }
@@ -220,8 +227,14 @@ func (d *detector) describe(c snapshot.Change) string {
 	return "changed from " + d.redact.value(c.Old) + " to " + d.redact.value(c.New)
 }
 
+func (d *detector) takeProc() *procstate.State {
+	d.procMu.Lock()
+	defer d.procMu.Unlock()
+	return procstate.Take(procstate.Options{TempBase: d.base})
+}
+
 func (d *detector) diffProc(w *watchInv, taints []taint.T) []Finding {
-	after := procstate.Take(procstate.Options{TempBase: d.base})
+	after := d.takeProc()
 	var out []Finding
 	for _, err := range append(w.proc.Errors, after.Errors...) {
 		out = append(out, Finding{Kind: KindDetector, Name: "process state", Detail: err.Error()})
@@ -247,13 +260,15 @@ func (d *detector) diffProc(w *watchInv, taints []taint.T) []Finding {
 		case "cwd":
 			out = append(out, Finding{Kind: KindCwd, Name: "cwd", Detail: "changed from " + c.Old + " to " + c.New + ": the working directory is process-wide"})
 		case "fd":
-			if d.cfg.ignoreFD != nil && d.cfg.ignoreFD(c.New) {
+			if d.cfg.ignoreFD != nil && d.cfg.ignoreFD(c.New) || d.otherGuardDir(c.New, w.ownDir) {
 				continue
 			}
 			detail := "left open: " + c.New
 			if strings.HasPrefix(c.New, "socket:[") {
 				if peers == nil {
+					d.procMu.Lock()
 					peers = procstate.SocketPeers()
+					d.procMu.Unlock()
 				}
 				if p := peers[c.New]; p != "" {
 					if d.runtimeAPI(p) {
@@ -269,7 +284,7 @@ func (d *detector) diffProc(w *watchInv, taints []taint.T) []Finding {
 			}
 			p := filepath.Join(d.base, c.Name)
 			out = append(out, Finding{Kind: KindTempFile, Name: c.Name, Path: p,
-				Detail: "created under " + d.base + " outside the invocation's directory; it outlives the invocation (use guard.TempDir)"})
+				Detail: c.Op + " under " + d.base + " outside the invocation's directory; it outlives the invocation (use guard.TempDir)"})
 			if t, ok := d.taintedFile(p, taints); ok {
 				out = append(out, Finding{Kind: KindTaint, Name: c.Name, Path: p,
 					Detail: fmt.Sprintf("holds request data from %s (%s)", t.From, d.redact.text("string", t.Value))})
@@ -277,6 +292,23 @@ func (d *detector) diffProc(w *watchInv, taints []taint.T) []Finding {
 		}
 	}
 	return out
+}
+
+// otherGuardDir reports whether target is in (or is) the temp directory of
+// another invocation: its lock, its os.Root, a file its handler has open
+// right now. That invocation checks its own descriptors when it ends.
+// Descriptors still open in this invocation's own directory are reported.
+func (d *detector) otherGuardDir(target, own string) bool {
+	target = strings.TrimSuffix(target, " (deleted)")
+	if own != "" && (target == own || strings.HasPrefix(target, own+string(filepath.Separator))) {
+		return false
+	}
+	rel, err := filepath.Rel(d.base, target)
+	if err != nil {
+		return false
+	}
+	top, _, _ := strings.Cut(rel, string(filepath.Separator))
+	return strings.HasPrefix(top, tmpfs.Prefix) || strings.HasPrefix(top, ".lambdaguard-new-")
 }
 
 // runtimeAPI reports whether addr is the Lambda Runtime API, whose
@@ -296,6 +328,8 @@ func (d *detector) taintedFile(p string, taints []taint.T) (taint.T, bool) {
 	if t, ok := taint.Find(filepath.Base(p), taints); ok {
 		return t, true
 	}
+	d.procMu.Lock()
+	defer d.procMu.Unlock()
 	info, err := os.Lstat(p)
 	if err != nil || !info.Mode().IsRegular() {
 		return taint.T{}, false

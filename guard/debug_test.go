@@ -357,3 +357,25 @@ func TestDebugFromEnvironment(t *testing.T) {
 	_, _ = off(context.Background(), request{Message: "abcd"})
 	assert.Empty(t, c2.reports, "debug off: nothing is checked")
 }
+
+func TestDebugFDLeftOpenInOwnTempDir(t *testing.T) {
+	var kept *os.File
+	t.Cleanup(func() {
+		if kept != nil {
+			kept.Close()
+		}
+	})
+	h, c := debugGuard(t, func(ctx context.Context, _ request) (string, error) {
+		root, err := guard.TempRoot(ctx)
+		if err != nil {
+			return "", err
+		}
+		kept, err = root.Create("scratch")
+		return "", err
+	})
+	_, err := h(context.Background(), request{})
+	require.NoError(t, err)
+	fds := c.findings(guard.KindFD)
+	require.Len(t, fds, 1, "a file still open in the wiped directory: %+v", fds)
+	assert.Contains(t, fds[0].Detail, "scratch (deleted)")
+}

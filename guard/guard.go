@@ -131,6 +131,7 @@ func (g *guard) invoke(ctx context.Context, reqID string, event any, call Next) 
 		w.stopLabel()
 		g.finish(ctx, inv, sc)
 		if w != nil {
+			w.ownDir = inv.dirPath()
 			g.det.after(w)
 		}
 		if r != nil {

@@ -133,3 +133,13 @@ func (inv *invocation) end() *tmpfs.Dir {
 	d := inv.dir
 	return d
 }
+
+// dirPath returns the path of the invocation's directory, "" if none was made.
+func (inv *invocation) dirPath() string {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	if inv.dir == nil {
+		return ""
+	}
+	return inv.dir.Path()
+}

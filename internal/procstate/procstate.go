@@ -17,8 +17,14 @@ type State struct {
 	Env    map[string]string
 	Cwd    string
 	FDs    map[int]string // fd → what it refers to (readlink of /proc/self/fd/N)
-	Temp   map[string]bool
+	Temp   map[string]Entry
 	Errors []error // what could not be read; the rest is still valid
+}
+
+// Entry is what is recorded of an entry under the temp base.
+type Entry struct {
+	Size    int64
+	ModTime int64 // UnixNano
 }
 
 // Options say what to record.
@@ -45,13 +51,17 @@ func Take(o Options) *State {
 		}
 	}
 	if o.TempBase != "" {
-		s.Temp = make(map[string]bool)
+		s.Temp = make(map[string]Entry)
 		entries, err := os.ReadDir(o.TempBase)
 		if err != nil {
 			s.Errors = append(s.Errors, err)
 		}
 		for _, e := range entries {
-			s.Temp[e.Name()] = true
+			var ent Entry
+			if info, err := e.Info(); err == nil {
+				ent = Entry{Size: info.Size(), ModTime: info.ModTime().UnixNano()}
+			}
+			s.Temp[e.Name()] = ent
 		}
 	}
 	return s
@@ -90,7 +100,7 @@ func fds() (map[int]string, error) {
 type Change struct {
 	What string // "env", "cwd", "fd", "temp"
 	Name string // variable name, fd number, entry name
-	Op   string // "set", "changed", "unset", "opened", "created"
+	Op   string // "set", "changed", "unset", "opened", "created", "modified"
 	Old  string
 	New  string
 }
@@ -135,9 +145,11 @@ func Diff(a, b *State, ignoreEnv func(string) bool) []Change {
 		}
 	}
 	if a.Temp != nil && b.Temp != nil {
-		for name := range b.Temp {
-			if !a.Temp[name] {
+		for name, e := range b.Temp {
+			if old, ok := a.Temp[name]; !ok {
 				out = append(out, Change{What: "temp", Name: name, Op: "created"})
+			} else if old != e {
+				out = append(out, Change{What: "temp", Name: name, Op: "modified"})
 			}
 		}
 	}

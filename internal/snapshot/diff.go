@@ -229,25 +229,33 @@ func (s *Snapshot) Strings(fn func(path, value string) bool) {
 	if len(s.nodes) == 0 {
 		return
 	}
-	s.strings(0, nil, fn)
+	s.strings(0, nil, true, fn)
 }
 
-func (s *Snapshot) strings(i int32, p *path, fn func(string, string) bool) bool {
+// Values is Strings without the map keys.
+func (s *Snapshot) Values(fn func(path, value string) bool) {
+	if len(s.nodes) == 0 {
+		return
+	}
+	s.strings(0, nil, false, fn)
+}
+
+func (s *Snapshot) strings(i int32, p *path, keys bool, fn func(string, string) bool) bool {
 	n := &s.nodes[i]
 	switch n.kind {
 	case kString, kBytes:
 		return fn(pathString(p), n.str)
 	case kPtr, kIface:
-		return s.strings(n.first, p, fn)
+		return s.strings(n.first, p, keys, fn)
 	case kStruct:
 		for f := int32(0); f < n.n; f++ {
-			if !s.strings(n.first+f, &path{parent: p, s: s, idx: n.first + f, label: "." + n.typ.Field(int(f)).Name}, fn) {
+			if !s.strings(n.first+f, &path{parent: p, s: s, idx: n.first + f, label: "." + n.typ.Field(int(f)).Name}, keys, fn) {
 				return false
 			}
 		}
 	case kSlice, kArray:
 		for e := int32(0); e < n.n; e++ {
-			if !s.strings(n.first+e, &path{parent: p, s: s, idx: n.first + e, label: "[" + strconv.Itoa(int(e)) + "]"}, fn) {
+			if !s.strings(n.first+e, &path{parent: p, s: s, idx: n.first + e, label: "[" + strconv.Itoa(int(e)) + "]"}, keys, fn) {
 				return false
 			}
 		}
@@ -255,10 +263,10 @@ func (s *Snapshot) strings(i int32, p *path, fn func(string, string) bool) bool 
 		for e := n.first; e < n.first+n.n; e++ {
 			c := &s.nodes[e]
 			cp := &path{parent: p, s: s, idx: e}
-			if c.keyStr && !fn(pathString(cp), c.key) {
+			if keys && c.keyStr && !fn(pathString(cp), c.key) {
 				return false
 			}
-			if !s.strings(e, cp, fn) {
+			if !s.strings(e, cp, keys, fn) {
 				return false
 			}
 		}

@@ -24,7 +24,8 @@ type T struct {
 	Value string
 }
 
-// Of collects the strings of an event: the typed event's string fields
+// Of collects the string values of an event (not its keys: "message" in
+// ?message=hoge is the application's vocabulary, not the caller's data): the typed event's string fields
 // (by reflection), the JSON payload's string values, or an HTTP request's
 // path, query and credentials.
 func Of(event any, requestID string) []T {
@@ -60,7 +61,7 @@ func Of(event any, requestID string) []T {
 			}
 		}
 	default:
-		snapshot.Take(&ev, snapshot.Limits{MaxDepth: 16, MaxNodes: 100000}).Strings(func(p, v string) bool {
+		snapshot.Take(&ev, snapshot.Limits{MaxDepth: 16, MaxNodes: 100000}).Values(func(p, v string) bool {
 			add(strings.TrimPrefix(p, "."), v)
 			return true
 		})
