@@ -23,10 +23,11 @@ type Scope struct {
 	values   map[any]any
 	cleanups []func(context.Context) error
 
-	wg       sync.WaitGroup
-	goErrMu  sync.Mutex
-	goErr    error // first error returned by Go work
-	inFlight int   // Go work still running, guarded by mu
+	wg        sync.WaitGroup
+	goErrMu   sync.Mutex
+	goErr     error // first error returned by Go work
+	inFlight  int   // Go work still running, guarded by mu
+	abandoned bool  // Drain gave up on the work; Close does not wait again; guarded by mu
 
 	closeOnce sync.Once
 	closeDone chan struct{}
@@ -158,11 +159,14 @@ func (s *Scope) Close(ctx context.Context) error {
 func (s *Scope) close(ctx context.Context) error {
 	s.mu.Lock()
 	s.closed = true
+	abandoned := s.abandoned
 	s.mu.Unlock()
 
 	var errs []error
-	if err := s.wait(ctx); err != nil {
-		errs = append(errs, err)
+	if !abandoned {
+		if err := s.wait(ctx); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	s.goErrMu.Lock()
 	if s.goErr != nil {
