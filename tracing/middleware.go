@@ -85,7 +85,12 @@ func newTracer(opts []Option) *tracer {
 const Version = "0.1.0"
 
 func (t *tracer) middleware(ctx context.Context, event any, next guard.Next) (res any, err error) {
-	inv, _ := guard.InvocationFrom(ctx)
+	inv, ok := guard.InvocationFrom(ctx)
+	if !ok { // the middleware used outside a guard
+		if lc, found := lambdacontext.FromContext(ctx); found {
+			inv.RequestID = lc.AwsRequestID
+		}
+	}
 	cold := inv.ColdStart && t.cfg.onDemand
 	src := classify(event)
 	pctx, links := t.parent(ctx, &src)

@@ -163,7 +163,10 @@ func TestMiddlewareOutsideGuard(t *testing.T) {
 	mw := tracing.Middleware(tracing.WithTracerProvider(tp))
 	_, err := mw(invocation("r", ""), fixture(t, "sns.json"), func(context.Context) (any, error) { return nil, nil })
 	require.NoError(t, err)
-	assert.Equal(t, 1, exp.count())
+	require.Equal(t, 1, exp.count())
+	exp.mu.Lock()
+	defer exp.mu.Unlock()
+	assert.Equal(t, "r", attrsOf(exp.spans[0])["faas.invocation_id"].AsString())
 }
 
 func guardGo(ctx context.Context, fn func(context.Context) error) error {
