@@ -25,6 +25,7 @@ type runOptions struct {
 	region      string
 	env         []string
 	debug       bool
+	expect      bool
 }
 
 func runFlags(o *runOptions) *flag.FlagSet {
@@ -48,6 +49,7 @@ func runFlags(o *runOptions) *flag.FlagSet {
 		return nil
 	})
 	fs.BoolVar(&o.debug, "debug", true, "")
+	fs.BoolVar(&o.expect, "expect-findings", false, "")
 	return fs
 }
 
@@ -82,6 +84,9 @@ Flags (before or after the target):
   --env KEY=VALUE     add an environment variable; repeat for several
   --debug             set LAMBDAGUARD_DEBUG=1 so the guard reports leaks (default true;
                       --debug=false turns it off)
+  --expect-findings   the function is known to leak: exit 0 when the guard reports
+                      findings and 3 when it reports none (for demos, and to check in CI
+                      that a known leak is still caught)
   -h, --help          show this help
 
 Payloads above 6 MB (6291456 bytes) are refused as Lambda refuses them: a request with
@@ -90,12 +95,17 @@ process is shut down as on Lambda: SIGTERM if it registered an extension (as
 lambda.WithEnableSIGTERM does), then SIGKILL 500ms later. The function gets a private
 TMPDIR, kept across its processes and removed at the end, standing in for Lambda's /tmp.
 
+Besides the guard's own reports, the runner checks every response for data of an earlier
+invocation's request (a "taint" finding on "response"): the warm-start bug where the next
+caller is served the previous caller's value.
+
 Exit status: 0 when nothing leaked, 3 when the guard reported findings, 1 when the function
 could not be built or started, failed its init, or the events could not be read, 2 for a
 usage error.
 
 Examples:
   lambdaguard run ./examples/leaky
+  lambdaguard run --expect-findings ./examples/leaky
   lambdaguard run --events events.jsonl --repeat 3 --freeze 2s ./examples/basic
   echo '{"message":"hi"}' | lambdaguard run --events - ./bootstrap
 `

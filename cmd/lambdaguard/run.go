@@ -70,10 +70,17 @@ func runCommand(ctx context.Context, args []string, io stdio) int {
 	if err := p.summary(); err != nil && runErr == nil {
 		runErr = err
 	}
+	found := p.reports.Findings() > 0
 	switch {
 	case runErr != nil:
 		return fail(runErr)
-	case p.reports.Findings() > 0:
+	case opts.expect && found:
+		p.line("lambdaguard: findings were expected (--expect-findings): ok")
+		return exitOK
+	case opts.expect:
+		p.line("lambdaguard: findings were expected (--expect-findings), none were reported")
+		return exitFindings
+	case found:
 		return exitFindings
 	}
 	return exitOK

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/lambdaguard/lambdaguard/cmd/lambdaguard/internal/events"
+	"github.com/lambdaguard/lambdaguard/cmd/lambdaguard/internal/report"
 	"github.com/lambdaguard/lambdaguard/internal/runtimeapi"
 )
 
@@ -16,9 +17,10 @@ var errInit = errors.New("the function failed during init (its output is above)"
 
 // session sends a run's invocations to the function.
 type session struct {
-	fn   *runtimeapi.Function
-	opts runOptions
-	p    *printer
+	fn    *runtimeapi.Function
+	opts  runOptions
+	p     *printer
+	cross crosstalk
 }
 
 // job is one invocation to send.
@@ -74,6 +76,11 @@ func (s *session) invoke(ctx context.Context, j job) (initFailed bool) {
 	s.p.start(j)
 	res, err := s.fn.Invoke(ctx, runtimeapi.Invocation{Payload: j.ev.Payload})
 	s.p.result(j, res, err)
+	if err == nil && res.Error == nil && s.opts.debug {
+		if f, ok := s.cross.check(j, res.RequestID, res.Payload); ok {
+			s.p.reports.Add(report.Report{InvocationID: res.RequestID, Findings: []report.Finding{f}})
+		}
+	}
 	return err == nil && res.InitFailed
 }
 
