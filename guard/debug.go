@@ -2,7 +2,10 @@ package guard
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -146,6 +149,7 @@ func (d *detector) after(w *watchInv) {
 		d.deliver(w, findings, taints, overlap)
 	}()
 	w.stopLabel()
+	d.logClosed(w)
 	findings = append(findings, w.errs...)
 	taints = taint.Of(w.event, w.id)
 
@@ -161,6 +165,17 @@ func (d *detector) after(w *watchInv) {
 		findings = append(findings, d.diffVar(v, w.before[i], taints)...)
 	}
 	findings = append(findings, d.diffProc(w, taints)...)
+}
+
+// logClosed says, in debug mode, that the invocation's scope and directory
+// are gone: the isolation a reader of the logs can check.
+func (d *detector) logClosed(w *watchInv) {
+	attrs := []slog.Attr{slog.String("requestId", w.id)}
+	if w.ownDir != "" {
+		_, err := os.Lstat(w.ownDir)
+		attrs = append(attrs, slog.String("tempDir", w.ownDir), slog.Bool("tempDirRemoved", errors.Is(err, fs.ErrNotExist)))
+	}
+	d.cfg.logger.LogAttrs(context.Background(), slog.LevelInfo, "lambdaguard: invocation closed", attrs...)
 }
 
 func (d *detector) ignoreGoroutine(entry string) bool {

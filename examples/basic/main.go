@@ -23,12 +23,17 @@ import (
 	"github.com/lambdaguard/lambdaguard/scope"
 )
 
-// caller is who made this request; it lives in the invocation's scope, never
-// in a package-level variable.
-var caller = scope.NewKey[string]("caller")
+// caller is who made this request and message what they said; both live in
+// the invocation's scope, never in a package-level variable, so the next
+// caller cannot be served this one's.
+var (
+	caller  = scope.NewKey[string]("caller")
+	message = scope.NewKey[string]("message")
+)
 
 type reply struct {
 	Caller    string `json:"caller"`
+	Message   string `json:"message"`
 	Words     int    `json:"words"`
 	Lines     int    `json:"lines"`
 	RequestID string `json:"requestId"`
@@ -42,6 +47,9 @@ func handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.API
 		who = "anonymous"
 	}
 	if err := caller.Set(ctx, who); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+	if err := message.Set(ctx, req.QueryStringParameters["message"]); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 
@@ -71,6 +79,7 @@ func handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.API
 
 	inv, _ := guard.InvocationFrom(ctx)
 	r.Caller, _ = caller.Get(ctx)
+	r.Message, _ = message.Get(ctx)
 	r.RequestID, r.Cold, r.Number = inv.RequestID, inv.ColdStart, inv.Number
 	body, err := json.Marshal(r)
 	if err != nil {

@@ -23,7 +23,7 @@ func TestHandle(t *testing.T) {
 		{"alice", "one two\nthree", 3},
 		{"", "four", 1},
 	} {
-		req := events.APIGatewayV2HTTPRequest{Body: tc.body, QueryStringParameters: map[string]string{"user": tc.user}}
+		req := events.APIGatewayV2HTTPRequest{Body: tc.body, QueryStringParameters: map[string]string{"user": tc.user, "message": tc.body}}
 		resp, err := h(context.Background(), req)
 		require.NoError(t, err)
 		assert.Equal(t, 200, resp.StatusCode)
@@ -31,6 +31,7 @@ func TestHandle(t *testing.T) {
 		require.NoError(t, json.Unmarshal([]byte(resp.Body), &r))
 		assert.Equal(t, tc.words, r.Words)
 		assert.Equal(t, i == 0, r.Cold)
+		assert.Equal(t, tc.body, r.Message, "each caller sees only their own message")
 		if tc.user == "" {
 			assert.Equal(t, "anonymous", r.Caller, "the previous caller is not remembered")
 		}
