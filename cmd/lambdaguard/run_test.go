@@ -54,9 +54,11 @@ func TestRunPackageWarmStartLeak(t *testing.T) {
 	assert.Contains(t, res.out, "fn: sigterm hook ran", "shutdown sends SIGTERM to a function that asked for it")
 	summary := summaryOf(res.out)
 	require.NotEmpty(t, summary, "a findings summary is printed")
-	assert.Contains(t, summary, "1 finding in 1 invocation")
+	assert.Contains(t, summary, "2 findings in 1 invocation")
 	assert.Contains(t, summary, "invocation 2/2 (sample apigw-v2 #2)")
 	assert.Regexp(t, `global\s+last\s+last\s+string len=4`, summary)
+	assert.Regexp(t, `taint\s+response\s+response\s+carries request data of invocation 1`, summary,
+		"the runner sees the previous caller's value in the response")
 	assert.NotContains(t, summary, "hoge", "the summary does not leak the value")
 }
 
