@@ -1,0 +1,99 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/lambdaguard/lambdaguard/guard"
+	"github.com/lambdaguard/lambdaguard/tracing"
+)
+
+// functionURL serves a guarded handler the way a Lambda function URL does:
+// the HTTP request becomes an API Gateway v2 shaped event.
+func functionURL(t *testing.T, h func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ev := events.APIGatewayV2HTTPRequest{Version: "2.0", RouteKey: "$default", RawPath: r.URL.Path, Headers: map[string]string{}}
+		for k := range r.Header {
+			ev.Headers[strings.ToLower(k)] = r.Header.Get(k)
+		}
+		ev.RequestContext.HTTP.Method = r.Method
+		ev.RequestContext.HTTP.Path = r.URL.Path
+		ctx := lambdacontext.NewContext(r.Context(), &lambdacontext.LambdaContext{AwsRequestID: "back-req-1"})
+		resp, err := h(ctx, ev)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.WriteHeader(resp.StatusCode)
+		_, _ = io.WriteString(w, resp.Body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestOneTraceAcrossBothFunctions(t *testing.T) {
+	spans := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
+	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	var logs bytes.Buffer
+	log := slog.New(tracing.NewLogHandler(slog.NewJSONHandler(&logs, nil)))
+	opts := []tracing.Option{tracing.WithTracerProvider(tp)}
+
+	back := functionURL(t, guard.Wrap(Back(log), tracing.WithTracing(append(opts, tracing.WithFunctionName("back"))...)))
+	client := tracing.NewClient(opts...)
+	t.Cleanup(client.CloseIdleConnections)
+	front := guard.Wrap(Front(client, back.URL, log), tracing.WithTracing(append(opts, tracing.WithFunctionName("front"))...))
+
+	const callerTrace = "4bf92f3577b34da6a3ce929d0e0e4736"
+	req := events.APIGatewayV2HTTPRequest{
+		Version: "2.0", RouteKey: "GET /", RawPath: "/",
+		Headers: map[string]string{"traceparent": "00-" + callerTrace + "-00f067aa0ba902b7-01"},
+	}
+	req.RequestContext.HTTP.Method = "GET"
+	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "front-req-1"})
+	resp, err := front(ctx, req)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode, resp.Body)
+
+	var r Reply
+	require.NoError(t, json.Unmarshal([]byte(resp.Body), &r))
+	require.NotNil(t, r.Back)
+	assert.Equal(t, callerTrace, r.TraceID, "front continues the caller's trace")
+	assert.Equal(t, callerTrace, r.Back.TraceID, "back continues it too")
+
+	ended := spans.Ended()
+	byName := map[string]sdktrace.ReadOnlySpan{}
+	for _, s := range ended {
+		assert.Equal(t, callerTrace, s.SpanContext().TraceID().String(), "span %s", s.Name())
+		byName[s.Name()] = s
+	}
+	require.Contains(t, byName, "front")
+	require.Contains(t, byName, "back")
+	var client0 sdktrace.ReadOnlySpan
+	for _, s := range ended {
+		if s.Parent().SpanID() == byName["front"].SpanContext().SpanID() {
+			client0 = s
+		}
+	}
+	require.NotNil(t, client0, "front's outgoing call has a client span")
+	assert.Equal(t, client0.SpanContext().SpanID(), byName["back"].Parent().SpanID(), "back's parent is front's client span")
+
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		assert.Contains(t, line, `"trace_id":"`+callerTrace+`"`)
+	}
+}
