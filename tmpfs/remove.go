@@ -9,12 +9,17 @@ import (
 
 // clearRoot removes every entry of root. os.Root.RemoveAll does not follow
 // symlinks and cannot leave the root. When an entry resists (a read-only
-// directory, for a user that is not root), the tree under it is made
-// writable and the removal tried again.
+// directory, for a user that is not root, or the root directory itself made
+// read-only), the root and the tree under the entry are made writable and
+// the removal tried again.
 func clearRoot(root *os.Root) error {
 	entries, err := readDir(root, ".")
 	if err != nil {
-		return err
+		// The handler may have taken its own directory's permissions away.
+		_ = root.Chmod(".", 0o700)
+		if entries, err = readDir(root, "."); err != nil {
+			return err
+		}
 	}
 	var errs []error
 	for _, e := range entries {
@@ -22,6 +27,8 @@ func clearRoot(root *os.Root) error {
 		if err := root.RemoveAll(name); err == nil {
 			continue
 		}
+		// Unlinking name needs write access to the directory itself too.
+		_ = root.Chmod(".", 0o700)
 		makeWritable(root, name)
 		if err := root.RemoveAll(name); err != nil {
 			errs = append(errs, err)
