@@ -78,13 +78,13 @@ func sentinelTree(t *testing.T) string {
 	return dir
 }
 
-// checksum hashes a tree without following symlinks: every entry's relative
-// path, type and permission bits, a file's size and content, a link's target.
-// Any change a wipe could make outside its directory — a removed or emptied
-// file, a chmod, a replaced link — changes the sum.
-func checksum(t *testing.T, dir string) [32]byte {
+// checksum describes a tree without following symlinks, one line per entry:
+// its relative path, type and permission bits, a file's size and SHA-256, a
+// link's target. Any change a wipe could make outside its directory — a
+// removed or emptied file, a chmod, a replaced link — changes it, and a
+// failing comparison shows which entry changed.
+func checksum(t *testing.T, dir string) string {
 	t.Helper()
-	h := sha256.New()
 	var lines []string
 	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
 		if err != nil {
@@ -102,7 +102,7 @@ func checksum(t *testing.T, dir string) [32]byte {
 			if err != nil {
 				return err
 			}
-			line += fmt.Sprintf(" %d %x", len(b), sha256.Sum256(b))
+			line += fmt.Sprintf(" %d sha256:%x", len(b), sha256.Sum256(b))
 		case info.Mode()&fs.ModeSymlink != 0:
 			target, err := os.Readlink(p)
 			if err != nil {
@@ -115,10 +115,7 @@ func checksum(t *testing.T, dir string) [32]byte {
 	})
 	require.NoError(t, err)
 	sort.Strings(lines)
-	for _, l := range lines {
-		fmt.Fprintln(h, l)
-	}
-	return [32]byte(h.Sum(nil))
+	return strings.Join(lines, "\n")
 }
 
 // gone asserts that p no longer exists.
