@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 )
 
 // ErrClosed is returned when something is stored in, or registered with, a
@@ -59,7 +60,8 @@ func (s *Scope) Context() context.Context {
 // OnClose registers fn to run when the scope closes. Cleanups run last in,
 // first out, as with testing.T.Cleanup; a cleanup that panics or fails does not
 // stop the others, and every failure is part of the error Close returns.
-// fn receives Close's context: it should give up when that context is done.
+// fn receives Close's context: it should give up when that context is done;
+// one still running shortly after is left behind (see Close).
 // OnClose on a closed scope returns ErrClosed and does not register fn.
 func (s *Scope) OnClose(fn func(context.Context) error) error {
 	if s == nil {
@@ -139,7 +141,9 @@ func (s *Scope) Closed() bool {
 // every stored value. It is bounded by ctx: when ctx is done before the work
 // has finished, the scope's context is cancelled, Close stops waiting, still
 // runs the cleanups (with the expired ctx, so they can give up at once) and
-// reports ctx's error. Close returns the errors of the work, the cleanups and
+// reports ctx's error. A cleanup still running 100ms after ctx is done is
+// left behind and reported, and the next one runs: no cleanup can hold Close
+// much past its context. Close returns the errors of the work, the cleanups and
 // the deadline joined with errors.Join.
 //
 // Close is idempotent: later calls wait for the first one to finish and
@@ -179,8 +183,7 @@ func (s *Scope) close(ctx context.Context) error {
 	s.cleanups = nil
 	s.mu.Unlock()
 	for i := len(cleanups) - 1; i >= 0; i-- {
-		fn := cleanups[i]
-		if err := callRecover(func() error { return fn(ctx) }); err != nil {
+		if err := runCleanup(ctx, cleanups[i]); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -193,6 +196,37 @@ func (s *Scope) close(ctx context.Context) error {
 	clear(values)
 	s.cancel(ErrClosed)
 	return errors.Join(errs...)
+}
+
+// lateGrace is how long a cleanup may still take once Close's context is
+// done: enough for one that honours its context to notice and return, short
+// enough that one that ignores it cannot hold the invocation.
+const lateGrace = 100 * time.Millisecond
+
+// runCleanup runs fn with ctx and waits for it until ctx is done and then
+// lateGrace more. A cleanup still running then is left to finish on its own
+// (its error, if any, is lost) and reported as an error wrapping ctx's
+// cause: a cleanup that ignores its context must neither hold Close past the
+// deadline nor keep the cleanups after it from running.
+func runCleanup(ctx context.Context, fn func(context.Context) error) error {
+	if ctx.Done() == nil { // no deadline, no cancellation: nothing to bound by
+		return callRecover(func() error { return fn(ctx) })
+	}
+	done := make(chan error, 1)
+	go func() { done <- callRecover(func() error { return fn(ctx) }) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	grace := time.NewTimer(lateGrace)
+	defer grace.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-grace.C:
+		return fmt.Errorf("scope: a cleanup was still running when the deadline came, and was left behind: %w", context.Cause(ctx))
+	}
 }
 
 // wait waits for Go work until it finishes or ctx is done.
