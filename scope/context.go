@@ -3,6 +3,7 @@ package scope
 import (
 	"context"
 	"errors"
+	"fmt"
 )
 
 // ErrNoScope is returned when a context carries no scope: the code runs
@@ -13,8 +14,30 @@ type ctxKey struct{}
 
 // NewContext returns a copy of parent that carries s.
 func NewContext(parent context.Context, s *Scope) context.Context {
+	if s != nil && s.nodeUsed.CompareAndSwap(false, true) {
+		// The first context of a scope lives in the scope: the guard makes
+		// one per invocation, and this is one allocation fewer.
+		s.node = scopeCtx{Context: parent, s: s}
+		return &s.node
+	}
 	return context.WithValue(parent, ctxKey{}, s)
 }
+
+// scopeCtx is context.WithValue(parent, ctxKey{}, s) without an allocation
+// of its own.
+type scopeCtx struct {
+	context.Context
+	s *Scope
+}
+
+func (c *scopeCtx) Value(key any) any {
+	if _, ok := key.(ctxKey); ok {
+		return c.s
+	}
+	return c.Context.Value(key)
+}
+
+func (c *scopeCtx) String() string { return fmt.Sprintf("%v.WithValue(scope)", c.Context) }
 
 // From returns the scope carried by ctx, or nil when there is none. Every
 // method of a nil *Scope is safe to call: it stores nothing and returns

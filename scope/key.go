@@ -70,6 +70,9 @@ func (k Key[T]) Store(s *Scope, v T) error {
 	if s.closed {
 		return ErrClosed
 	}
+	if s.values == nil {
+		s.values = make(map[any]any)
+	}
 	s.values[k.id] = v
 	return nil
 }

@@ -50,6 +50,9 @@ func (l *Lazy[T]) Get(ctx context.Context) (T, error) {
 	raw, ok := s.values[l.key.id]
 	if !ok {
 		raw = &lazyCell[T]{}
+		if s.values == nil {
+			s.values = make(map[any]any)
+		}
 		s.values[l.key.id] = raw
 	}
 	s.mu.Unlock()

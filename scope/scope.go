@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -16,12 +17,17 @@ var ErrClosed = errors.New("scope: closed")
 // value is not usable, a nil *Scope is (it holds nothing and every method
 // that would store returns ErrNoScope). All methods are safe for concurrent use.
 type Scope struct {
-	ctx    context.Context // cancelled when Close starts; handed to Go work
-	cancel context.CancelCauseFunc
+	parent context.Context
 
-	mu       sync.Mutex
+	mu sync.Mutex
+	// ctx is handed to Go work and returned by Context; it is made on first
+	// use, so that an invocation that starts no work does not pay for it.
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	cause  error // why the scope's context ends, once it must; guarded by mu
+
 	closed   bool
-	values   map[any]any
+	values   map[any]any // made on the first store
 	cleanups []func(context.Context) error
 
 	wg        sync.WaitGroup
@@ -30,22 +36,18 @@ type Scope struct {
 	inFlight  int   // Go work still running, guarded by mu
 	abandoned bool  // Drain gave up on the work; Close does not wait again; guarded by mu
 
-	closeOnce sync.Once
-	closeDone chan struct{}
+	closeOnce sync.Once // Do returns to every caller once the first close is over
 	closeErr  error
+
+	node     scopeCtx // the context NewContext returns first, kept here to save an allocation
+	nodeUsed atomic.Bool
 }
 
 // New returns an open scope whose background work runs with a context derived
 // from parent. The scope's context is cancelled when Close starts waiting, so
 // work started with Go should watch it.
 func New(parent context.Context) *Scope {
-	ctx, cancel := context.WithCancelCause(context.WithoutCancel(parent))
-	return &Scope{
-		ctx:       ctx,
-		cancel:    cancel,
-		values:    make(map[any]any),
-		closeDone: make(chan struct{}),
-	}
+	return &Scope{parent: parent}
 }
 
 // Context returns the context handed to work started with Go. It is cancelled
@@ -54,7 +56,35 @@ func (s *Scope) Context() context.Context {
 	if s == nil {
 		return context.Background()
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.contextLocked()
+}
+
+// contextLocked returns the scope's context, making it the first time: a
+// context made after the scope was cancelled is cancelled at once, with the
+// same cause.
+func (s *Scope) contextLocked() context.Context {
+	if s.ctx == nil {
+		s.ctx, s.cancel = context.WithCancelCause(context.WithoutCancel(s.parent))
+		if s.cause != nil {
+			s.cancel(s.cause)
+		}
+	}
 	return s.ctx
+}
+
+// cancelContext ends the scope's context with cause, the first cause given
+// winning, as with context.WithCancelCause.
+func (s *Scope) cancelContext(cause error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cause == nil {
+		s.cause = cause
+	}
+	if s.cancel != nil {
+		s.cancel(cause)
+	}
 }
 
 // OnClose registers fn to run when the scope closes. Cleanups run last in,
@@ -96,6 +126,7 @@ func (s *Scope) Go(fn func(context.Context) error) error {
 	}
 	s.wg.Add(1)
 	s.inFlight++
+	ctx := s.contextLocked()
 	s.mu.Unlock()
 	go func() {
 		defer s.wg.Done()
@@ -104,7 +135,7 @@ func (s *Scope) Go(fn func(context.Context) error) error {
 			s.inFlight--
 			s.mu.Unlock()
 		}()
-		err := callRecover(func() error { return fn(s.ctx) })
+		err := callRecover(func() error { return fn(ctx) })
 		if err != nil {
 			s.goErrMu.Lock()
 			if s.goErr == nil {
@@ -152,11 +183,7 @@ func (s *Scope) Close(ctx context.Context) error {
 	if s == nil {
 		return ErrNoScope
 	}
-	s.closeOnce.Do(func() {
-		defer close(s.closeDone)
-		s.closeErr = s.close(ctx)
-	})
-	<-s.closeDone
+	s.closeOnce.Do(func() { s.closeErr = s.close(ctx) })
 	return s.closeErr
 }
 
@@ -194,7 +221,7 @@ func (s *Scope) close(ctx context.Context) error {
 	s.values = nil
 	s.mu.Unlock()
 	clear(values)
-	s.cancel(ErrClosed)
+	s.cancelContext(ErrClosed)
 	return errors.Join(errs...)
 }
 
@@ -231,6 +258,11 @@ func runCleanup(ctx context.Context, fn func(context.Context) error) error {
 
 // wait waits for Go work until it finishes or ctx is done.
 func (s *Scope) wait(ctx context.Context) error {
+	if s.Pending() == 0 {
+		// Nothing runs: no goroutine to wait with. Work that returned has
+		// already kept its error.
+		return nil
+	}
 	done := make(chan struct{})
 	go func() {
 		s.wg.Wait()
@@ -241,7 +273,7 @@ func (s *Scope) wait(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 	}
-	s.cancel(context.Cause(ctx))
+	s.cancelContext(context.Cause(ctx))
 	n := s.Pending()
 	if n == 0 {
 		return nil
