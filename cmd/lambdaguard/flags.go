@@ -129,6 +129,9 @@ func parseRunArgs(args []string) (runOptions, error) {
 	switch {
 	case len(positional) != 1:
 		return o, fmt.Errorf("want one target (a Go package directory or a bootstrap binary), got %d", len(positional))
+	case positional[0] == "":
+		// An unset shell variable ("$FN") must not mean the current directory.
+		return o, errors.New("the target is empty: give a Go package directory or a bootstrap binary")
 	case o.events != "" && o.sample != "":
 		return o, errors.New("--events and --sample are exclusive")
 	case o.repeat < 1:
