@@ -51,7 +51,7 @@ type tracedEvent struct {
 // hostileHandler is a guarded, traced, debug-mode function as users deploy
 // it: it takes its temp dir, so a hostile id reaches tmpfs, and reports
 // where it was made.
-func hostileHandler(t *testing.T, base string, reports *[]guard.Report) lambda.Handler {
+func hostileHandler(t testing.TB, base string, reports *[]guard.Report) lambda.Handler {
 	t.Helper()
 	spans := tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
