@@ -66,41 +66,46 @@ func (g *guard) begin(ctx context.Context, reqID string) (context.Context, *invo
 	sc := scope.New(ctx)
 	ctx = scope.NewContext(ctx, sc)
 	ctx = withInvocation(ctx, inv)
+	ctx, inv.stop = g.reserve(ctx, inv)
+	g.thaw(ctx, info)
 	return ctx, inv, sc
 }
 
-// finish closes the invocation: it waits for background work, runs the
-// cleanups and wipes the temp directory, bounded by the invocation's
+// finish closes the invocation: it waits for background work until the
+// start of the cleanup reserve, cancelling and reporting what still runs
+// then, runs the cleanups and wipes the temp directory within the real
 // deadline. Failures are logged; they never change the handler's result.
 func (g *guard) finish(ctx context.Context, inv *invocation, sc *scope.Scope) {
-	cctx, cancel := g.cleanupContext(ctx)
-	defer cancel()
+	defer inv.stop() // the handler's context, which ends at the reserve
+	base := context.WithoutCancel(ctx)
+	drainBy, end := g.closeBy(inv, time.Now())
 	var errs []error
+	if sc.Pending() > 0 {
+		dctx, cancel := context.WithDeadline(base, drainBy)
+		if err := sc.Drain(dctx); err != nil {
+			g.cfg.logger.LogAttrs(base, slog.LevelWarn, "lambdaguard: background work outran the invocation and was cancelled",
+				slog.String("requestId", inv.info.RequestID), slog.String("error", err.Error()))
+		}
+		cancel()
+	}
+	cctx, cancel := context.WithDeadline(base, end)
+	defer cancel()
 	if err := sc.Close(cctx); err != nil {
 		errs = append(errs, err)
 	}
 	if d := inv.end(); d != nil {
+		g.checkTemp(ctx, inv, d)
 		if err := d.Wipe(); err != nil {
 			errs = append(errs, err)
 		}
 	}
+	g.checkFDs(ctx, inv)
 	g.inFlight.Add(-1)
 	g.lastEnd.Store(time.Now().UnixNano())
 	if err := errors.Join(errs...); err != nil {
-		g.cfg.logger.LogAttrs(context.WithoutCancel(ctx), slog.LevelError, "lambdaguard: cleanup failed",
+		g.cfg.logger.LogAttrs(base, slog.LevelError, "lambdaguard: cleanup failed",
 			slog.String("requestId", inv.info.RequestID), slog.String("error", err.Error()))
 	}
-}
-
-// cleanupContext bounds cleanup by the invocation's deadline, or by the
-// configured timeout when there is none. It is not cancelled when the
-// handler's context is: cleanup must run after a cancellation too.
-func (g *guard) cleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	base := context.WithoutCancel(ctx)
-	if d, ok := ctx.Deadline(); ok {
-		return context.WithDeadline(base, d)
-	}
-	return context.WithTimeout(base, g.cfg.cleanupTimeout)
 }
 
 // sweepStale removes temp directories that killed invocations left behind.
@@ -138,8 +143,7 @@ func (g *guard) invoke(ctx context.Context, reqID string, event any, call Next) 
 			panic(r)
 		}
 	}()
-	if len(g.cfg.middleware) == 0 {
-		return call(ctx)
-	}
-	return chain(ctx, g.cfg.middleware, event, call)
+	res, err := chain(ctx, g.cfg.middleware, event, call)
+	g.checkResponse(ctx, inv, res)
+	return res, err
 }

@@ -31,11 +31,14 @@ type Invocation struct {
 	ColdStart bool
 	// Start is when the guard began the invocation.
 	Start time.Time
-	// Deadline is the invocation's deadline; zero when it has none.
+	// Deadline is the invocation's real deadline; zero when it has none.
+	// The handler's context ends earlier, by the cleanup reserve (see
+	// WithCleanupReserve).
 	Deadline time.Time
-	// Idle is how long the environment sat idle (most often frozen) between
-	// the end of the previous invocation and this one's start; zero on a
-	// cold start and while other invocations were still running.
+	// Idle is the thaw gap: how long the environment sat idle (most often
+	// frozen) between the end of the previous invocation and this one's
+	// start; zero on a cold start and while other invocations were still
+	// running. OnThaw hooks run when it passes their threshold.
 	Idle time.Duration
 	// InFlight is how many invocations of this guard were running when this
 	// one started, itself included: more than 1 only with
@@ -47,8 +50,10 @@ type invKey struct{}
 
 // invocation is what the guard keeps per invocation, in the context.
 type invocation struct {
-	info Invocation
-	base string
+	info    Invocation
+	base    string
+	reserve time.Duration      // cleanup reserve this invocation got; 0 without a deadline
+	stop    context.CancelFunc // ends the handler's context
 
 	mu    sync.Mutex
 	dir   *tmpfs.Dir

@@ -20,6 +20,9 @@ type config struct {
 	middleware     []Middleware
 	cleanupTimeout time.Duration
 	shutdown       []func(context.Context) error
+	reserve        time.Duration // see WithCleanupReserve
+	thaw           []thawHook    // see OnThaw
+	limits         Limits        // see WithLimits
 
 	ignoreGoroutines []string
 	ignoreEnv        []string
@@ -34,6 +37,7 @@ func newConfig(opts []Option) *config {
 	c := &config{
 		debug:          os.Getenv("LAMBDAGUARD_DEBUG") == "1" || os.Getenv("LAMBDAGUARD_DEBUG") == "true",
 		cleanupTimeout: defaultCleanupTimeout,
+		reserve:        defaultReserve,
 	}
 	for _, o := range opts {
 		if o != nil {
@@ -42,6 +46,12 @@ func newConfig(opts []Option) *config {
 	}
 	if c.logger == nil {
 		c.logger = slog.Default()
+	}
+	c.limits = c.limits.withDefaults()
+	// Sockets dialled through SharedDial belong to shared resources: never a leak.
+	user := c.ignoreFD
+	c.ignoreFD = func(target string) bool {
+		return sharedSocket(target) || (user != nil && user(target))
 	}
 	return c
 }

@@ -119,9 +119,11 @@ func httpRequestID(r *http.Request) string {
 
 // Start guards h and hands it to aws-lambda-go's lambda.StartWithOptions,
 // with SIGTERM enabled (lambda.WithEnableSIGTERM): when Lambda shuts the
-// execution environment down, the hooks given with WithShutdown run, then
-// stale temp directories are swept. Start does not return, as lambda.Start.
-// Call it once per process: the SIGTERM handler is process-wide.
+// execution environment down, the hooks given with WithShutdown run (a trace
+// flush, say), then the shared resources are closed (CloseShared) and stale
+// temp directories swept, all within about 500ms. Start does not return, as
+// lambda.Start. Call it once per process: the SIGTERM handler is
+// process-wide.
 func Start[TIn, TOut any](h func(context.Context, TIn) (TOut, error), opts ...Option) {
 	g := newGuard(opts)
 	lambda.StartWithOptions(wrapTyped(g, h), lambda.WithEnableSIGTERM(g.shutdownOnce()))
@@ -143,13 +145,16 @@ func (g *guard) shutdownOnce() func() {
 	}
 }
 
-// shutdown runs the shutdown hooks in reverse order within ctx, then sweeps
-// the temp base.
+// shutdown runs the shutdown hooks in reverse order within ctx, closes the
+// shared resources, then sweeps the temp base.
 func (g *guard) shutdown(ctx context.Context) {
 	for i := len(g.cfg.shutdown) - 1; i >= 0; i-- {
 		if err := callSafe(ctx, g.cfg.shutdown[i]); err != nil {
 			g.cfg.logger.Error("lambdaguard: shutdown hook failed", "error", err.Error())
 		}
+	}
+	if err := CloseShared(ctx); err != nil {
+		g.cfg.logger.Error("lambdaguard: closing shared resources", "error", err.Error())
 	}
 	g.sweepStale()
 }

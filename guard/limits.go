@@ -1,0 +1,139 @@
+package guard
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"os"
+
+	"github.com/lambdaguard/lambdaguard/tmpfs"
+)
+
+// Limits are the Lambda quotas the guard watches. After each invocation it
+// logs a warning through its logger when one is nearly used up — at WarnAt
+// of it or more — where a user would otherwise learn of it from a failed
+// request: "no space left on device", "too many open files",
+// Function.ResponseSizeTooLarge.
+type Limits struct {
+	// TempBytes is the size of the temp base (/tmp: 512 MB unless the
+	// function's ephemeral storage was raised, up to 10 GB). Checked against
+	// what the invocation's own temp directory holds when it is wiped.
+	TempBytes int64
+	// FDs is the number of file descriptors a Lambda process may hold open
+	// (1024). Checked against the descriptors open when an invocation ends.
+	FDs int
+	// ResponseBytes is the largest synchronous response Lambda accepts
+	// (6 MB). Checked against a []byte, string or json.RawMessage result
+	// always, and in debug mode against the JSON encoding of any other result
+	// of a handler wrapped by Wrap or Start.
+	ResponseBytes int
+	// WarnAt is the fraction of a limit from which a warning is logged;
+	// default 0.8.
+	WarnAt float64
+}
+
+// Lambda's quotas, the defaults of Limits.
+const (
+	DefaultTempBytes     = 512 << 20
+	DefaultFDs           = 1024
+	DefaultResponseBytes = 6 << 20
+	defaultWarnAt        = 0.8
+)
+
+// WithLimits sets the quotas the guard warns about. A zero field keeps its
+// default; a negative one turns that check off.
+func WithLimits(l Limits) Option { return func(c *config) { c.limits = l } }
+
+func (l Limits) withDefaults() Limits {
+	if l.TempBytes == 0 {
+		l.TempBytes = DefaultTempBytes
+	}
+	if l.FDs == 0 {
+		l.FDs = DefaultFDs
+	}
+	if l.ResponseBytes == 0 {
+		l.ResponseBytes = DefaultResponseBytes
+	}
+	if l.WarnAt <= 0 || l.WarnAt > 1 {
+		l.WarnAt = defaultWarnAt
+	}
+	return l
+}
+
+// near reports whether used is at or past the warning fraction of limit.
+func (l Limits) near(used, limit int64) bool {
+	return limit > 0 && float64(used) >= l.WarnAt*float64(limit)
+}
+
+// checkTemp warns when the invocation's directory holds nearly as much as
+// the temp base can.
+func (g *guard) checkTemp(ctx context.Context, inv *invocation, d *tmpfs.Dir) {
+	if g.cfg.limits.TempBytes < 0 {
+		return
+	}
+	u, err := d.Usage()
+	if err != nil || !g.cfg.limits.near(u.Bytes, g.cfg.limits.TempBytes) {
+		return
+	}
+	g.warnLimit(ctx, inv, "temp", "lambdaguard: temp directory near the size of the temp base (no space left on device comes next)",
+		u.Bytes, g.cfg.limits.TempBytes)
+}
+
+// checkFDs warns when the process holds nearly as many file descriptors as
+// Lambda allows. It counts /proc/self/fd; elsewhere it does nothing.
+func (g *guard) checkFDs(ctx context.Context, inv *invocation) {
+	if g.cfg.limits.FDs < 0 {
+		return
+	}
+	f, err := os.Open("/proc/self/fd")
+	if err != nil {
+		return
+	}
+	names, err := f.Readdirnames(-1)
+	_ = f.Close()
+	if err != nil {
+		return
+	}
+	n := int64(len(names) - 1) // less the descriptor that read the directory
+	if g.cfg.limits.near(n, int64(g.cfg.limits.FDs)) {
+		g.warnLimit(ctx, inv, "fds", "lambdaguard: open file descriptors near Lambda's limit (too many open files comes next)",
+			n, int64(g.cfg.limits.FDs))
+	}
+}
+
+// checkResponse warns when a handler's result is nearly as large as Lambda
+// accepts. Results other than bytes and strings are measured by encoding
+// them, in debug mode only.
+func (g *guard) checkResponse(ctx context.Context, inv *invocation, res any) {
+	if g.cfg.limits.ResponseBytes < 0 || res == nil {
+		return
+	}
+	var n int
+	switch v := res.(type) {
+	case []byte:
+		n = len(v)
+	case json.RawMessage:
+		n = len(v)
+	case string:
+		n = len(v)
+	default:
+		if !g.cfg.debug {
+			return
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return
+		}
+		n = len(b)
+	}
+	if g.cfg.limits.near(int64(n), int64(g.cfg.limits.ResponseBytes)) {
+		g.warnLimit(ctx, inv, "response", "lambdaguard: response near Lambda's payload limit (Function.ResponseSizeTooLarge comes next)",
+			int64(n), int64(g.cfg.limits.ResponseBytes))
+	}
+}
+
+func (g *guard) warnLimit(ctx context.Context, inv *invocation, quota, msg string, used, limit int64) {
+	g.cfg.logger.LogAttrs(context.WithoutCancel(ctx), slog.LevelWarn, msg,
+		slog.String("requestId", inv.info.RequestID), slog.String("quota", quota),
+		slog.Int64("used", used), slog.Int64("limit", limit))
+}
