@@ -106,19 +106,21 @@ func (d *detector) before(ctx context.Context, id string, event any) (w *watchIn
 			continue
 		}
 		w.vars = append(w.vars, v)
-		w.before = append(w.before, take(v))
+		w.before = append(w.before, take(v, nil))
 	}
 	w.proc = d.takeProc()
 	w.restore = goroutines.Mark(ctx, id)
 	return w
 }
 
-func take(v *watched) *snapshot.Snapshot {
+// take snapshots v; like, when not nil, is an earlier snapshot of v, whose
+// size spares the snapshot the cost of growing.
+func take(v *watched, like *snapshot.Snapshot) *snapshot.Snapshot {
 	if v.lock != nil {
 		v.lock.Lock()
 		defer v.lock.Unlock()
 	}
-	return snapshot.Take(v.ptr, snapshot.Limits{})
+	return snapshot.Take(v.ptr, snapshot.Limits{Like: like})
 }
 
 // stopLabel stops attributing new goroutines to the invocation: cleanup's
@@ -193,7 +195,7 @@ func (d *detector) ignoreGoroutine(entry string) bool {
 }
 
 func (d *detector) diffVar(v *watched, before *snapshot.Snapshot, taints []taint.T) []Finding {
-	after := take(v)
+	after := take(v, before)
 	var out []Finding
 	for _, s := range []*snapshot.Snapshot{before, after} {
 		if s.Truncated != "" {

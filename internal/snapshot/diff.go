@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"math"
+	"reflect"
 	"strconv"
 	"strings"
 )
@@ -42,7 +43,7 @@ func (v Value) IsText() bool { return v.Kind == "string" || v.Kind == "bytes" }
 func Diff(a, b *Snapshot, max int) (changes []Change, more bool) {
 	d := &differ{a: a, b: b, max: max}
 	if len(a.nodes) > 0 && len(b.nodes) > 0 {
-		d.node(0, 0, nil)
+		d.node(0, 0)
 	}
 	return d.out, d.more
 }
@@ -52,99 +53,127 @@ type differ struct {
 	max  int
 	out  []Change
 	more bool
+	path path
 }
 
-// path is a lazily built path: labels are only rendered for changes.
-type path struct {
-	parent *path
-	s      *Snapshot
-	idx    int32  // the node the label refers to
-	label  string // for struct fields and indices
-	field  bool
+// step is one step down from a value to one of its parts. Steps are kept on
+// a stack while the walk goes down and rendered only for a change, so that
+// an unchanged value costs no string and no allocation.
+type step struct {
+	s    *Snapshot
+	node int32        // the part's node; a map entry's holds its key
+	i    int32        // the field number or the index
+	typ  reflect.Type // struct fields: the struct's type
+	kind stepKind
 }
 
-func (p *path) String() string {
-	var parts []string
-	for q := p; q != nil; q = q.parent {
-		n := &q.s.nodes[q.idx]
-		switch {
-		case q.label != "":
-			parts = append(parts, q.label)
-		case n.keyStr:
-			parts = append(parts, "["+strconv.Quote(n.key)+"]")
-		default:
-			parts = append(parts, "["+n.key+"]")
-		}
-	}
+type stepKind uint8
+
+const (
+	stepField stepKind = iota
+	stepIndex
+	stepEntry
+)
+
+// path is the stack of steps from the root to the value at hand.
+type path []step
+
+func (p path) String() string {
 	var b strings.Builder
-	for i := len(parts) - 1; i >= 0; i-- {
-		b.WriteString(parts[i])
+	for _, st := range p {
+		switch st.kind {
+		case stepField:
+			b.WriteByte('.')
+			b.WriteString(st.typ.Field(int(st.i)).Name)
+		case stepIndex:
+			b.WriteByte('[')
+			b.WriteString(strconv.Itoa(int(st.i)))
+			b.WriteByte(']')
+		case stepEntry:
+			n := &st.s.nodes[st.node]
+			b.WriteByte('[')
+			if n.keyStr {
+				b.WriteString(strconv.Quote(st.s.key(n)))
+			} else {
+				b.WriteString(st.s.key(n))
+			}
+			b.WriteByte(']')
+		}
 	}
 	return b.String()
 }
 
-func (d *differ) emit(c Change) bool {
+func field(s *Snapshot, node, f int32, t reflect.Type) step {
+	return step{s: s, node: node, i: f, typ: t, kind: stepField}
+}
+
+func index(s *Snapshot, node, e int32) step { return step{s: s, node: node, i: e, kind: stepIndex} }
+
+func entry(s *Snapshot, node int32) step { return step{s: s, node: node, kind: stepEntry} }
+
+func (d *differ) emit(op Op, old, new Value) bool {
 	if d.max > 0 && len(d.out) >= d.max {
 		d.more = true
 		return false
 	}
-	d.out = append(d.out, c)
+	d.out = append(d.out, Change{Path: d.path.String(), Op: op, Old: old, New: new})
 	return true
 }
 
 func (d *differ) full() bool { return d.max > 0 && len(d.out) >= d.max }
 
-func pathString(p *path) string {
-	if p == nil {
-		return ""
-	}
-	return p.String()
+// down runs fn one step below the current value.
+func (d *differ) down(st step, fn func()) {
+	d.path = append(d.path, st)
+	fn()
+	d.path = d.path[:len(d.path)-1]
 }
 
-func (d *differ) node(i, j int32, p *path) {
+func (d *differ) changed(i, j int32) { d.emit(Changed, d.a.value(i), d.b.value(j)) }
+
+func (d *differ) node(i, j int32) {
 	if d.full() {
 		d.more = true
 		return
 	}
 	x, y := &d.a.nodes[i], &d.b.nodes[j]
-	if x.kind != y.kind || x.typ != y.typ {
-		d.emit(Change{Path: pathString(p), Op: Changed, Old: d.a.value(i), New: d.b.value(j)})
+	if x.kind != y.kind || d.a.typeOf(x) != d.b.typeOf(y) {
+		d.changed(i, j)
 		return
 	}
 	switch x.kind {
 	case kNil, kTruncated:
-	case kBool, kInt, kUint, kFloat, kOpaque:
+	case kBool, kInt, kUint, kFloat, kOpaque, kRef:
 		if x.num != y.num {
-			d.emit(Change{Path: pathString(p), Op: Changed, Old: d.a.value(i), New: d.b.value(j)})
+			d.changed(i, j)
 		}
 	case kString, kBytes, kComplex:
-		if x.str != y.str {
-			d.emit(Change{Path: pathString(p), Op: Changed, Old: d.a.value(i), New: d.b.value(j)})
-		}
-	case kRef:
-		if x.num != y.num {
-			d.emit(Change{Path: pathString(p), Op: Changed, Old: d.a.value(i), New: d.b.value(j)})
+		if d.a.str(x) != d.b.str(y) {
+			d.changed(i, j)
 		}
 	case kPtr, kIface:
-		d.node(x.first, y.first, p)
+		d.node(x.first, y.first)
 	case kStruct:
-		t := x.typ
 		for f := int32(0); f < x.n && f < y.n; f++ {
-			d.node(x.first+f, y.first+f, &path{parent: p, s: d.a, idx: x.first + f, label: "." + t.Field(int(f)).Name})
+			d.path = append(d.path, field(d.a, x.first+f, f, d.a.typeOf(x)))
+			d.node(x.first+f, y.first+f)
+			d.path = d.path[:len(d.path)-1]
 		}
 	case kSlice, kArray:
 		k := min(x.n, y.n)
 		for e := int32(0); e < k; e++ {
-			d.node(x.first+e, y.first+e, &path{parent: p, s: d.a, idx: x.first + e, label: "[" + strconv.Itoa(int(e)) + "]"})
+			d.path = append(d.path, index(d.a, x.first+e, e))
+			d.node(x.first+e, y.first+e)
+			d.path = d.path[:len(d.path)-1]
 		}
 		for e := k; e < x.n; e++ {
-			d.emit(Change{Path: pathString(&path{parent: p, s: d.a, idx: x.first + e, label: "[" + strconv.Itoa(int(e)) + "]"}), Op: Removed, Old: d.a.value(x.first + e)})
+			d.down(index(d.a, x.first+e, e), func() { d.emit(Removed, d.a.value(x.first+e), Value{}) })
 		}
 		for e := k; e < y.n; e++ {
-			d.emit(Change{Path: pathString(&path{parent: p, s: d.b, idx: y.first + e, label: "[" + strconv.Itoa(int(e)) + "]"}), Op: Added, New: d.b.value(y.first + e)})
+			d.down(index(d.b, y.first+e, e), func() { d.emit(Added, Value{}, d.b.value(y.first+e)) })
 		}
 	case kMap:
-		d.maps(x, y, p)
+		d.maps(x, y)
 	}
 }
 
@@ -153,26 +182,31 @@ type mapKey struct {
 	keyStr bool
 }
 
-func (d *differ) maps(x, y *node, p *path) {
+func (d *differ) maps(x, y *node) {
 	old := make(map[mapKey]int32, x.n)
 	for e := x.first; e < x.first+x.n; e++ {
 		n := &d.a.nodes[e]
-		old[mapKey{n.key, n.keyStr}] = e
+		old[mapKey{d.a.key(n), n.keyStr}] = e
 	}
 	for e := y.first; e < y.first+y.n; e++ {
 		n := &d.b.nodes[e]
-		k := mapKey{n.key, n.keyStr}
+		k := mapKey{d.b.key(n), n.keyStr}
+		d.path = append(d.path, entry(d.b, e))
 		if o, ok := old[k]; ok {
-			d.node(o, e, &path{parent: p, s: d.b, idx: e})
+			d.node(o, e)
 			delete(old, k)
-			continue
+		} else {
+			d.emit(Added, Value{}, d.b.value(e))
 		}
-		d.emit(Change{Path: pathString(&path{parent: p, s: d.b, idx: e}), Op: Added, New: d.b.value(e)})
+		d.path = d.path[:len(d.path)-1]
+	}
+	if len(old) == 0 {
+		return
 	}
 	for e := x.first; e < x.first+x.n; e++ {
 		n := &d.a.nodes[e]
-		if _, ok := old[mapKey{n.key, n.keyStr}]; ok {
-			d.emit(Change{Path: pathString(&path{parent: p, s: d.a, idx: e}), Op: Removed, Old: d.a.value(e)})
+		if _, ok := old[mapKey{d.a.key(n), n.keyStr}]; ok {
+			d.down(entry(d.a, e), func() { d.emit(Removed, d.a.value(e), Value{}) })
 		}
 	}
 }
@@ -181,8 +215,8 @@ func (d *differ) maps(x, y *node, p *path) {
 func (s *Snapshot) value(i int32) Value {
 	n := &s.nodes[i]
 	v := Value{Valid: true, Length: -1}
-	if n.typ != nil {
-		v.Type = n.typ.String()
+	if t := s.typeOf(n); t != nil {
+		v.Type = t.String()
 	}
 	switch n.kind {
 	case kNil:
@@ -196,11 +230,11 @@ func (s *Snapshot) value(i int32) Value {
 	case kFloat:
 		v.Kind, v.Text = "float", strconv.FormatFloat(math.Float64frombits(n.num), 'g', -1, 64)
 	case kComplex:
-		v.Kind, v.Text = "complex", n.str
+		v.Kind, v.Text = "complex", s.str(n)
 	case kString:
-		v.Kind, v.Text, v.Length = "string", n.str, len(n.str)
+		v.Kind, v.Text, v.Length = "string", s.str(n), len(s.str(n))
 	case kBytes:
-		v.Kind, v.Text, v.Length = "bytes", n.str, len(n.str)
+		v.Kind, v.Text, v.Length = "bytes", s.str(n), len(s.str(n))
 	case kPtr, kIface:
 		inner := s.value(n.first)
 		inner.Type = v.Type
@@ -229,7 +263,7 @@ func (s *Snapshot) Strings(fn func(path, value string) bool) {
 	if len(s.nodes) == 0 {
 		return
 	}
-	s.strings(0, nil, true, fn)
+	(&stringer{s: s, keys: true, fn: fn}).walk(0)
 }
 
 // Values is Strings without the map keys.
@@ -237,39 +271,52 @@ func (s *Snapshot) Values(fn func(path, value string) bool) {
 	if len(s.nodes) == 0 {
 		return
 	}
-	s.strings(0, nil, false, fn)
+	(&stringer{s: s, fn: fn}).walk(0)
 }
 
-func (s *Snapshot) strings(i int32, p *path, keys bool, fn func(string, string) bool) bool {
+type stringer struct {
+	s    *Snapshot
+	keys bool
+	fn   func(path, value string) bool
+	path path
+}
+
+func (w *stringer) walk(i int32) bool {
+	s := w.s
 	n := &s.nodes[i]
 	switch n.kind {
 	case kString, kBytes:
-		return fn(pathString(p), n.str)
+		return w.fn(w.path.String(), s.str(n))
 	case kPtr, kIface:
-		return s.strings(n.first, p, keys, fn)
+		return w.walk(n.first)
 	case kStruct:
 		for f := int32(0); f < n.n; f++ {
-			if !s.strings(n.first+f, &path{parent: p, s: s, idx: n.first + f, label: "." + n.typ.Field(int(f)).Name}, keys, fn) {
+			if !w.down(field(s, n.first+f, f, s.typeOf(n)), n.first+f, false) {
 				return false
 			}
 		}
 	case kSlice, kArray:
 		for e := int32(0); e < n.n; e++ {
-			if !s.strings(n.first+e, &path{parent: p, s: s, idx: n.first + e, label: "[" + strconv.Itoa(int(e)) + "]"}, keys, fn) {
+			if !w.down(index(s, n.first+e, e), n.first+e, false) {
 				return false
 			}
 		}
 	case kMap:
 		for e := n.first; e < n.first+n.n; e++ {
-			c := &s.nodes[e]
-			cp := &path{parent: p, s: s, idx: e}
-			if keys && c.keyStr && !fn(pathString(cp), c.key) {
-				return false
-			}
-			if !s.strings(e, cp, keys, fn) {
+			if !w.down(entry(s, e), e, w.keys && s.nodes[e].keyStr) {
 				return false
 			}
 		}
 	}
 	return true
+}
+
+// down walks node i one step below, first reporting its map key when key.
+func (w *stringer) down(st step, i int32, key bool) bool {
+	w.path = append(w.path, st)
+	defer func() { w.path = w.path[:len(w.path)-1] }()
+	if key && !w.fn(w.path.String(), w.s.key(&w.s.nodes[i])) {
+		return false
+	}
+	return w.walk(i)
 }

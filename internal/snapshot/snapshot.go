@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"strconv"
 	"unsafe"
 )
@@ -12,6 +13,10 @@ import (
 type Limits struct {
 	MaxDepth int // levels below the root; 0 means DefaultMaxDepth
 	MaxNodes int // values recorded; 0 means DefaultMaxNodes
+	// Like is an earlier snapshot of the same variable, or nil: room for
+	// as many values is made up front, which spares the copies of growing
+	// (debug mode's snapshot after an invocation is like the one before).
+	Like *Snapshot
 }
 
 // Defaults for Limits.
@@ -43,14 +48,17 @@ const (
 )
 
 // node is one value. Children of a node are contiguous in Snapshot.nodes,
-// from first to first+n.
+// from first to first+n. A node holds no pointer (its type and strings are
+// indices into the snapshot's tables): the garbage collector does not scan
+// the nodes, and growing them is a plain copy. This halves the cost of a
+// large snapshot.
 type node struct {
-	typ   reflect.Type
-	str   string
-	key   string // map entries: the key, rendered; its own kind in keyStr
 	num   uint64
 	first int32
 	n     int32
+	typ   int32 // index in Snapshot.types; 0: none
+	str   int32 // index in Snapshot.strs: strings, bytes, complex numbers
+	key   int32 // index in Snapshot.strs: a map entry's key, rendered
 	kind  kind
 	// keyStr marks a map key that is a string (rendered quoted on demand).
 	keyStr bool
@@ -59,8 +67,14 @@ type node struct {
 // Snapshot is a deep copy of a value at one moment.
 type Snapshot struct {
 	nodes     []node
-	Truncated string // why the snapshot stopped early; empty when complete
+	types     []reflect.Type // types[0] is nil
+	strs      []string       // strs[0] is ""
+	Truncated string         // why the snapshot stopped early; empty when complete
 }
+
+func (s *Snapshot) typeOf(n *node) reflect.Type { return s.types[n.typ] }
+func (s *Snapshot) str(n *node) string          { return s.strs[n.str] }
+func (s *Snapshot) key(n *node) string          { return s.strs[n.key] }
 
 // Nodes reports how many values the snapshot recorded.
 func (s *Snapshot) Nodes() int { return len(s.nodes) }
@@ -74,6 +88,36 @@ type walker struct {
 	s       *Snapshot
 	lim     Limits
 	visited map[visitKey]int32
+	typeIdx map[reflect.Type]int32
+	lastT   reflect.Type // the type met last and its index: most runs of
+	lastI   int32        // nodes are elements of one slice or map
+}
+
+// typeIndex returns t's index in the snapshot's type table, adding it.
+func (w *walker) typeIndex(t reflect.Type) int32 {
+	if t == w.lastT {
+		return w.lastI
+	}
+	i, ok := w.typeIdx[t]
+	if !ok {
+		i = int32(len(w.s.types))
+		w.s.types = append(w.s.types, t)
+		w.typeIdx[t] = i
+	}
+	w.lastT, w.lastI = t, i
+	return i
+}
+
+// text adds a string to the snapshot's table and returns its index.
+func (w *walker) text(s string) int32 {
+	if s == "" {
+		return 0
+	}
+	if len(w.s.strs) == cap(w.s.strs) {
+		w.s.strs = slices.Grow(w.s.strs, len(w.s.strs)) // double, as reserve does
+	}
+	w.s.strs = append(w.s.strs, s)
+	return int32(len(w.s.strs) - 1)
 }
 
 // Take snapshots the value v points to (or v itself when it is not a
@@ -85,8 +129,8 @@ func Take(v any, lim Limits) (s *Snapshot) {
 	if lim.MaxNodes <= 0 {
 		lim.MaxNodes = DefaultMaxNodes
 	}
-	s = &Snapshot{}
-	w := &walker{s: s, lim: lim, visited: make(map[visitKey]int32)}
+	s = &Snapshot{types: []reflect.Type{nil}}
+	w := &walker{s: s, lim: lim, visited: make(map[visitKey]int32), typeIdx: make(map[reflect.Type]int32)}
 	defer func() {
 		if r := recover(); r != nil {
 			s.Truncated = fmt.Sprintf("snapshot failed: %v", r)
@@ -97,7 +141,21 @@ func Take(v any, lim Limits) (s *Snapshot) {
 		w.visited[visitKey{rv.UnsafePointer(), rv.Type()}] = 0
 		rv = rv.Elem()
 	}
-	s.nodes = append(s.nodes, node{})
+	// A map or a slice at the root, the usual watched variable, has at
+	// least a node and most often a string per element: room for them
+	// up front saves the copies of growing.
+	size, strs := 1, 2
+	switch rv.Kind() {
+	case reflect.Map, reflect.Slice, reflect.Array:
+		size += min(rv.Len(), lim.MaxNodes)
+		strs = 2 * size
+	}
+	if lim.Like != nil {
+		size = max(size, min(len(lim.Like.nodes)+len(lim.Like.nodes)/8, lim.MaxNodes))
+		strs = max(strs, len(lim.Like.strs)+len(lim.Like.strs)/8)
+	}
+	s.nodes = make([]node, 1, size)
+	s.strs = make([]string, 1, strs)
 	w.fill(0, rv, 0)
 	return s
 }
@@ -110,9 +168,16 @@ func (w *walker) reserve(n int) (int32, bool) {
 		}
 		return 0, false
 	}
-	first := int32(len(w.s.nodes))
-	w.s.nodes = append(w.s.nodes, make([]node, n)...)
-	return first, true
+	first := len(w.s.nodes)
+	if need := first + n; need > cap(w.s.nodes) {
+		// Double, where append grows a large slice by a quarter: a snapshot
+		// of 100,000 entries would otherwise copy its nodes a dozen times.
+		grown := make([]node, first, max(2*cap(w.s.nodes), need, 64))
+		copy(grown, w.s.nodes)
+		w.s.nodes = grown
+	}
+	w.s.nodes = w.s.nodes[:first+n] // zero: the tail is never written before
+	return int32(first), true
 }
 
 var (
@@ -130,7 +195,7 @@ func (w *walker) fill(i int32, v reflect.Value, depth int) {
 		return
 	}
 	t := v.Type()
-	n.typ = t
+	n.typ = w.typeIndex(t)
 	if depth > w.lim.MaxDepth {
 		n.kind = kTruncated
 		if w.s.Truncated == "" {
@@ -151,9 +216,9 @@ func (w *walker) fill(i int32, v reflect.Value, depth int) {
 	case reflect.Float32, reflect.Float64:
 		n.kind, n.num = kFloat, math.Float64bits(v.Float())
 	case reflect.Complex64, reflect.Complex128:
-		n.kind, n.str = kComplex, strconv.FormatComplex(v.Complex(), 'g', -1, 128)
+		n.kind, n.str = kComplex, w.text(strconv.FormatComplex(v.Complex(), 'g', -1, 128))
 	case reflect.String:
-		n.kind, n.str = kString, v.String()
+		n.kind, n.str = kString, w.text(v.String())
 	case reflect.Pointer:
 		if v.IsNil() {
 			n.kind = kNil
@@ -188,7 +253,7 @@ func (w *walker) fill(i int32, v reflect.Value, depth int) {
 			return
 		}
 		if t.Elem().Kind() == reflect.Uint8 {
-			n.kind, n.str = kBytes, string(v.Bytes())
+			n.kind, n.str = kBytes, w.text(string(v.Bytes()))
 			return
 		}
 		if v.Len() > 0 && w.seen(i, v.UnsafePointer(), t) {
@@ -200,7 +265,7 @@ func (w *walker) fill(i int32, v reflect.Value, depth int) {
 		if t.Elem().Kind() == reflect.Uint8 {
 			b := make([]byte, v.Len())
 			reflect.Copy(reflect.ValueOf(b), v)
-			n.kind, n.str = kBytes, string(b)
+			n.kind, n.str = kBytes, w.text(string(b))
 			return
 		}
 		n.kind = kArray
@@ -214,17 +279,7 @@ func (w *walker) fill(i int32, v reflect.Value, depth int) {
 			return
 		}
 		n.kind = kMap
-		w.children(i, v.Len(), func(c int32) {
-			it := v.MapRange()
-			j := int32(0)
-			for it.Next() && j < int32(w.s.nodes[i].n) {
-				idx := c + j
-				w.fill(idx, it.Value(), depth+1)
-				w.s.nodes[idx].key, w.s.nodes[idx].keyStr = renderKey(it.Key())
-				j++
-			}
-			w.s.nodes[i].n = j // the map may have shrunk while we read it
-		})
+		w.children(i, v.Len(), func(c int32) { w.entries(i, c, v, depth) })
 	case reflect.Func, reflect.Chan, reflect.UnsafePointer:
 		if v.IsNil() {
 			n.kind = kNil
@@ -234,6 +289,36 @@ func (w *walker) fill(i int32, v reflect.Value, depth int) {
 	default:
 		n.kind = kOpaque
 	}
+}
+
+// entries records the entries of map m, node i, from node first on. Each
+// key and value is copied into one reused Value rather than a new one per
+// entry (MapIter.Key and Value allocate), which halves the cost of a map of
+// strings.
+func (w *walker) entries(i, first int32, m reflect.Value, depth int) {
+	ro := !m.CanInterface()
+	if ro {
+		// Reached through an unexported field, m is read-only, and
+		// SetIterKey refuses it: read the same map through a header that
+		// is not marked so. Keys are still rendered as read-only.
+		p := m.UnsafePointer()
+		m = reflect.NewAt(m.Type(), unsafe.Pointer(&p)).Elem()
+	}
+	t := m.Type()
+	key, val := reflect.New(t.Key()).Elem(), reflect.New(t.Elem()).Elem()
+	it := m.MapRange()
+	want := w.s.nodes[i].n
+	j := int32(0)
+	for j < want && it.Next() {
+		key.SetIterKey(it)
+		val.SetIterValue(it)
+		idx := first + j
+		w.fill(idx, val, depth+1)
+		k, isStr := renderKey(key, ro)
+		w.s.nodes[idx].key, w.s.nodes[idx].keyStr = w.text(k), isStr
+		j++
+	}
+	w.s.nodes[i].n = j // the map may have shrunk while we read it
 }
 
 func (w *walker) elems(i int32, v reflect.Value, depth int) {
@@ -270,7 +355,7 @@ func (w *walker) seen(i int32, p unsafe.Pointer, t reflect.Type) bool {
 
 // renderKey renders a map key for a path. String keys are kept raw and
 // quoted only when a path is printed.
-func renderKey(k reflect.Value) (string, bool) {
+func renderKey(k reflect.Value, ro bool) (string, bool) {
 	switch k.Kind() {
 	case reflect.String:
 		return k.String(), true
@@ -282,13 +367,13 @@ func renderKey(k reflect.Value) (string, bool) {
 		return strconv.FormatBool(k.Bool()), false
 	}
 	defer func() { _ = recover() }()
-	return fmt.Sprintf("%v", printable(k)), false
+	return fmt.Sprintf("%v", printable(k, ro)), false
 }
 
 // printable returns something fmt can print for k, even when k was reached
-// through an unexported field (where Interface panics).
-func printable(k reflect.Value) any {
-	if k.CanInterface() {
+// through an unexported field (where Interface panics, or would if ro).
+func printable(k reflect.Value, ro bool) any {
+	if !ro && k.CanInterface() {
 		return k.Interface()
 	}
 	return k.String() // "<T Value>" for non-strings: still a stable label

@@ -1,0 +1,85 @@
+package snapshot
+
+import (
+	"fmt"
+	"strconv"
+	"testing"
+)
+
+type session struct {
+	User    string
+	Token   string
+	Roles   []string
+	Expires int64
+	Admin   bool
+}
+
+// watchedData is what debug mode snapshots in a typical function: a cache
+// keyed by caller, of plain strings or of small structs. It returns the
+// value and the bytes of keys and strings it holds.
+func watchedData(shape string, n int) (any, int64) {
+	var size int64
+	switch shape {
+	case "strings":
+		m := make(map[string]string, n)
+		for i := range n {
+			k := fmt.Sprintf("user:%06d", i)
+			v := fmt.Sprintf("session=%012d;role=reader;region=eu-west-1;ttl=900", i*7919)
+			m[k] = v
+			size += int64(len(k) + len(v))
+		}
+		return &m, size
+	case "structs":
+		m := make(map[string]*session, n)
+		for i := range n {
+			s := &session{User: "user-" + strconv.Itoa(i), Token: fmt.Sprintf("tok_%032x", i*7919), Roles: []string{"reader", "billing"}, Expires: int64(i)}
+			k := fmt.Sprintf("user:%06d", i)
+			m[k] = s
+			size += int64(len(k)+len(s.User)+len(s.Token)+len("reader")+len("billing")) + 8 + 1
+		}
+		return &m, size
+	}
+	panic(shape)
+}
+
+// BenchmarkTakeDiff is what debug mode does per watched variable and
+// invocation: a snapshot before, one after, and their diff. MB/s counts the
+// keys and strings of the watched data; ns/op should grow linearly with n.
+func BenchmarkTakeDiff(b *testing.B) {
+	for _, shape := range []string{"strings", "structs"} {
+		for _, n := range []int{1_000, 10_000, 100_000} {
+			b.Run(fmt.Sprintf("shape=%s/entries=%d", shape, n), func(b *testing.B) {
+				v, size := watchedData(shape, n)
+				b.SetBytes(size)
+				b.ReportAllocs()
+				for b.Loop() {
+					before := Take(v, Limits{})
+					after := Take(v, Limits{Like: before})
+					if changes, _ := Diff(before, after, 20); len(changes) != 0 {
+						b.Fatalf("%d changes in data that did not change", len(changes))
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkTake and BenchmarkDiff split BenchmarkTakeDiff's cost.
+func BenchmarkTake(b *testing.B) {
+	v, size := watchedData("structs", 10_000)
+	b.SetBytes(size)
+	b.ReportAllocs()
+	for b.Loop() {
+		Take(v, Limits{})
+	}
+}
+
+func BenchmarkDiff(b *testing.B) {
+	v, size := watchedData("structs", 10_000)
+	before, after := Take(v, Limits{}), Take(v, Limits{})
+	b.SetBytes(size)
+	b.ReportAllocs()
+	for b.Loop() {
+		Diff(before, after, 20)
+	}
+}
