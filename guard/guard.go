@@ -24,7 +24,9 @@ type guard struct {
 	count    atomic.Uint64
 	inFlight atomic.Int64
 	lastEnd  atomic.Int64 // UnixNano of the end of the latest invocation
-	sweep    sync.Once
+	// fdChecked is the UnixNano of the latest count of open descriptors.
+	fdChecked atomic.Int64
+	sweep     sync.Once
 }
 
 func newGuard(opts []Option) *guard {

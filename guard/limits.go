@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/lambdaguard/lambdaguard/tmpfs"
 )
@@ -20,7 +21,9 @@ type Limits struct {
 	// what the invocation's own temp directory holds when it is wiped.
 	TempBytes int64
 	// FDs is the number of file descriptors a Lambda process may hold open
-	// (1024). Checked against the descriptors open when an invocation ends.
+	// (1024). Checked against the descriptors open when an invocation ends,
+	// at most once a second: counting them takes four system calls, which
+	// an invocation that opens nothing should not pay each time.
 	FDs int
 	// ResponseBytes is the largest synchronous response Lambda accepts
 	// (6 MB). Checked against a []byte, string or json.RawMessage result
@@ -79,10 +82,19 @@ func (g *guard) checkTemp(ctx context.Context, inv *invocation, d *tmpfs.Dir) {
 		u.Bytes, g.cfg.limits.TempBytes)
 }
 
+// fdCheckEvery is how often, at most, checkFDs counts the descriptors.
+const fdCheckEvery = time.Second
+
 // checkFDs warns when the process holds nearly as many file descriptors as
-// Lambda allows. It counts /proc/self/fd; elsewhere it does nothing.
+// Lambda allows. It counts /proc/self/fd, at most once every fdCheckEvery
+// (the first invocation always); elsewhere it does nothing.
 func (g *guard) checkFDs(ctx context.Context, inv *invocation) {
 	if g.cfg.limits.FDs < 0 {
+		return
+	}
+	now := time.Now().UnixNano()
+	last := g.fdChecked.Load()
+	if last != 0 && now-last < int64(fdCheckEvery) || !g.fdChecked.CompareAndSwap(last, now) {
 		return
 	}
 	f, err := os.Open("/proc/self/fd")
