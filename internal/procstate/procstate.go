@@ -67,8 +67,14 @@ func Take(o Options) *State {
 	return s
 }
 
+// procSelf is what the targets of descriptors on this process's own /proc
+// entries start with.
+var procSelf = "/proc/" + strconv.Itoa(os.Getpid()) + "/"
+
 // fds lists the open file descriptors through /proc/self/fd (Linux, as on
-// Lambda). Elsewhere it reports an error and nothing.
+// Lambda). Elsewhere it reports an error and nothing. Descriptors on this
+// process's own /proc entries are left out: snapshots of invocations that
+// run at once open them, and one must not report another's.
 func fds() (map[int]string, error) {
 	const dir = "/proc/self/fd"
 	f, err := os.Open(dir)
@@ -90,6 +96,11 @@ func fds() (map[int]string, error) {
 		target, err := os.Readlink(filepath.Join(dir, n))
 		if err != nil {
 			continue // closed since we listed it
+		}
+		if strings.HasPrefix(target, procSelf) {
+			// Another snapshot, of a concurrent invocation, reading
+			// /proc/self/fd or /proc/self/net/tcp right now: not a leak.
+			continue
 		}
 		out[fd] = target
 	}
