@@ -15,7 +15,19 @@
 //     deadline — background work is drained, cleanups run and the directory
 //     is wiped, bounded by the invocation's deadline;
 //   - [InvocationFrom] tells the request id, whether this is a cold start and
-//     how long the environment sat idle before it.
+//     how long the environment sat idle (frozen, most often) before it; hooks
+//     given with [OnThaw] run before the handler after a long enough gap;
+//   - the handler's context ends a little before the real deadline
+//     ([WithCleanupReserve]), and background work still running then is
+//     cancelled and reported, so that cleanups always get time;
+//   - what lives across invocations on purpose — a database connection, an
+//     *http.Client — is declared with [NewShared] or [SharedHTTPClient]: built
+//     once, checked after a freeze and rebuilt if stale, left out of leak
+//     reports, and closed at shutdown ([CloseShared], run by [Start] on
+//     SIGTERM with the hooks given with [WithShutdown]);
+//   - Lambda's quotas — /tmp size, file descriptors, response size — are
+//     watched, with a warning in the log when one is nearly used up
+//     ([WithLimits]).
 //
 // Per-invocation state travels in the context only; a wrapped handler is safe
 // for concurrent invocations. Cleanup failures are logged and never change

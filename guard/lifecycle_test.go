@@ -1,0 +1,65 @@
+package guard_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/lambdaguard/lambdaguard/internal/runtimeapi"
+)
+
+// TestLifecycleThroughRunner runs a bootstrap built on guard.Start through
+// the local runner: a freeze longer than the thaw threshold fires the thaw
+// hook, the shared resource is built once, and at shutdown (SIGTERM, as
+// Lambda sends it) the hooks run and the shared resource is closed.
+func TestLifecycleThroughRunner(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a bootstrap and freezes it")
+	}
+	if runtime.GOOS != "linux" {
+		t.Skipf("the runner runs linux bootstraps; this is %s", runtime.GOOS)
+	}
+	bin := filepath.Join(t.TempDir(), "bootstrap")
+	cmd := exec.Command("go", "build", "-o", bin, "./testdata/lifecycle")
+	cmd.Env = append(os.Environ(), "GOOS=linux", "CGO_ENABLED=0")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "go build: %s", out)
+
+	var mu sync.Mutex
+	var lines []string
+	f, err := runtimeapi.Start(bin, runtimeapi.Config{
+		Name: "lifecycle",
+		Logs: func(l runtimeapi.Line) { mu.Lock(); lines = append(lines, l.Text); mu.Unlock() },
+	})
+	require.NoError(t, err)
+	for i := range 2 {
+		if i > 0 {
+			require.NoError(t, f.Freeze())
+			time.Sleep(time.Second) // past the bootstrap's 500ms thaw threshold
+			require.NoError(t, f.Thaw())
+		}
+		r, err := f.Invoke(context.Background(), runtimeapi.Invocation{Payload: []byte(`{}`)})
+		require.NoError(t, err)
+		require.Nil(t, r.Error)
+	}
+	require.NoError(t, f.Close())
+
+	mu.Lock()
+	defer mu.Unlock()
+	logs := strings.Join(lines, "\n")
+	assert.Equal(t, 1, strings.Count(logs, "shared resource built"), logs)
+	assert.Equal(t, 1, strings.Count(logs, "thawed after a long gap"), logs)
+	assert.Contains(t, logs, "shutdown hook ran", "the shutdown hook ran on SIGTERM")
+	assert.Contains(t, logs, "shared resource closed", "shared resources are closed at shutdown")
+	assert.Less(t, strings.Index(logs, "shutdown hook ran"), strings.Index(logs, "shared resource closed"),
+		"hooks (a trace flush) run before the shared resources close")
+}
