@@ -1,0 +1,154 @@
+package bench_test
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"go.opentelemetry.io/contrib/instrumentation/github.com/aws/aws-lambda-go/otellambda"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/lambdaguard/lambdaguard/guard"
+	"github.com/lambdaguard/lambdaguard/tracing"
+)
+
+func TestMain(m *testing.M) {
+	// The execution environment's variables, as Lambda sets them, before any
+	// option reads them.
+	os.Setenv("AWS_LAMBDA_FUNCTION_NAME", "orders")
+	os.Setenv("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+	os.Setenv("AWS_REGION", "eu-west-1")
+	os.Unsetenv("AWS_LAMBDA_MAX_CONCURRENCY")
+	os.Unsetenv("LAMBDAGUARD_DEBUG")
+	dir, err := os.MkdirTemp("", "lambdaguard-bench-")
+	if err != nil {
+		panic(err)
+	}
+	benchBase = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// discard is a span exporter that drops what it gets.
+type discard struct{}
+
+func (discard) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
+func (discard) Shutdown(context.Context) error                             { return nil }
+
+// quiet is the logger of every guard here: debug mode logs each closing.
+var quiet = slog.New(slog.DiscardHandler)
+
+// lambdaContext is the context aws-lambda-go hands a handler: a deadline
+// and the Lambda context.
+func lambdaContext(b *testing.B) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+	b.Cleanup(cancel)
+	return lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{
+		AwsRequestID:       "8476a536-e9f4-11e8-9739-2dfe598c3fcd",
+		InvokedFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:orders:live",
+	})
+}
+
+type variant struct {
+	name string
+	h    lambda.Handler
+}
+
+// variants returns the handlers compared for one event type, in the order
+// the report lists them. The bare handler comes first: the floor.
+func variants[TIn, TOut any](tp *sdktrace.TracerProvider, h, spooled, spooledBare func(context.Context, TIn) (TOut, error)) []variant {
+	opts := []guard.Option{guard.WithTempBase(benchBase), guard.WithDebug(false), guard.WithLogger(quiet)}
+	traced := append(opts[:len(opts):len(opts)], tracing.WithTracing(tracing.WithTracerProvider(tp)))
+	ol := []otellambda.Option{otellambda.WithTracerProvider(tp), otellambda.WithFlusher(tp)}
+	return []variant{
+		{"bare", lambda.NewHandler(h)},
+		{"guard", lambda.NewHandler(guard.Wrap(h, opts...))},
+		{"bare-tempdir", lambda.NewHandler(spooledBare)},
+		{"guard-tempdir", lambda.NewHandler(guard.Wrap(spooled, opts...))},
+		{"guard-tracing", lambda.NewHandler(guard.Wrap(h, traced...))},
+		{"otellambda", lambda.NewHandler(otellambda.InstrumentHandler(h, ol...))},
+		{"otellambda-wrap", otellambda.WrapHandler(lambda.NewHandler(h), ol...)},
+	}
+}
+
+// BenchmarkInvoke runs one invocation through aws-lambda-go's
+// lambda.NewHandler(...).Invoke, as the runtime loop does, for every
+// variant and both events side by side, so that the ratios hold on a noisy
+// machine. The tracing variants share one SDK TracerProvider with a batching
+// processor and an exporter that drops the spans, flushed after each
+// invocation as in Lambda.
+func BenchmarkInvoke(b *testing.B) {
+	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(discard{}))
+	b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+
+	runs := []struct {
+		event    string
+		payload  []byte
+		variants []variant
+	}{
+		{"apigw-v2", fixture(b, "apigw-v2.json"), variants(tp, apiHandler, apiSpool, apiSpoolBare)},
+		{"sqs-10", fixture(b, "sqs-batch-10.json"), variants(tp, sqsHandler, sqsSpool, sqsSpoolBare)},
+	}
+	for _, r := range runs {
+		for _, v := range r.variants {
+			b.Run("event="+r.event+"/handler="+v.name, func(b *testing.B) {
+				invoke(b, v.h, r.payload)
+			})
+		}
+	}
+}
+
+func invoke(b *testing.B, h lambda.Handler, payload []byte) {
+	ctx := lambdaContext(b)
+	if _, err := h.Invoke(ctx, payload); err != nil { // the cold start: sweep, first tracer use
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := h.Invoke(ctx, payload); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDebug is a guarded invocation in debug mode with a watched map of
+// 0 to 100,000 entries: a snapshot before the handler, one after, and their
+// diff, besides the process checks debug mode always makes (environment,
+// descriptors, temp base, goroutines). The bytes per operation are the
+// watched keys and values, so MB/s is how fast debug mode gets through the
+// watched data; entries=0 is the fixed part.
+func BenchmarkDebug(b *testing.B) {
+	payload := fixture(b, "apigw-v2.json")
+	for _, n := range []int{0, 1_000, 10_000, 100_000} {
+		b.Run("entries="+strconv.Itoa(n), func(b *testing.B) {
+			cache, size := cacheOf(n)
+			guard.Watch("cache", &cache)
+			b.Cleanup(func() { guard.Unwatch("cache") })
+			var findings int
+			h := lambda.NewHandler(guard.Wrap(apiHandler,
+				guard.WithTempBase(benchBase), guard.WithDebug(true), guard.WithLogger(quiet),
+				guard.WithReporter(func(r guard.Report) { findings += len(r.Findings) })))
+			b.SetBytes(size)
+			invoke(b, h, payload)
+			b.StopTimer()
+			if findings > 0 {
+				b.Fatalf("debug mode found %d leaks in a handler that leaks nothing", findings)
+			}
+		})
+	}
+}
+
+func fixture(b *testing.B, name string) []byte {
+	p, err := os.ReadFile("testdata/" + name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return p
+}

@@ -1,0 +1,381 @@
+// Command report writes docs/BENCHMARKS.md from what scripts/bench.sh
+// measured: go test -bench output, benchstat tables, start-up traces,
+// binary sizes and system call counts, all in one directory.
+//
+//	go run ./report -in DIR -out ../docs/BENCHMARKS.md
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+func main() {
+	in := flag.String("in", "", "the directory scripts/bench.sh wrote its measurements to")
+	out := flag.String("out", "docs/BENCHMARKS.md", "the report to write")
+	flag.Parse()
+	r := &report{dir: *in}
+	doc := r.write()
+	if err := os.WriteFile(*out, []byte(doc), 0o644); err != nil {
+		log.Fatal(err)
+	}
+}
+
+type report struct {
+	dir   string
+	bench map[string]*result // by benchmark name, without the -N suffix
+	b     strings.Builder
+}
+
+// result gathers the runs of one benchmark.
+type result struct {
+	ns, bytes, allocs, mbs []float64
+}
+
+func (r *result) med(xs []float64) float64 {
+	if r == nil || len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func (r *result) NS() float64     { return r.med(r.ns) }
+func (r *result) Allocs() float64 { return r.med(r.allocs) }
+func (r *result) Bytes() float64  { return r.med(r.bytes) }
+func (r *result) MBs() float64    { return r.med(r.mbs) }
+
+var suffix = regexp.MustCompile(`-\d+$`)
+
+// load reads go test -bench output.
+func (r *report) load(files ...string) {
+	if r.bench == nil {
+		r.bench = map[string]*result{}
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(filepath.Join(r.dir, f))
+		if err != nil {
+			log.Printf("report: %v", err)
+			continue
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			fs := strings.Fields(line)
+			if len(fs) < 4 || !strings.HasPrefix(fs[0], "Benchmark") {
+				continue
+			}
+			name := suffix.ReplaceAllString(strings.TrimPrefix(fs[0], "Benchmark"), "")
+			res := r.bench[name]
+			if res == nil {
+				res = &result{}
+				r.bench[name] = res
+			}
+			for i := 2; i+1 < len(fs); i += 2 {
+				v, err := strconv.ParseFloat(fs[i], 64)
+				if err != nil {
+					continue
+				}
+				switch fs[i+1] {
+				case "ns/op":
+					res.ns = append(res.ns, v)
+				case "B/op":
+					res.bytes = append(res.bytes, v)
+				case "allocs/op":
+					res.allocs = append(res.allocs, v)
+				case "MB/s":
+					res.mbs = append(res.mbs, v)
+				}
+			}
+		}
+	}
+}
+
+func (r *report) get(name string) *result { return r.bench[name] }
+
+// facts reads a file of key=value lines.
+func (r *report) facts(f string) map[string]string {
+	m := map[string]string{}
+	data, err := os.ReadFile(filepath.Join(r.dir, f))
+	if err != nil {
+		return m
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if k, v, ok := strings.Cut(line, "="); ok {
+			m[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		}
+	}
+	return m
+}
+
+func (r *report) text(f string) string {
+	data, err := os.ReadFile(filepath.Join(r.dir, f))
+	if err != nil {
+		return "(not measured: " + err.Error() + ")\n"
+	}
+	return string(data)
+}
+
+func (r *report) p(format string, args ...any) { fmt.Fprintf(&r.b, format, args...) }
+
+func dur(ns float64) string {
+	switch {
+	case ns == 0:
+		return "–"
+	case ns >= 1e6:
+		return fmt.Sprintf("%.2f ms", ns/1e6)
+	case ns >= 1e3:
+		return fmt.Sprintf("%.1f µs", ns/1e3)
+	}
+	return fmt.Sprintf("%.0f ns", ns)
+}
+
+func ratio(a, b float64) string {
+	if a == 0 || b == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f×", a/b)
+}
+
+func status(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "**not met**"
+}
+
+var handlers = []string{"bare", "guard", "bare-tempdir", "guard-tempdir", "guard-tracing", "otellambda", "otellambda-wrap"}
+var eventsList = []string{"apigw-v2", "sqs-10"}
+
+func invokeName(event, handler string) string {
+	return "Invoke/event=" + event + "/handler=" + handler
+}
+
+func (r *report) write() string {
+	r.load("invoke.txt", "unit.txt")
+	m := r.facts("machine.txt")
+	start := r.facts("startup.txt")
+	sys := r.facts("syscalls.txt")
+
+	r.p("# Benchmarks\n\n")
+	r.p("Written by `scripts/bench.sh` on %s. Every number here was measured by that run; ", m["date"])
+	r.p("nothing is copied from elsewhere. Run the script again to refresh it.\n\n")
+	r.p("| machine | |\n| --- | --- |\n")
+	r.p("| CPU | %s |\n| cores (nproc) | %s |\n| kernel | %s |\n| Go | %s |\n| load average before the run | %s |\n| runs per benchmark | %s (`-count`), `-benchtime %s` |\n\n",
+		m["cpu"], m["nproc"], m["kernel"], m["go"], m["load"], m["count"], m["benchtime"])
+	r.p("The figures are medians of the runs; the benchstat tables below give the spread. ")
+	r.p("The machine is shared and small: compare numbers within one run, not across runs.\n\n")
+
+	r.goals(start, sys)
+	r.invocations()
+	r.debug()
+	r.beside()
+	r.startup(start)
+	r.syscalls(sys)
+
+	r.p("## benchstat\n\n")
+	r.p("Invocations, each handler against the bare one (`benchstat -col /handler`):\n\n```\n%s```\n\n", r.text("invoke-vs-bare.txt"))
+	r.p("Tracing: lambdaguard against otellambda (`benchstat -col /handler`, otellambda first):\n\n```\n%s```\n\n", r.text("invoke-vs-otellambda.txt"))
+	r.p("Beside the code (guard, tracing, internal/snapshot):\n\n```\n%s```\n\n", r.text("unit-stat.txt"))
+
+	r.p("## Reproduce\n\n```\nscripts/bench.sh                 # about 10 minutes on 2 cores\nCOUNT=10 scripts/bench.sh        # more runs, tighter intervals\n```\n\n")
+	r.p("The comparative benchmarks live in the `bench/` module (its own go.mod, so that otellambda never enters the dependencies of lambdaguard's users); ")
+	r.p("`go test ./...` at the root does not run them. By hand: `cd bench && go test -run '^$' -bench . -benchmem`.\n")
+	return r.b.String()
+}
+
+func (r *report) goals(start, sys map[string]string) {
+	r.p("## Goals\n\n| goal | measured | |\n| --- | --- | --- |\n")
+	for _, ev := range eventsList {
+		bare, g := r.get(invokeName(ev, "bare")), r.get(invokeName(ev, "guard"))
+		if bare == nil || g == nil {
+			continue
+		}
+		rt := g.NS() / bare.NS()
+		extra := g.Allocs() - bare.Allocs()
+		r.p("| guard, debug off ≤ 1.05 × bare (%s) | %.3f× (%s against %s) | %s |\n", ev, rt, dur(g.NS()), dur(bare.NS()), status(rt <= 1.05))
+		r.p("| guard, debug off: ≤ 4 extra allocations per invocation (%s) | %+.0f (%.0f against %.0f) | %s |\n", ev, extra, g.Allocs(), bare.Allocs(), status(extra <= 4))
+	}
+	if v, ok := sys["extra_per_invocation"]; ok {
+		// Below one call in twenty invocations is the runtime's own noise
+		// (and the guard's descriptor count, at most once a second); a
+		// file system call per invocation would show as 1 or more.
+		n, _ := strconv.ParseFloat(v, 64)
+		r.p("| temp dir unused: zero extra system calls | %s per invocation (strace -c, guard minus bare); file system calls per invocation: guard %s, bare %s | %s |\n",
+			v, sys["guard_files"], sys["bare_files"], status(n < 0.05 && sys["guard_files"] == "none"))
+	}
+	for _, ev := range eventsList {
+		t, o, w := r.get(invokeName(ev, "guard-tracing")), r.get(invokeName(ev, "otellambda")), r.get(invokeName(ev, "otellambda-wrap"))
+		if t == nil || o == nil {
+			continue
+		}
+		rt := t.NS() / o.NS()
+		r.p("| tracing ≤ 1.0 × otellambda.InstrumentHandler (%s) | %.2f× (%s against %s) | %s |\n", ev, rt, dur(t.NS()), dur(o.NS()), status(rt <= 1.0))
+		if w != nil {
+			rw := t.NS() / w.NS()
+			r.p("| tracing ≤ 1.0 × otellambda.WrapHandler (%s) | %.2f× (%s against %s) | %s |\n", ev, rw, dur(t.NS()), dur(w.NS()), status(rw <= 1.0))
+		}
+	}
+	lin, mbs := r.linearity("TakeDiff/shape=strings/entries=%d")
+	if mbs > 0 {
+		r.p("| snapshot+diff linear in the watched data | cost per entry at 100k ÷ at 1k: %.2f (map of strings) | %s |\n", lin, status(lin <= 1.5))
+		r.p("| snapshot+diff ≥ 100 MB/s | %.0f MB/s at 100k entries (map of strings); slowest size %.0f MB/s | %s |\n",
+			r.get("TakeDiff/shape=strings/entries=100000").MBs(), mbs, status(mbs >= 100))
+	}
+	lin2, mbs2 := r.linearity("TakeDiff/shape=structs/entries=%d")
+	if mbs2 > 0 {
+		r.p("| the same, map of pointers to structs | per-entry ratio %.2f; slowest %.0f MB/s of strings held | %s |\n", lin2, mbs2, status(lin2 <= 1.5 && mbs2 >= 100))
+	}
+	if v, ok := start["basic_lambdaguard_init_ms"]; ok {
+		n, _ := strconv.ParseFloat(v, 64)
+		r.p("| init of guard+scope+tmpfs ≤ 0.2 ms | %s ms (the lambdaguard packages' init in examples/basic, median of %s starts) | %s |\n", v, start["runs"], status(n <= 0.2))
+	}
+	if v, ok := start["basic_otel_deps"]; ok {
+		r.p("| examples/basic links no OpenTelemetry | %s packages from go.opentelemetry.io in `go list -deps ./examples/basic` | %s |\n", v, status(v == "0"))
+	}
+	r.p("\n")
+}
+
+// linearity returns the ratio of the cost per entry at 100k entries to that
+// at 1k, and the lowest MB/s of the three sizes.
+func (r *report) linearity(format string) (float64, float64) {
+	small, big := r.get(fmt.Sprintf(format, 1000)), r.get(fmt.Sprintf(format, 100000))
+	if small == nil || big == nil {
+		return 0, 0
+	}
+	low := 0.0
+	for _, n := range []int{1000, 10000, 100000} {
+		if res := r.get(fmt.Sprintf(format, n)); res != nil && (low == 0 || res.MBs() < low) {
+			low = res.MBs()
+		}
+	}
+	return (big.NS() / 100000) / (small.NS() / 1000), low
+}
+
+func (r *report) invocations() {
+	r.p("## One invocation through `lambda.NewHandler(h).Invoke(ctx, payload)`\n\n")
+	r.p("As aws-lambda-go's runtime loop calls a function: JSON decoding of the event and encoding of the result included. ")
+	r.p("Events: `apigw-v2` is a 1.2 KB API Gateway HTTP API (payload v2) request, `sqs-10` a batch of 10 SQS messages (9.7 KB), each with a W3C traceparent. ")
+	r.p("The tracing variants share one SDK TracerProvider with a batching processor and an exporter that drops the spans, flushed after every invocation as in Lambda. ")
+	r.p("`otellambda` is go.opentelemetry.io/contrib/.../otellambda v0.65.0's InstrumentHandler (typed, the way its README wraps a handler), ")
+	r.p("`otellambda-wrap` its WrapHandler around lambda.NewHandler (bytes); both with the provider as their flusher. ")
+	r.p("lambdaguard's tracing does more per invocation than either: it takes the parent from the event, links every SQS message's producer and sets the FaaS and cloud attributes. ")
+	r.p("`bare-tempdir` makes, writes and removes a directory by hand, the floor for `guard-tempdir`.\n\n")
+	r.p("| event | handler | time/op | × bare | × otellambda | B/op | allocs/op | allocs − bare |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	for _, ev := range eventsList {
+		bare, ol := r.get(invokeName(ev, "bare")), r.get(invokeName(ev, "otellambda"))
+		for _, h := range handlers {
+			res := r.get(invokeName(ev, h))
+			if res == nil {
+				continue
+			}
+			vsOL := "–"
+			if strings.Contains(h, "tracing") || strings.HasPrefix(h, "otellambda") {
+				vsOL = ratio(res.NS(), ol.NS())
+			}
+			r.p("| %s | %s | %s | %s | %s | %.0f | %.0f | %+.0f |\n", ev, h, dur(res.NS()), ratio(res.NS(), bare.NS()), vsOL,
+				res.Bytes(), res.Allocs(), res.Allocs()-bare.Allocs())
+		}
+	}
+	r.p("\n")
+}
+
+func (r *report) debug() {
+	r.p("## Debug mode and snapshots\n\n")
+	r.p("`Debug` is a guarded invocation in debug mode (the apigw-v2 event) with a watched `map[string]string` of n entries, 68 bytes of key and value each: ")
+	r.p("a snapshot before, one after, their diff, and the process checks debug mode always makes (environment, descriptors, temp base, goroutines). ")
+	r.p("MB/s counts the watched keys and values. `TakeDiff` is the snapshot+diff alone (internal/snapshot), for a map of strings and for a map of pointers to small structs (9 values per entry; MB/s counts the strings they hold).\n\n")
+	r.p("| benchmark | entries | time/op | per entry | MB/s | B/op | allocs/op |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	rows := []struct{ label, format string }{
+		{"Debug (end to end)", "Debug/entries=%d"},
+		{"TakeDiff, map of strings", "TakeDiff/shape=strings/entries=%d"},
+		{"TakeDiff, map of structs", "TakeDiff/shape=structs/entries=%d"},
+	}
+	for _, row := range rows {
+		for _, n := range []int{0, 1000, 10000, 100000} {
+			res := r.get(fmt.Sprintf(row.format, n))
+			if res == nil {
+				continue
+			}
+			per := "–"
+			if n > 0 {
+				per = dur(res.NS() / float64(n))
+			}
+			mbs := "–"
+			if res.MBs() > 0 {
+				mbs = fmt.Sprintf("%.0f", res.MBs())
+			}
+			r.p("| %s | %d | %s | %s | %s | %.0f | %.0f |\n", row.label, n, dur(res.NS()), per, mbs, res.Bytes(), res.Allocs())
+		}
+	}
+	r.p("\n")
+}
+
+func (r *report) beside() {
+	r.p("## Beside the code\n\n")
+	r.p("`guard/bench_test.go`: the guard's own cost with the handler called directly (typed) and through lambda.NewHandler (raw); ")
+	r.p("`tracing/bench_test.go`: tracing on the 3-message SQS fixture.\n\n")
+	r.p("| benchmark | time/op | B/op | allocs/op |\n| --- | ---: | ---: | ---: |\n")
+	var names []string
+	for name := range r.bench {
+		if strings.HasPrefix(name, "Wrap/") || strings.HasPrefix(name, "Tracing/") {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		res := r.bench[name]
+		r.p("| %s | %s | %.0f | %.0f |\n", name, dur(res.NS()), res.Bytes(), res.Allocs())
+	}
+	r.p("\n")
+}
+
+func (r *report) startup(f map[string]string) {
+	r.p("## Start-up and size\n\n")
+	r.p("Each binary built with `CGO_ENABLED=0 -trimpath` for linux/%s and started %s times with `GODEBUG=inittrace=1` outside Lambda (it stops in lambda.Start, after every package's init). ", f["goarch"], f["runs"])
+	r.p("Init times are medians over the starts: the lambdaguard packages (guard, scope, tmpfs and the internal packages they import), every package that is not part of the standard library, and every package.\n\n")
+	r.p("| binary | what | lambdaguard init | non-std init | all init | allocations in init | size | stripped (-s -w) |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+	for _, b := range []struct{ key, what string }{
+		{"bare", "bench/bare: examples/basic's handler on aws-lambda-go alone"},
+		{"basic", "examples/basic: guard + scope + tmpfs"},
+		{"traced", "bench/traced: examples/basic + tracing + OTLP/HTTP exporter"},
+	} {
+		r.p("| %s | %s | %s ms | %s ms | %s ms | %s | %s | %s |\n", b.key, b.what,
+			f[b.key+"_lambdaguard_init_ms"], f[b.key+"_nonstd_init_ms"], f[b.key+"_all_init_ms"], f[b.key+"_init_allocs"],
+			mib(f[b.key+"_size"]), mib(f[b.key+"_size_stripped"]))
+	}
+	r.p("\nOpenTelemetry packages linked into examples/basic (`go list -deps ./examples/basic | grep -c opentelemetry`): %s; the test `guard.TestNoOpenTelemetryInBasic` keeps it so.\n\n", f["basic_otel_deps"])
+}
+
+func mib(s string) string {
+	n, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f MiB", n/(1<<20))
+}
+
+func (r *report) syscalls(f map[string]string) {
+	r.p("## System calls per invocation\n\n")
+	if len(f) == 0 {
+		r.p("Not measured (strace was not available).\n\n")
+		return
+	}
+	r.p("`strace -f -c` of `bench/syscount`, which invokes the apigw-v2 event through lambda.NewHandler %s and %s times per variant (GOGC=off, GOMAXPROCS=1, to keep the runtime's own calls still); ", f["n1"], f["n2"])
+	r.p("the difference divided by the difference of invocations is what one warm invocation costs, start-up and the cold start aside. ")
+	r.p("Calls that vary with the runtime (futex, nanosleep, mmap and the like) are counted in the total but not listed.\n\n")
+	r.p("| handler | system calls per invocation | of which file system |\n| --- | ---: | --- |\n")
+	for _, v := range []string{"bare", "guard", "bare-tempdir", "guard-tempdir"} {
+		r.p("| %s | %s | %s |\n", v, f[v+"_total"], f[v+"_files"])
+	}
+	r.p("\nguard minus bare: **%s** system calls per invocation with the temp dir unused.\n\n", f["extra_per_invocation"])
+}

@@ -1,0 +1,32 @@
+package guard_test
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestNoOpenTelemetryInBasic keeps the promise that a function which does
+// not trace does not link OpenTelemetry: only the tracing package may import
+// it, and examples/basic, guard, scope and tmpfs reach none of it.
+func TestNoOpenTelemetryInBasic(t *testing.T) {
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command to list dependencies with")
+	}
+	cmd := exec.Command(goTool, "list", "-deps", "./examples/basic", "./guard", "./scope", "./tmpfs")
+	cmd.Dir = ".."
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	var otel []string
+	for _, pkg := range strings.Fields(string(out)) {
+		if strings.Contains(pkg, "opentelemetry") {
+			otel = append(otel, pkg)
+		}
+	}
+	assert.Empty(t, otel, "OpenTelemetry linked into a function that does not trace")
+	assert.Contains(t, string(out), "github.com/lambdaguard/lambdaguard/guard")
+}
