@@ -66,8 +66,10 @@ func (g *guard) begin(ctx context.Context, reqID string) (context.Context, *invo
 	}
 	inv := &invocation{info: info, base: g.cfg.tempBase}
 	sc := scope.New(ctx)
-	ctx = scope.NewContext(ctx, sc)
+	// The invocation first, then the scope: the scope's first context is the
+	// one its background work inherits values from, and it should find both.
 	ctx = withInvocation(ctx, inv)
+	ctx = scope.NewContext(ctx, sc)
 	ctx, inv.stop = g.reserve(ctx, inv)
 	g.thaw(ctx, info)
 	return ctx, inv, sc

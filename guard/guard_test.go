@@ -355,3 +355,23 @@ func TestHTTP(t *testing.T) {
 	assert.Empty(t, entries(t, base))
 	srv.CloseClientConnections()
 }
+
+func TestBackgroundWorkSeesTheInvocation(t *testing.T) {
+	h := guard.Wrap(func(ctx context.Context, _ event) (string, error) {
+		var id string
+		var dirErr error
+		_ = scope.From(ctx).Go(func(c context.Context) error {
+			inv, _ := guard.InvocationFrom(c)
+			id = inv.RequestID
+			_, dirErr = guard.TempDir(c)
+			return nil
+		})
+		if err := scope.From(ctx).Drain(ctx); err != nil {
+			return "", err
+		}
+		return id, dirErr
+	}, guard.WithTempBase(t.TempDir()))
+	id, err := h(lambdaCtx("bg-req"), event{})
+	require.NoError(t, err, "background work can use the invocation's temp dir")
+	assert.Equal(t, "bg-req", id)
+}

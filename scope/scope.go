@@ -66,7 +66,13 @@ func (s *Scope) Context() context.Context {
 // same cause.
 func (s *Scope) contextLocked() context.Context {
 	if s.ctx == nil {
-		s.ctx, s.cancel = context.WithCancelCause(context.WithoutCancel(s.parent))
+		base := s.parent
+		if s.nodeUsed.Load() {
+			// The first context that carried the scope: work started with Go
+			// finds the scope (and what was put in before it) through it.
+			base = &s.node
+		}
+		s.ctx, s.cancel = context.WithCancelCause(context.WithoutCancel(base))
 		if s.cause != nil {
 			s.cancel(s.cause)
 		}
@@ -113,8 +119,10 @@ func (s *Scope) OnClose(fn func(context.Context) error) error {
 // The first error returned (or panic recovered) is kept and returned by
 // Close; later ones are dropped. fn receives the scope's context, cancelled
 // once Close's own context is done, so a well-behaved fn stops when the
-// invocation runs out of time. Go on a closed scope returns ErrClosed and
-// does not start fn.
+// invocation runs out of time; it carries the values of the first context
+// made with NewContext for this scope (under the guard: the scope itself and
+// the invocation). Use GoWith when fn needs values added later, such as a
+// span. Go on a closed scope returns ErrClosed and does not start fn.
 func (s *Scope) Go(fn func(context.Context) error) error {
 	if s == nil {
 		return ErrNoScope
@@ -146,6 +154,25 @@ func (s *Scope) Go(fn func(context.Context) error) error {
 	}()
 	return nil
 }
+
+// GoWith is Go for work that needs the values of ctx — a span that
+// middleware started, a logger put in by the handler: fn's context carries
+// ctx's values and the scope's cancellation (it is not cancelled when ctx
+// is, so work outlives a request context that ends before Close).
+func (s *Scope) GoWith(ctx context.Context, fn func(context.Context) error) error {
+	return s.Go(func(sctx context.Context) error {
+		return fn(valuesFrom{Context: sctx, values: ctx})
+	})
+}
+
+// valuesFrom is a context with the deadline and cancellation of one context
+// and the values of another.
+type valuesFrom struct {
+	context.Context
+	values context.Context
+}
+
+func (v valuesFrom) Value(key any) any { return v.values.Value(key) }
 
 // Pending reports how many functions started with Go are still running.
 func (s *Scope) Pending() int {

@@ -238,3 +238,30 @@ func TestConcurrentUse(t *testing.T) {
 	_, ok := k.Get(ctx)
 	assert.False(t, ok)
 }
+
+func TestGoContextCarriesValues(t *testing.T) {
+	type k struct{}
+	base := context.WithValue(context.Background(), k{}, "from-parent")
+	s := scope.New(base)
+	ctx := scope.NewContext(base, s)
+	later := context.WithValue(ctx, k{}, "added-later")
+
+	got := make(chan [3]any, 2)
+	require.NoError(t, s.Go(func(c context.Context) error {
+		got <- [3]any{c.Value(k{}), scope.From(c) == s, nil}
+		return nil
+	}))
+	reqCtx, cancel := context.WithCancel(later)
+	cancel() // the request context ending does not cancel GoWith's work
+	require.NoError(t, s.GoWith(reqCtx, func(c context.Context) error {
+		got <- [3]any{c.Value(k{}), scope.From(c) == s, c.Err()}
+		return nil
+	}))
+	require.NoError(t, s.Close(context.Background()))
+	a, b := <-got, <-got
+	if a[0] == "added-later" {
+		a, b = b, a
+	}
+	assert.Equal(t, [3]any{"from-parent", true, nil}, a, "Go: the scope's first context")
+	assert.Equal(t, [3]any{"added-later", true, nil}, b, "GoWith: ctx's values, the scope's cancellation")
+}
