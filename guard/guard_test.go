@@ -375,3 +375,20 @@ func TestBackgroundWorkSeesTheInvocation(t *testing.T) {
 	require.NoError(t, err, "background work can use the invocation's temp dir")
 	assert.Equal(t, "bg-req", id)
 }
+
+func TestHTTPMiddlewareSeesStatus(t *testing.T) {
+	var seen any
+	h := guard.HTTP(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusTeapot)
+		http.NewResponseController(w).Flush() // the writer underneath is still reachable
+	}), guard.WithMiddleware(func(ctx context.Context, ev any, next guard.Next) (any, error) {
+		res, err := next(ctx)
+		seen = res
+		return res, err
+	}))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	assert.Equal(t, http.StatusTeapot, rec.Code)
+	assert.Equal(t, guard.HTTPResult{StatusCode: http.StatusTeapot}, seen)
+	assert.True(t, rec.Flushed)
+}

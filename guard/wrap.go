@@ -93,11 +93,44 @@ func HTTP(h http.Handler, opts ...Option) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		_, _ = g.invoke(ctx, httpRequestID(r), r, func(ctx context.Context) (any, error) {
-			h.ServeHTTP(w, r.WithContext(ctx))
-			return nil, nil
+			sw := &statusWriter{ResponseWriter: w}
+			h.ServeHTTP(sw, r.WithContext(ctx))
+			if sw.code == 0 {
+				sw.code = http.StatusOK
+			}
+			return HTTPResult{StatusCode: sw.code}, nil
 		})
 	})
 }
+
+// HTTPResult is what middleware sees as the result of a request served
+// through HTTP.
+type HTTPResult struct {
+	StatusCode int // the status the handler wrote (200 when it wrote none)
+}
+
+// statusWriter remembers the status a handler writes. Unwrap lets
+// http.ResponseController reach the flusher and deadlines underneath.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func httpRequestID(r *http.Request) string {
 	if lc, ok := lambdacontext.FromContext(r.Context()); ok && lc.AwsRequestID != "" {

@@ -268,6 +268,8 @@ func statusCode(res any) int {
 		}
 	case events.LambdaFunctionURLResponse:
 		return r.StatusCode
+	case guard.HTTPResult:
+		return r.StatusCode
 	case []byte:
 		return rawStatusCode(r)
 	}

@@ -125,6 +125,7 @@ func TestGuardHTTP(t *testing.T) {
 	assert.Equal(t, trace.SpanKindServer, s.SpanKind())
 	assert.Equal(t, "PUT", attrsOf(s)["http.request.method"].AsString())
 	assert.Equal(t, s.SpanContext().SpanID(), inHandler.SpanID(), "the handler runs in the invocation's span")
+	assert.Equal(t, int64(http.StatusAccepted), attrsOf(s)["http.response.status_code"].AsInt64(), "the status the handler wrote")
 }
 
 func TestPropagatorOption(t *testing.T) {
