@@ -55,7 +55,7 @@ step "beside the code: guard, tracing, internal/snapshot (count $COUNT)"
 go test -run '^$' -bench '.' -benchmem -count "$COUNT" -benchtime "$BENCHTIME" -timeout 30m \
 	./guard ./tracing ./internal/snapshot | tee "$work/unit.txt" | grep -E '^Benchmark' >&2
 
-"$benchstat" -col /handler "$work/invoke.txt" >"$work/invoke-vs-bare.txt" 2>&1 || true
+"$benchstat" -filter '.name:Invoke' -col /handler "$work/invoke.txt" >"$work/invoke-vs-bare.txt" 2>&1 || true
 "$benchstat" -filter '/handler:(otellambda OR otellambda-wrap OR guard-tracing)' \
 	-col '/handler@(otellambda otellambda-wrap guard-tracing)' "$work/invoke.txt" >"$work/invoke-vs-otellambda.txt" 2>&1 || true
 "$benchstat" "$work/unit.txt" >"$work/unit-stat.txt" 2>&1 || true

@@ -182,6 +182,10 @@ func (r *report) write() string {
 	r.startup(start)
 	r.syscalls(sys)
 
+	if notes, err := os.ReadFile("notes.md"); err == nil {
+		r.p("%s\n", notes)
+	}
+
 	r.p("## benchstat\n\n")
 	r.p("Invocations, each handler against the bare one (`benchstat -col /handler`):\n\n```\n%s```\n\n", r.text("invoke-vs-bare.txt"))
 	r.p("Tracing: lambdaguard against otellambda (`benchstat -col /handler`, otellambda first):\n\n```\n%s```\n\n", r.text("invoke-vs-otellambda.txt"))
