@@ -70,7 +70,7 @@ func (g *guard) begin(ctx context.Context, reqID string) (context.Context, *invo
 	// one its background work inherits values from, and it should find both.
 	ctx = withInvocation(ctx, inv)
 	ctx = scope.NewContext(ctx, sc)
-	ctx, inv.stop = g.reserve(ctx, inv)
+	ctx = g.reserve(ctx, inv)
 	g.thaw(ctx, info)
 	return ctx, inv, sc
 }
@@ -80,11 +80,11 @@ func (g *guard) begin(ctx context.Context, reqID string) (context.Context, *invo
 // then, runs the cleanups and wipes the temp directory within the real
 // deadline. Failures are logged; they never change the handler's result.
 func (g *guard) finish(ctx context.Context, inv *invocation, sc *scope.Scope) {
-	defer inv.stop() // the handler's context, which ends at the reserve
-	base := context.WithoutCancel(ctx)
+	defer inv.handler.stop() // the handler's context, which ends at the reserve
 	drainBy, end := g.closeBy(inv, time.Now())
 	var errs []error
 	if sc.Pending() > 0 {
+		base := context.WithoutCancel(ctx)
 		dctx, cancel := context.WithDeadline(base, drainBy)
 		if err := sc.Drain(dctx); err != nil {
 			g.cfg.logger.LogAttrs(base, slog.LevelWarn, "lambdaguard: background work outran the invocation and was cancelled",
@@ -92,9 +92,10 @@ func (g *guard) finish(ctx context.Context, inv *invocation, sc *scope.Scope) {
 		}
 		cancel()
 	}
-	cctx, cancel := context.WithDeadline(base, end)
-	defer cancel()
-	if err := sc.Close(cctx); err != nil {
+	// Made only if a cleanup or background work looks at it.
+	inv.cleanup.init(ctx, end, nil, true)
+	defer inv.cleanup.stop()
+	if err := sc.Close(&inv.cleanup); err != nil {
 		errs = append(errs, err)
 	}
 	if d := inv.end(); d != nil {
@@ -107,7 +108,7 @@ func (g *guard) finish(ctx context.Context, inv *invocation, sc *scope.Scope) {
 	g.inFlight.Add(-1)
 	g.lastEnd.Store(time.Now().UnixNano())
 	if err := errors.Join(errs...); err != nil {
-		g.cfg.logger.LogAttrs(base, slog.LevelError, "lambdaguard: cleanup failed",
+		g.cfg.logger.LogAttrs(context.WithoutCancel(ctx), slog.LevelError, "lambdaguard: cleanup failed",
 			slog.String("requestId", inv.info.RequestID), slog.String("error", err.Error()))
 	}
 }

@@ -52,17 +52,40 @@ type invKey struct{}
 type invocation struct {
 	info    Invocation
 	base    string
-	reserve time.Duration      // cleanup reserve this invocation got; 0 without a deadline
-	stop    context.CancelFunc // ends the handler's context
+	reserve time.Duration // cleanup reserve this invocation got; 0 without a deadline
+
+	// Contexts embedded here so that an invocation costs one allocation,
+	// not one per context.
+	node    invCtx      // carries the invocation
+	handler deadlineCtx // the handler's context, ending at the reserve
+	cleanup deadlineCtx // the cleanups' context, ending at the real deadline
 
 	mu    sync.Mutex
 	dir   *tmpfs.Dir
 	ended bool
 }
 
+// withInvocation returns ctx carrying inv. The node lives in inv: one
+// allocation fewer per invocation than context.WithValue.
 func withInvocation(ctx context.Context, inv *invocation) context.Context {
-	return context.WithValue(ctx, invKey{}, inv)
+	inv.node = invCtx{Context: ctx, inv: inv}
+	return &inv.node
 }
+
+// invCtx is context.WithValue(parent, invKey{}, inv).
+type invCtx struct {
+	context.Context
+	inv *invocation
+}
+
+func (c *invCtx) Value(key any) any {
+	if _, ok := key.(invKey); ok {
+		return c.inv
+	}
+	return c.Context.Value(key)
+}
+
+func (c *invCtx) String() string { return "guard.invocation(" + c.inv.info.RequestID + ")" }
 
 func invocationOf(ctx context.Context) *invocation {
 	inv, _ := ctx.Value(invKey{}).(*invocation)

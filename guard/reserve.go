@@ -48,15 +48,16 @@ func reserveFor(r time.Duration, start, end time.Time) time.Duration {
 
 // reserve returns the handler's context: one that ends at the start of the
 // cleanup reserve, with ErrCleanupReserve as its cause.
-func (g *guard) reserve(ctx context.Context, inv *invocation) (context.Context, context.CancelFunc) {
+func (g *guard) reserve(ctx context.Context, inv *invocation) context.Context {
 	if inv.info.Deadline.IsZero() {
-		return ctx, func() {}
+		return ctx
 	}
 	inv.reserve = reserveFor(g.cfg.reserve, inv.info.Start, inv.info.Deadline)
 	if inv.reserve <= 0 {
-		return ctx, func() {}
+		return ctx
 	}
-	return context.WithDeadlineCause(ctx, inv.info.Deadline.Add(-inv.reserve), ErrCleanupReserve)
+	inv.handler.init(ctx, inv.info.Deadline.Add(-inv.reserve), ErrCleanupReserve, false)
+	return &inv.handler
 }
 
 // closeBy returns when background work must have finished and when the
