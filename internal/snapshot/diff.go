@@ -177,35 +177,33 @@ func (d *differ) node(i, j int32) {
 	}
 }
 
-type mapKey struct {
-	key    string
-	keyStr bool
-}
-
 func (d *differ) maps(x, y *node) {
-	old := make(map[mapKey]int32, x.n)
+	// The keys of one Go map have one type, so a string key and the
+	// rendering of another type's key never meet in the same map.
+	old := make(map[string]int32, x.n)
 	for e := x.first; e < x.first+x.n; e++ {
-		n := &d.a.nodes[e]
-		old[mapKey{d.a.key(n), n.keyStr}] = e
+		old[d.a.key(&d.a.nodes[e])] = e
 	}
+	seen := make([]bool, x.n) // by entry of x
+	matched := 0
 	for e := y.first; e < y.first+y.n; e++ {
-		n := &d.b.nodes[e]
-		k := mapKey{d.b.key(n), n.keyStr}
 		d.path = append(d.path, entry(d.b, e))
-		if o, ok := old[k]; ok {
+		// A key seen already is a duplicate rendering (a key type that
+		// cannot be printed): it matches once, as a deleted entry would.
+		if o, ok := old[d.b.key(&d.b.nodes[e])]; ok && !seen[o-x.first] {
+			matched++
+			seen[o-x.first] = true
 			d.node(o, e)
-			delete(old, k)
 		} else {
 			d.emit(Added, Value{}, d.b.value(e))
 		}
 		d.path = d.path[:len(d.path)-1]
 	}
-	if len(old) == 0 {
-		return
+	if matched == int(x.n) {
+		return // every old entry is still there
 	}
 	for e := x.first; e < x.first+x.n; e++ {
-		n := &d.a.nodes[e]
-		if _, ok := old[mapKey{d.a.key(n), n.keyStr}]; ok {
+		if !seen[e-x.first] {
 			d.down(entry(d.a, e), func() { d.emit(Removed, d.a.value(e), Value{}) })
 		}
 	}

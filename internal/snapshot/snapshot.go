@@ -79,9 +79,11 @@ func (s *Snapshot) key(n *node) string          { return s.strs[n.key] }
 // Nodes reports how many values the snapshot recorded.
 func (s *Snapshot) Nodes() int { return len(s.nodes) }
 
+// visitKey is a pointer and its type's index: a struct and its first field
+// share an address, not a type. An index hashes faster than a reflect.Type.
 type visitKey struct {
 	ptr unsafe.Pointer
-	typ reflect.Type
+	typ int32
 }
 
 type walker struct {
@@ -138,7 +140,7 @@ func Take(v any, lim Limits) (s *Snapshot) {
 	}()
 	rv := reflect.ValueOf(v)
 	if rv.Kind() == reflect.Pointer && !rv.IsNil() {
-		w.visited[visitKey{rv.UnsafePointer(), rv.Type()}] = 0
+		w.visited[visitKey{rv.UnsafePointer(), w.typeIndex(rv.Type())}] = 0
 		rv = rv.Elem()
 	}
 	// A map or a slice at the root, the usual watched variable, has at
@@ -344,7 +346,7 @@ func (w *walker) children(i int32, k int, fn func(first int32)) {
 // seen records a pointer-like value and reports whether it was met before;
 // then node i becomes a reference to the first node, which breaks cycles.
 func (w *walker) seen(i int32, p unsafe.Pointer, t reflect.Type) bool {
-	k := visitKey{p, t}
+	k := visitKey{p, w.typeIndex(t)}
 	if at, ok := w.visited[k]; ok {
 		w.s.nodes[i].kind, w.s.nodes[i].num = kRef, uint64(at)
 		return true
