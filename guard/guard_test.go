@@ -23,10 +23,13 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/lambdaguard/lambdaguard/guard"
+	"github.com/lambdaguard/lambdaguard/internal/testbin"
 	"github.com/lambdaguard/lambdaguard/scope"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) { testbin.Cleanup() }))
+}
 
 type event struct {
 	ID      string `json:"id"`

@@ -2,9 +2,6 @@ package guard_test
 
 import (
 	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -15,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/lambdaguard/lambdaguard/internal/runtimeapi"
+	"github.com/lambdaguard/lambdaguard/internal/testbin"
 )
 
 // TestLifecycleThroughRunner runs a bootstrap built on guard.Start through
@@ -28,11 +26,7 @@ func TestLifecycleThroughRunner(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skipf("the runner runs linux bootstraps; this is %s", runtime.GOOS)
 	}
-	bin := filepath.Join(t.TempDir(), "bootstrap")
-	cmd := exec.Command("go", "build", "-o", bin, "./testdata/lifecycle")
-	cmd.Env = append(os.Environ(), "GOOS=linux", "CGO_ENABLED=0")
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "go build: %s", out)
+	bin := testbin.Build(t, "./testdata/lifecycle")
 
 	var mu sync.Mutex
 	var lines []string

@@ -10,7 +10,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -23,46 +22,24 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/lambdaguard/lambdaguard/internal/runtimeapi"
+	"github.com/lambdaguard/lambdaguard/internal/testbin"
 )
 
 // helperEnv makes the test binary run a helper instead of the tests: the
 // unprivileged wipe runs in a child process as another user.
 const helperEnv = "LAMBDAGUARD_RELIABILITY_HELPER"
 
-var binDir string
-
 func TestMain(m *testing.M) {
 	if h := os.Getenv(helperEnv); h != "" {
 		os.Exit(runHelper(h))
 	}
-	dir, err := os.MkdirTemp("", "reliability-bin-")
-	if err != nil {
-		panic(err)
-	}
-	binDir = dir
-	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) { _ = os.RemoveAll(dir) }))
+	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) { testbin.Cleanup() }))
 }
-
-var (
-	fnOnce sync.Once
-	fnPath string
-	fnErr  error
-	fnOut  []byte
-)
 
 // bootstrap builds testdata/fn, a guarded function, once per test run.
 func bootstrap(t *testing.T) string {
 	t.Helper()
-	fnOnce.Do(func() {
-		fnPath = filepath.Join(binDir, "bootstrap")
-		cmd := exec.Command("go", "build", "-o", fnPath, "./testdata/fn")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		fnOut, fnErr = cmd.CombinedOutput()
-	})
-	if fnErr != nil {
-		t.Fatalf("building testdata/fn: %v\n%s", fnErr, fnOut)
-	}
-	return fnPath
+	return testbin.Build(t, "./testdata/fn")
 }
 
 // sentinelTree makes a tree that no wipe or sweep may touch: files, a nested

@@ -4,46 +4,22 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
-)
 
-var (
-	binDir string
-	fnOnce sync.Once
-	fnPath string
-	fnErr  error
-	fnOut  []byte
+	"github.com/lambdaguard/lambdaguard/internal/testbin"
 )
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "lg-cmd-test-")
-	if err != nil {
-		panic(err)
-	}
-	binDir = dir
-	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) { _ = os.RemoveAll(dir) }))
+	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) { testbin.Cleanup() }))
 }
 
 // testFunction builds testdata/fn once per test run and returns the bootstrap's path.
 func testFunction(t *testing.T) string {
 	t.Helper()
-	fnOnce.Do(func() {
-		fnPath = filepath.Join(binDir, "fn", "bootstrap")
-		cmd := exec.Command("go", "build", "-o", fnPath, "./testdata/fn")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux")
-		fnOut, fnErr = cmd.CombinedOutput()
-	})
-	if fnErr != nil {
-		t.Fatalf("building testdata/fn: %v\n%s", fnErr, fnOut)
-	}
-	return fnPath
+	return testbin.Build(t, "./testdata/fn")
 }
 
 // runResult is what one command line did.

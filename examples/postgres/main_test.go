@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/lambdaguard/lambdaguard/internal/runtimeapi"
+	"github.com/lambdaguard/lambdaguard/internal/testbin"
 )
 
 // idleSessionTimeout is how long the test server keeps an idle session; the
@@ -112,13 +113,14 @@ func runFrozen(t *testing.T, bin, dsn, validate string) ([]runtimeapi.Result, st
 	return res, logs.String()
 }
 
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testbin.Cleanup()
+	os.Exit(code)
+}
+
 func buildBootstrap(t *testing.T) string {
-	bin := filepath.Join(t.TempDir(), "bootstrap")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	cmd.Env = append(os.Environ(), "GOOS=linux", "CGO_ENABLED=0")
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "go build: %s", out)
-	return bin
+	return testbin.Build(t, ".")
 }
 
 // startPostgres starts a throwaway PostgreSQL server on a free loopback port

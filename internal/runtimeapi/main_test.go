@@ -1,43 +1,19 @@
 package runtimeapi
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
-	"sync"
 	"testing"
 
 	"go.uber.org/goleak"
-)
 
-var (
-	binDir   string
-	fnOnce   sync.Once
-	fnPath   string
-	fnErr    error
-	fnOutput []byte
+	"github.com/lambdaguard/lambdaguard/internal/testbin"
 )
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "runtimeapi-test-")
-	if err != nil {
-		panic(err)
-	}
-	binDir = dir
-	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) { _ = os.RemoveAll(dir) }))
+	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) { testbin.Cleanup() }))
 }
 
 // testFunction builds testdata/fn once per test run and returns the binary's path.
 func testFunction(t *testing.T) string {
 	t.Helper()
-	fnOnce.Do(func() {
-		fnPath = filepath.Join(binDir, "bootstrap")
-		cmd := exec.Command("go", "build", "-o", fnPath, "./testdata/fn")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		fnOutput, fnErr = cmd.CombinedOutput()
-	})
-	if fnErr != nil {
-		t.Fatalf("building testdata/fn: %v\n%s", fnErr, fnOutput)
-	}
-	return fnPath
+	return testbin.Build(t, "./testdata/fn")
 }
