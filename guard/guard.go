@@ -92,6 +92,10 @@ func (g *guard) finish(ctx context.Context, inv *invocation, sc *scope.Scope) {
 		}
 		cancel()
 	}
+	// A moment before the real deadline stays for the wipe and the result.
+	if time.Until(end) > 2*wipeMargin {
+		end = end.Add(-wipeMargin)
+	}
 	// Made only if a cleanup or background work looks at it.
 	inv.cleanup.init(ctx, end, nil, true)
 	defer inv.cleanup.stop()
@@ -112,6 +116,10 @@ func (g *guard) finish(ctx context.Context, inv *invocation, sc *scope.Scope) {
 			slog.String("requestId", inv.info.RequestID), slog.String("error", err.Error()))
 	}
 }
+
+// wipeMargin is kept from the cleanups' time for what comes after them: the
+// temp-dir wipe and handing the result back.
+const wipeMargin = 10 * time.Millisecond
 
 // sweepStale removes temp directories that killed invocations left behind.
 // It runs once, before the first invocation of the process.

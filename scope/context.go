@@ -14,11 +14,20 @@ type ctxKey struct{}
 
 // NewContext returns a copy of parent that carries s.
 func NewContext(parent context.Context, s *Scope) context.Context {
-	if s != nil && s.nodeUsed.CompareAndSwap(false, true) {
-		// The first context of a scope lives in the scope: the guard makes
-		// one per invocation, and this is one allocation fewer.
-		s.node = scopeCtx{Context: parent, s: s}
-		return &s.node
+	if s != nil {
+		s.mu.Lock()
+		first := !s.nodeUsed
+		if first {
+			// The first context of a scope lives in the scope: the guard
+			// makes one per invocation, and this is one allocation fewer.
+			// Written under the lock: Go reads it to derive its context.
+			s.node = scopeCtx{Context: parent, s: s}
+			s.nodeUsed = true
+		}
+		s.mu.Unlock()
+		if first {
+			return &s.node
+		}
 	}
 	return context.WithValue(parent, ctxKey{}, s)
 }

@@ -53,6 +53,9 @@ func (k Key[T]) Load(s *Scope) (T, bool) {
 	if !ok {
 		return zero, false
 	}
+	if raw == nil {
+		return zero, true // a nil interface value was stored: it is there
+	}
 	v, ok := raw.(T)
 	return v, ok
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -40,7 +39,7 @@ type Scope struct {
 	closeErr  error
 
 	node     scopeCtx // the context NewContext returns first, kept here to save an allocation
-	nodeUsed atomic.Bool
+	nodeUsed bool     // guarded by mu
 }
 
 // New returns an open scope whose background work runs with a context derived
@@ -67,7 +66,7 @@ func (s *Scope) Context() context.Context {
 func (s *Scope) contextLocked() context.Context {
 	if s.ctx == nil {
 		base := s.parent
-		if s.nodeUsed.Load() {
+		if s.nodeUsed {
 			// The first context that carried the scope: work started with Go
 			// finds the scope (and what was put in before it) through it.
 			base = &s.node
@@ -236,10 +235,15 @@ func (s *Scope) close(ctx context.Context) error {
 	cleanups := s.cleanups
 	s.cleanups = nil
 	s.mu.Unlock()
-	for i := len(cleanups) - 1; i >= 0; i-- {
-		if err := runCleanup(ctx, cleanups[i]); err != nil {
-			errs = append(errs, err)
+	if len(cleanups) > 0 {
+		cctx, hard, cancel := cleanupBudget(ctx)
+		overtime := maxOvertime
+		for i := len(cleanups) - 1; i >= 0; i-- {
+			if err := runCleanup(cctx, hard, &overtime, cleanups[i]); err != nil {
+				errs = append(errs, err)
+			}
 		}
+		cancel()
 	}
 
 	// Values go last: cleanups may still read them.
@@ -252,28 +256,83 @@ func (s *Scope) close(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// lateGrace is how long a cleanup may still take once Close's context is
-// done: enough for one that honours its context to notice and return, short
+// lateGrace is how long a cleanup may still take once its context is done:
+// enough for one that honours its context to notice and return, short
 // enough that one that ignores it cannot hold the invocation.
 const lateGrace = 100 * time.Millisecond
 
+// cleanupBudget splits the time Close has into the cleanups' own deadline
+// and a grace after it, so that Close itself returns by ctx's deadline even
+// when cleanups ignore their context: cleanups get a context that ends
+// lateGrace (at most half the time left) before ctx's deadline, and
+// whatever still runs at ctx's deadline (hard) is left behind. Without a
+// deadline, a cancellation of ctx is followed by lateGrace.
+func cleanupBudget(ctx context.Context) (context.Context, time.Time, context.CancelFunc) {
+	hard, ok := ctx.Deadline()
+	if !ok {
+		return ctx, time.Time{}, func() {}
+	}
+	grace := min(lateGrace, max(time.Until(hard)/2, 0))
+	cctx, cancel := context.WithDeadline(ctx, hard.Add(-grace))
+	return cctx, hard, cancel
+}
+
+// maxOvertime is all the time Close gives cleanups once its deadline has
+// passed: a cleanup that returns at once (it sees its context is done) still
+// runs to the end, one that does not is left behind.
+const maxOvertime = 5 * time.Millisecond
+
+// waitLimit is how long to wait for a cleanup whose context is done: the
+// first stuck one until halfway through the grace, so that the cleanups
+// after it still get the second half to finish; later ones until hard, and
+// past hard not at all.
+func waitLimit(ctx context.Context, hard time.Time) time.Duration {
+	if hard.IsZero() {
+		return lateGrace
+	}
+	soft, _ := ctx.Deadline()
+	if mid := soft.Add(hard.Sub(soft) / 2); time.Now().Before(mid) {
+		return time.Until(mid)
+	}
+	return time.Until(hard)
+}
+
 // runCleanup runs fn with ctx and waits for it until ctx is done and then
-// lateGrace more. A cleanup still running then is left to finish on its own
-// (its error, if any, is lost) and reported as an error wrapping ctx's
-// cause: a cleanup that ignores its context must neither hold Close past the
-// deadline nor keep the cleanups after it from running.
-func runCleanup(ctx context.Context, fn func(context.Context) error) error {
+// until hard (or lateGrace more, when there is no deadline). A cleanup
+// still running then is left to finish on its own (its error, if any, is
+// lost) and reported as an error wrapping ctx's cause: a cleanup that
+// ignores its context must neither hold Close past the deadline nor keep
+// the cleanups after it from running.
+func runCleanup(ctx context.Context, hard time.Time, overtime *time.Duration, fn func(context.Context) error) error {
 	if ctx.Done() == nil { // no deadline, no cancellation: nothing to bound by
 		return callRecover(func() error { return fn(ctx) })
 	}
 	done := make(chan error, 1)
-	go func() { done <- callRecover(func() error { return fn(ctx) }) }()
+	go func() {
+		// Deferred, so that runtime.Goexit in fn (t.FailNow) still reports.
+		finished := false
+		defer func() {
+			if !finished {
+				done <- errors.New("scope: a cleanup called runtime.Goexit")
+			}
+		}()
+		err := callRecover(func() error { return fn(ctx) })
+		finished = true
+		done <- err
+	}()
 	select {
 	case err := <-done:
 		return err
 	case <-ctx.Done():
 	}
-	grace := time.NewTimer(lateGrace)
+	wait := waitLimit(ctx, hard)
+	if wait <= 0 {
+		// Past Close's deadline: a moment of the overtime, shared by all.
+		wait = min(*overtime, time.Millisecond)
+		start := time.Now()
+		defer func() { *overtime -= time.Since(start) }()
+	}
+	grace := time.NewTimer(max(wait, 0))
 	defer grace.Stop()
 	select {
 	case err := <-done:

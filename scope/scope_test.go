@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"io"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -264,4 +266,63 @@ func TestGoContextCarriesValues(t *testing.T) {
 	}
 	assert.Equal(t, [3]any{"from-parent", true, nil}, a, "Go: the scope's first context")
 	assert.Equal(t, [3]any{"added-later", true, nil}, b, "GoWith: ctx's values, the scope's cancellation")
+}
+
+func TestStuckCleanupsDoNotHoldClosePastDeadline(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := scope.New(context.Background())
+		var ran atomic.Int32
+		for range 5 {
+			require.NoError(t, s.OnClose(func(context.Context) error {
+				ran.Add(1)
+				time.Sleep(3 * time.Second) // ignores its context
+				return nil
+			}))
+		}
+		start := time.Now()
+		ctx, cancel := context.WithDeadline(context.Background(), start.Add(500*time.Millisecond))
+		defer cancel()
+		err := s.Close(ctx)
+		assert.LessOrEqual(t, time.Since(start), 500*time.Millisecond+5*time.Millisecond,
+			"Close returns by its deadline (fake time: exact), however many cleanups hang")
+		assert.ErrorContains(t, err, "left behind")
+		time.Sleep(3 * time.Second) // let the abandoned cleanups end inside the bubble
+		assert.Equal(t, int32(5), ran.Load(), "every cleanup ran, the late ones unwaited for")
+	})
+}
+
+func TestGoexitInCleanupDoesNotHoldClose(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := scope.New(context.Background())
+		var after atomic.Bool
+		require.NoError(t, s.OnClose(func(context.Context) error { after.Store(true); return nil }))
+		require.NoError(t, s.OnClose(func(context.Context) error { runtime.Goexit(); return nil }))
+		start := time.Now()
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		err := s.Close(ctx)
+		assert.Zero(t, time.Since(start), "no waiting for a cleanup that already exited")
+		assert.ErrorContains(t, err, "runtime.Goexit")
+		assert.True(t, after.Load(), "the cleanups after it still run")
+	})
+}
+
+func TestNilInterfaceValueIsStored(t *testing.T) {
+	errKey := scope.NewKey[error]("err")
+	ctx, s := newCtx(t)
+	require.NoError(t, errKey.Set(ctx, nil))
+	v, ok := errKey.Get(ctx)
+	assert.True(t, ok, "a stored nil is stored")
+	assert.Nil(t, v)
+	require.NoError(t, s.Close(context.Background()))
+}
+
+func TestNewContextConcurrentWithGo(t *testing.T) {
+	s := scope.New(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); _ = scope.NewContext(context.Background(), s) }()
+	go func() { defer wg.Done(); _ = s.Go(func(ctx context.Context) error { _ = ctx.Value("k"); return nil }) }()
+	wg.Wait()
+	require.NoError(t, s.Close(context.Background()))
 }
