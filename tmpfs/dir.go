@@ -17,7 +17,8 @@ var errLocked = errors.New("tmpfs: directory in use")
 // Dir is one invocation's directory. Its methods are safe for concurrent use.
 type Dir struct {
 	path string
-	lock *os.File // holds the flock that tells Sweep the directory is live
+	lock *os.File    // holds the flock that tells Sweep the directory is live
+	id   fs.FileInfo // the locked directory's Stat: what root and path must be
 
 	mu    sync.Mutex
 	root  *os.Root
@@ -55,19 +56,38 @@ func New(base, name string) (*Dir, error) {
 		_ = os.Remove(staging)
 		return nil, fmt.Errorf("tmpfs: lock %s: %w", staging, err)
 	}
+	id, err := lk.Stat()
+	if err != nil {
+		_ = os.Remove(staging)
+		_ = lk.Close()
+		return nil, fmt.Errorf("tmpfs: %w", err)
+	}
 	final := filepath.Join(base, dirName(name))
 	if err := os.Rename(staging, final); err != nil {
+		_ = removeSame(os.Lstat, os.Remove, staging, id)
 		_ = lk.Close()
-		_ = os.Remove(staging)
 		return nil, fmt.Errorf("tmpfs: %w", err)
 	}
+	if testHookLocked != nil {
+		testHookLocked(final)
+	}
+	// The Root handed out must be the directory made and locked above, not
+	// whatever the name leads to by now.
 	root, err := os.OpenRoot(final)
+	if err == nil {
+		if err = sameDir(root, id); err != nil {
+			_ = root.Close()
+		}
+	}
 	if err != nil {
+		_ = removeSame(os.Lstat, os.Remove, final, id)
 		_ = lk.Close()
-		_ = os.Remove(final)
+		if errors.Is(err, errReplaced) {
+			err = fmt.Errorf("%s: %w", final, err)
+		}
 		return nil, fmt.Errorf("tmpfs: %w", err)
 	}
-	return &Dir{path: final, lock: lk, root: root}, nil
+	return &Dir{path: final, lock: lk, id: id, root: root}, nil
 }
 
 // Path returns the directory's absolute path. Prefer Root for anything built
@@ -130,8 +150,11 @@ func (d *Dir) Usage() (Usage, error) {
 // Wipe removes everything in the directory and the directory itself, and
 // releases its lock. It never follows a symlink: a link to something outside
 // is removed, its target kept. Read-only files and directories are made
-// writable first, inside the directory only. Wipe is idempotent; the first
-// call's error is what it reports, and later calls return nil.
+// writable first, inside the directory only. If the directory was moved
+// away, or its name given to something else, Wipe still empties the
+// directory it made, leaves the name alone and reports it. Wipe is
+// idempotent; the first call's error is what it reports, and later calls
+// return nil.
 func (d *Dir) Wipe() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -142,9 +165,14 @@ func (d *Dir) Wipe() error {
 	errs := []error{clearRoot(d.root)}
 	errs = append(errs, d.root.Close())
 	d.root = nil
-	// The directory is empty now; os.Remove does not follow a symlink
-	// swapped in for it, and fails on a non-empty directory.
-	if err := os.Remove(d.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	// The directory is empty now. Its name is removed only while it still
+	// leads to that directory: one moved away and replaced (by a symlink,
+	// or by another directory) is not ours to remove. os.Remove does not
+	// follow a symlink, and fails on a non-empty directory.
+	switch err := removeSame(os.Lstat, os.Remove, d.path, d.id); {
+	case errors.Is(err, errReplaced):
+		errs = append(errs, fmt.Errorf("%w; left in place", err))
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
 		errs = append(errs, err)
 	}
 	errs = append(errs, d.lock.Close())

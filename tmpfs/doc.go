@@ -11,7 +11,10 @@
 // os.Root opened on it, so a symlink (or a hard link, or a symlink swapped in
 // while the wipe runs) that points outside is removed as a link and its
 // target is left alone. Read-only files and subdirectories, deep trees and
-// odd names are removed too.
+// odd names are removed too. Nor does a directory's name swapped for
+// something else lead removal astray: New, Wipe and Sweep check that the
+// Root they clear, and the name they remove, are still the very directory
+// whose lock they hold, and leave anything else alone.
 //
 // A Dir holds an advisory lock (flock) on its directory for as long as it is
 // open. When a process is killed — a timeout, an out-of-memory kill — the

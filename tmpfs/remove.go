@@ -57,6 +57,49 @@ func makeWritable(root *os.Root, name string) {
 	}
 }
 
+// errReplaced means a name no longer leads to the directory whose lock is
+// held: it was moved away, or something else was put in its place.
+var errReplaced = errors.New("no longer the directory that was locked")
+
+// sameDir returns errReplaced unless root is open on the directory id
+// describes (the Stat of the locked descriptor).
+func sameDir(root *os.Root, id fs.FileInfo) error {
+	info, err := root.Stat(".")
+	if err != nil {
+		return err
+	}
+	if !os.SameFile(info, id) {
+		return errReplaced
+	}
+	return nil
+}
+
+// replaced reports whether name, looked at with lstat (which does not follow
+// a symlink), is gone or is something other than the directory id describes.
+func replaced(lstat func(string) (fs.FileInfo, error), name string, id fs.FileInfo) bool {
+	info, err := lstat(name)
+	if err != nil {
+		return errors.Is(err, fs.ErrNotExist)
+	}
+	return !os.SameFile(info, id)
+}
+
+// removeSame removes the emptied directory name only if it is still the one
+// id describes, and returns errReplaced otherwise. The name can still be
+// swapped between the check and the removal; what is removed then is the one
+// entry of that name, never anything it leads to: removal does not follow a
+// symlink, and a directory that is not empty is not removed.
+func removeSame(lstat func(string) (fs.FileInfo, error), remove func(string) error, name string, id fs.FileInfo) error {
+	info, err := lstat(name)
+	if err != nil {
+		return err
+	}
+	if !os.SameFile(info, id) {
+		return errReplaced
+	}
+	return remove(name)
+}
+
 func readDir(root *os.Root, name string) ([]fs.DirEntry, error) {
 	f, err := root.Open(name)
 	if err != nil {

@@ -3,6 +3,7 @@ package tmpfs
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,7 +31,14 @@ func Sweep(base string) (removed int, err error) {
 	if base == "" {
 		base = os.TempDir()
 	}
-	entries, err := os.ReadDir(base)
+	// Every candidate is opened, checked and removed through one Root on
+	// base: a name swapped for a symlink cannot lead the removal out of it.
+	br, err := os.OpenRoot(base)
+	if err != nil {
+		return 0, fmt.Errorf("tmpfs: sweep: %w", err)
+	}
+	defer br.Close()
+	entries, err := fs.ReadDir(br.FS(), ".")
 	if err != nil {
 		return 0, fmt.Errorf("tmpfs: sweep: %w", err)
 	}
@@ -50,7 +58,7 @@ func Sweep(base string) (removed int, err error) {
 		if info, err := e.Info(); err != nil || !ownDir(info) {
 			continue
 		}
-		ok, err := sweepOne(filepath.Join(base, name))
+		ok, err := sweepOne(br, filepath.Join(base, name), name)
 		if err != nil {
 			errs = append(errs, err)
 		}
@@ -61,8 +69,17 @@ func Sweep(base string) (removed int, err error) {
 	return removed, errors.Join(errs...)
 }
 
-// sweepOne removes the directory at p if its lock can be taken.
-func sweepOne(p string) (bool, error) {
+// testHookLocked, when set, runs once a directory's lock is held: in Sweep
+// before the directory is opened to be cleared, in New before it is opened
+// to be handed out. Tests swap the name for something else there.
+var testHookLocked func(path string)
+
+// sweepOne removes the directory name in br (at p) if its lock can be taken.
+// Whatever the name leads to by the time it is opened to be cleared, only
+// the directory that was locked is emptied and removed: the lock is taken
+// on a descriptor opened without following a symlink, and the Root that
+// clears the directory must be that same directory.
+func sweepOne(br *os.Root, p, name string) (bool, error) {
 	lk, err := openDir(p)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -77,16 +94,39 @@ func sweepOne(p string) (bool, error) {
 		}
 		return false, fmt.Errorf("tmpfs: sweep %s: %w", p, err)
 	}
-	root, err := os.OpenRoot(p)
+	id, err := lk.Stat()
 	if err != nil {
+		return false, fmt.Errorf("tmpfs: sweep %s: %w", p, err)
+	}
+	if !ownDir(id) {
+		return false, nil // not the directory that was listed
+	}
+	if testHookLocked != nil {
+		testHookLocked(p)
+	}
+	root, err := br.OpenRoot(name)
+	if err != nil {
+		if replaced(br.Lstat, name, id) {
+			return false, nil // someone else's now: not to be touched
+		}
+		return false, fmt.Errorf("tmpfs: sweep %s: %w", p, err)
+	}
+	if err := sameDir(root, id); err != nil {
+		_ = root.Close()
+		if errors.Is(err, errReplaced) {
+			return false, nil
+		}
 		return false, fmt.Errorf("tmpfs: sweep %s: %w", p, err)
 	}
 	err = clearRoot(root)
 	_ = root.Close()
-	if err == nil {
-		err = os.Remove(p)
-	}
 	if err != nil {
+		return false, fmt.Errorf("tmpfs: sweep %s: %w", p, err)
+	}
+	if err := removeSame(br.Lstat, br.Remove, name, id); err != nil {
+		if errors.Is(err, errReplaced) || errors.Is(err, fs.ErrNotExist) {
+			return false, nil // emptied, but moved or replaced before its removal
+		}
 		return false, fmt.Errorf("tmpfs: sweep %s: %w", p, err)
 	}
 	return true, nil
