@@ -206,7 +206,7 @@ func (d *detector) diffVar(v *watched, before *snapshot.Snapshot, taints []taint
 	}
 	changes, more := snapshot.Diff(before, after, maxChangesPerVar)
 	for _, c := range changes {
-		out = append(out, Finding{Kind: KindGlobal, Name: v.name, Path: v.name + c.Path, Detail: d.describe(c)})
+		out = append(out, Finding{Kind: KindGlobal, Name: v.name, Path: v.name + d.redact.path(c.Path), Detail: d.describe(c)})
 	}
 	if more {
 		out = append(out, Finding{Kind: KindGlobal, Name: v.name, Path: v.name,
@@ -225,7 +225,7 @@ func (d *detector) diffVar(v *watched, before *snapshot.Snapshot, taints []taint
 		}
 		if t, ok := taint.Find(s, taints); ok && !reported[t.Value] {
 			reported[t.Value] = true
-			out = append(out, Finding{Kind: KindTaint, Name: v.name, Path: v.name + p,
+			out = append(out, Finding{Kind: KindTaint, Name: v.name, Path: v.name + d.redact.path(p),
 				Detail: fmt.Sprintf("holds request data from %s (%s) after the invocation returned; the next request can read it",
 					t.From, d.redact.text("string", t.Value))})
 		}

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/lambdaguard/lambdaguard/internal/snapshot"
@@ -60,6 +61,59 @@ func (r *redactor) value(v snapshot.Value) string {
 		return fmt.Sprintf("%s(%s)", v.Type, v.Text)
 	}
 	return fmt.Sprintf("%s(hash=%s)", v.Type, r.hash(v.Text))
+}
+
+// path redacts the map keys of a go-cmp style path: cache["s3cr3t"] becomes
+// cache[key(len=6, hash=…)]. A key is data — a token, an e-mail, a session
+// id — often derived from the request in ways a search for the request's
+// own strings would miss. Field names and numeric indices stay readable.
+func (r *redactor) path(p string) string {
+	if r.show || !strings.Contains(p, "[") {
+		return p
+	}
+	var b strings.Builder
+	for len(p) > 0 {
+		i := strings.IndexByte(p, '[')
+		if i < 0 {
+			b.WriteString(p)
+			break
+		}
+		b.WriteString(p[:i+1])
+		p = p[i+1:]
+		if strings.HasPrefix(p, `"`) {
+			// A quoted key: find its closing quote, escapes included.
+			if q, err := strconv.QuotedPrefix(p); err == nil && strings.HasPrefix(p[len(q):], "]") {
+				raw, _ := strconv.Unquote(q)
+				b.WriteString(r.text("key", raw))
+				p = p[len(q):]
+				continue
+			}
+		}
+		j := strings.IndexByte(p, ']')
+		if j < 0 {
+			b.WriteString(p)
+			break
+		}
+		if key := p[:j]; !isIndex(key) {
+			b.WriteString(r.text("key", key))
+		} else {
+			b.WriteString(key)
+		}
+		p = p[j:]
+	}
+	return b.String()
+}
+
+func isIndex(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // scrub replaces every occurrence of the secrets in s with its summary, so
