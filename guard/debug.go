@@ -53,6 +53,13 @@ type detector struct {
 	mu      sync.Mutex
 	running map[*watchInv]struct{}
 
+	// quiet keeps snapshots of watched variables without a lock of their
+	// own (no GuardedBy) apart from handlers: a handler runs under a read
+	// lock, such a snapshot under the write lock. Reading a map while a
+	// concurrent invocation writes it is a data race, and for a map a fatal
+	// error that no recover catches.
+	quiet sync.RWMutex
+
 	// procMu serialises the detector's own reads of process state: while
 	// one invocation lists the open descriptors, no other invocation's
 	// detector holds a transient descriptor of its own (/proc, the temp
@@ -106,12 +113,38 @@ func (d *detector) before(ctx context.Context, id string, event any) (w *watchIn
 			continue
 		}
 		w.vars = append(w.vars, v)
-		w.before = append(w.before, take(v, nil))
 	}
+	w.before = d.takeAll(w.vars, nil)
 	w.proc = d.takeProc()
 	w.restore = goroutines.Mark(ctx, id)
 	return w
 }
+
+// takeAll snapshots vars (like, when not nil, holds earlier snapshots of
+// them): those without a lock of their own while no handler runs.
+func (d *detector) takeAll(vars []*watched, like []*snapshot.Snapshot) []*snapshot.Snapshot {
+	out := make([]*snapshot.Snapshot, len(vars))
+	unguarded := false
+	for _, v := range vars {
+		unguarded = unguarded || v.lock == nil
+	}
+	if unguarded {
+		d.quiet.Lock()
+		defer d.quiet.Unlock()
+	}
+	for i, v := range vars {
+		var l *snapshot.Snapshot
+		if like != nil {
+			l = like[i]
+		}
+		out[i] = take(v, l)
+	}
+	return out
+}
+
+// enter and leave bracket a handler: see quiet.
+func (d *detector) enter() { d.quiet.RLock() }
+func (d *detector) leave() { d.quiet.RUnlock() }
 
 // take snapshots v; like, when not nil, is an earlier snapshot of v, whose
 // size spares the snapshot the cost of growing.
@@ -163,8 +196,9 @@ func (d *detector) after(w *watchInv) {
 			Detail: fmt.Sprintf("%d goroutine(s) started by this invocation still running, now in %s", g.Count, g.Top),
 		})
 	}
+	afters := d.takeAll(w.vars, w.before)
 	for i, v := range w.vars {
-		findings = append(findings, d.diffVar(v, w.before[i], taints)...)
+		findings = append(findings, d.diffVar(v, w.before[i], afters[i], taints)...)
 	}
 	findings = append(findings, d.diffProc(w, taints)...)
 }
@@ -194,8 +228,7 @@ func (d *detector) ignoreGoroutine(entry string) bool {
 	return false
 }
 
-func (d *detector) diffVar(v *watched, before *snapshot.Snapshot, taints []taint.T) []Finding {
-	after := take(v, before)
+func (d *detector) diffVar(v *watched, before, after *snapshot.Snapshot, taints []taint.T) []Finding {
 	var out []Finding
 	for _, s := range []*snapshot.Snapshot{before, after} {
 		if s.Truncated != "" {

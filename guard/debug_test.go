@@ -3,6 +3,7 @@ package guard_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -409,4 +410,35 @@ func TestDebugRedactsDerivedMapKeys(t *testing.T) {
 	require.NotEmpty(t, c.findings(guard.KindGlobal))
 	assert.NotContains(t, c.json(t), secret)
 	assert.NotContains(t, c.json(t), "s3cr3t")
+}
+
+var unguardedCounts = map[string]int{}
+
+// TestDebugUnguardedMapUnderConcurrency: a watched map without GuardedBy,
+// written by concurrent invocations (each under the handler's own lock), is
+// snapshotted only while no handler runs: no data race, no fatal
+// "concurrent map iteration and map write".
+func TestDebugUnguardedMapUnderConcurrency(t *testing.T) {
+	watch(t, "unguardedCounts", &unguardedCounts)
+	var mu sync.Mutex
+	t.Cleanup(func() { unguardedCounts = map[string]int{} })
+	h, c := debugGuard(t, func(ctx context.Context, r request) (string, error) {
+		for i := range 200 {
+			mu.Lock()
+			unguardedCounts[fmt.Sprintf("%s-%d", r.User, i)]++
+			mu.Unlock()
+		}
+		return "ok", nil
+	})
+	var wg sync.WaitGroup
+	for i := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := h(context.Background(), request{User: fmt.Sprintf("user%02d", i)})
+			assert.NoError(t, err)
+		}()
+	}
+	wg.Wait()
+	assert.NotEmpty(t, c.findings(guard.KindGlobal))
 }

@@ -143,9 +143,13 @@ func (g *guard) invoke(ctx context.Context, reqID string, event any, call Next) 
 	var w *watchInv
 	if g.det != nil {
 		w = g.det.before(ctx, reqID, event)
+		g.det.enter()
 	}
 	defer func() {
 		r := recover()
+		if w != nil {
+			g.det.leave()
+		}
 		w.stopLabel()
 		g.finish(ctx, inv, sc)
 		if w != nil {
