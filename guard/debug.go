@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -78,6 +79,7 @@ func newDetector(cfg *config) *detector {
 // watchInv is what debug mode keeps for one invocation.
 type watchInv struct {
 	id      string
+	label   string // the pprof label of the invocation's goroutines
 	event   any
 	vars    []*watched
 	before  []*snapshot.Snapshot
@@ -90,8 +92,11 @@ type watchInv struct {
 
 // before records the state ahead of the handler and labels the calling
 // goroutine so that goroutines the handler starts can be traced to it.
-func (d *detector) before(ctx context.Context, id string, event any) (w *watchInv) {
-	w = &watchInv{id: id, event: event, overlap: map[string]struct{}{}}
+func (d *detector) before(ctx context.Context, id string, number uint64, event any) (w *watchInv) {
+	// The goroutine label is unique even when two requests claim one id
+	// (an HTTP client can send any X-Amzn-RequestId it likes).
+	label := id + "#" + strconv.FormatUint(number, 10)
+	w = &watchInv{id: id, label: label, event: event, overlap: map[string]struct{}{}}
 	defer func() {
 		if r := recover(); r != nil {
 			w.errs = append(w.errs, detectorFinding("before", r))
@@ -116,7 +121,7 @@ func (d *detector) before(ctx context.Context, id string, event any) (w *watchIn
 	}
 	w.before = d.takeAll(w.vars, nil)
 	w.proc = d.takeProc()
-	w.restore = goroutines.Mark(ctx, id)
+	w.restore = goroutines.Mark(ctx, label)
 	return w
 }
 
@@ -188,7 +193,7 @@ func (d *detector) after(w *watchInv) {
 	findings = append(findings, w.errs...)
 	taints = taint.Of(w.event, w.id)
 
-	for _, g := range goroutines.Alive(w.id, goroutineWait, d.ignoreGoroutine) {
+	for _, g := range goroutines.Alive(w.label, goroutineWait, d.ignoreGoroutine) {
 		findings = append(findings, Finding{
 			Kind:   KindGoroutine,
 			Name:   g.Entry,

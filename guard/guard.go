@@ -142,7 +142,7 @@ func (g *guard) invoke(ctx context.Context, reqID string, event any, call Next) 
 	ctx, inv, sc := g.begin(ctx, reqID)
 	var w *watchInv
 	if g.det != nil {
-		w = g.det.before(ctx, reqID, event)
+		w = g.det.before(ctx, reqID, inv.info.Number, event)
 		g.det.enter()
 	}
 	defer func() {

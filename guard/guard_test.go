@@ -395,3 +395,21 @@ func TestHTTPMiddlewareSeesStatus(t *testing.T) {
 	assert.Equal(t, guard.HTTPResult{StatusCode: http.StatusTeapot}, seen)
 	assert.True(t, rec.Flushed)
 }
+
+func TestHTTPKeepsFlusherAndHijacker(t *testing.T) {
+	var flushed, hijackable bool
+	h := guard.HTTP(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f, ok := w.(http.Flusher)
+		if ok {
+			_, _ = w.Write([]byte("event: 1\n\n"))
+			f.Flush()
+			flushed = true
+		}
+		_, hijackable = w.(http.Hijacker)
+	}), guard.WithMiddleware(func(ctx context.Context, ev any, next guard.Next) (any, error) { return next(ctx) }))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/events", nil))
+	assert.True(t, flushed, "a streaming handler finds its http.Flusher")
+	assert.True(t, rec.Flushed)
+	assert.True(t, hijackable)
+}

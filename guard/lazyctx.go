@@ -44,10 +44,15 @@ func (c *deadlineCtx) materialize() context.Context {
 		if c.detached {
 			p = context.WithoutCancel(p)
 		}
-		c.real, c.cancel = context.WithDeadlineCause(p, c.deadline, c.cause)
 		if c.stopped {
+			// Stopped before anyone looked: cancelled, as a stopped
+			// context.WithDeadline is, whether or not the deadline has
+			// passed since.
+			c.real, c.cancel = context.WithCancel(p)
 			c.cancel()
+			return c.real
 		}
+		c.real, c.cancel = context.WithDeadlineCause(p, c.deadline, c.cause)
 	}
 	return c.real
 }

@@ -82,3 +82,16 @@ func TestDeadlineCtxStop(t *testing.T) {
 	used.stop()
 	<-done
 }
+
+func TestDeadlineCtxStoppedThenLookedAtLate(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var c deadlineCtx
+		c.init(context.Background(), time.Now().Add(50*time.Millisecond), ErrCleanupReserve, false)
+		ref, cancel := context.WithDeadlineCause(context.Background(), time.Now().Add(50*time.Millisecond), ErrCleanupReserve)
+		c.stop()
+		cancel()
+		time.Sleep(100 * time.Millisecond)
+		assert.Equal(t, ref.Err(), c.Err())
+		assert.Equal(t, context.Cause(ref), context.Cause(&c))
+	})
+}
