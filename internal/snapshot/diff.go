@@ -54,6 +54,9 @@ type differ struct {
 	out  []Change
 	more bool
 	path path
+	// followed holds the pairs of nodes compared through a reference, so
+	// that no pair is compared twice and the walk ends on any cycle.
+	followed map[[2]int32]bool
 }
 
 // step is one step down from a value to one of its parts. Steps are kept on
@@ -138,13 +141,19 @@ func (d *differ) node(i, j int32) {
 	}
 	x, y := &d.a.nodes[i], &d.b.nodes[j]
 	if x.kind != y.kind || d.a.typeOf(x) != d.b.typeOf(y) {
-		d.changed(i, j)
+		if !d.follow(i, j) {
+			d.changed(i, j)
+		}
 		return
 	}
 	switch x.kind {
 	case kNil, kTruncated:
-	case kBool, kInt, kUint, kFloat, kOpaque, kRef:
+	case kBool, kInt, kUint, kFloat, kOpaque:
 		if x.num != y.num {
+			d.changed(i, j)
+		}
+	case kRef:
+		if x.num != y.num || x.n != y.n {
 			d.changed(i, j)
 		}
 	case kString, kBytes, kComplex:
@@ -175,6 +184,45 @@ func (d *differ) node(i, j int32) {
 	case kMap:
 		d.maps(x, y)
 	}
+}
+
+// follow compares node i, of a, and node j, of b, of one type, when one is
+// a reference and the other the value it refers to: the same pointer, met
+// first elsewhere in one walk than in the other (maps are walked in no
+// order). The value is compared with the one the reference stands for. It
+// reports false when the two do not hold the same address.
+func (d *differ) follow(i, j int32) bool {
+	x, y := &d.a.nodes[i], &d.b.nodes[j]
+	t := d.a.typeOf(x)
+	if (x.kind != kRef && y.kind != kRef) || t != d.b.typeOf(y) || x.num != y.num {
+		return false
+	}
+	if x.kind == kRef {
+		i = x.first
+	}
+	if y.kind == kRef {
+		j = y.first
+	}
+	// The root's pointer refers to the value it points to; a value cut
+	// short holds no address.
+	if !addressed(d.a, i, t) || !addressed(d.b, j, t) {
+		return false
+	}
+	if d.followed == nil {
+		d.followed = make(map[[2]int32]bool)
+	}
+	if !d.followed[[2]int32{i, j}] {
+		d.followed[[2]int32{i, j}] = true
+		d.node(i, j)
+	}
+	return true
+}
+
+// addressed reports whether node i of s holds a pointer, map or slice of
+// type t.
+func addressed(s *Snapshot, i int32, t reflect.Type) bool {
+	n := &s.nodes[i]
+	return (n.kind == kPtr || n.kind == kMap || n.kind == kSlice) && s.typeOf(n) == t
 }
 
 func (d *differ) maps(x, y *node) {
@@ -240,7 +288,7 @@ func (s *Snapshot) value(i int32) Value {
 	case kStruct:
 		v.Kind, v.Text = "struct", "{...}"
 	case kSlice:
-		v.Kind, v.Text, v.Length = "slice", "[...]", int(n.num)
+		v.Kind, v.Text, v.Length = "slice", "[...]", int(n.n)
 	case kArray:
 		v.Kind, v.Text, v.Length = "array", "[...]", int(n.n)
 	case kMap:

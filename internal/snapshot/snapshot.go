@@ -6,6 +6,9 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -36,13 +39,13 @@ const (
 	kComplex               // str (formatted)
 	kString                // str
 	kBytes                 // str (a copy of a []byte or [N]byte)
-	kPtr                   // one child
-	kIface                 // one child: the dynamic value
+	kPtr                   // one child; num = address
+	kIface                 // one child: the dynamic value (or an atomic.Value's, an atomic.Pointer's)
 	kStruct                // a child per field
-	kSlice                 // a child per element; num = len
+	kSlice                 // a child per element; num = address
 	kArray                 // a child per element
-	kMap                   // a child per entry; each child's key holds its label
-	kRef                   // a pointer already seen: num = index of its node
+	kMap                   // a child per entry; each child's key holds its label; num = address
+	kRef                   // a pointer, map or slice already seen: num = address, first = its node, n = a slice's length
 	kOpaque                // func, chan, unsafe pointer, sync primitives: num = pointer
 	kTruncated             // the walk stopped here (depth or size)
 )
@@ -70,6 +73,10 @@ type Snapshot struct {
 	types     []reflect.Type // types[0] is nil
 	strs      []string       // strs[0] is ""
 	Truncated string         // why the snapshot stopped early; empty when complete
+	// info is by index in types, while the snapshot is taken. It is kept
+	// here, on the heap already, rather than in the walker, which an
+	// append to it would move there.
+	info []typeInfo
 }
 
 func (s *Snapshot) typeOf(n *node) reflect.Type { return s.types[n.typ] }
@@ -79,11 +86,14 @@ func (s *Snapshot) key(n *node) string          { return s.strs[n.key] }
 // Nodes reports how many values the snapshot recorded.
 func (s *Snapshot) Nodes() int { return len(s.nodes) }
 
-// visitKey is a pointer and its type's index: a struct and its first field
-// share an address, not a type. An index hashes faster than a reflect.Type.
+// visitKey is a pointer, its type's index and, for a slice, its length: a
+// struct and its first field share an address, not a type, and two slices
+// of one array are different values when their lengths differ. An index
+// hashes faster than a reflect.Type.
 type visitKey struct {
 	ptr unsafe.Pointer
 	typ int32
+	n   int32
 }
 
 type walker struct {
@@ -95,6 +105,84 @@ type walker struct {
 	lastI   int32        // nodes are elements of one slice or map
 }
 
+// special says how the walk reads a struct of package sync or sync/atomic,
+// whose fields are not plain data: reading them field by field would race
+// with a program that uses them correctly.
+type special uint8
+
+const (
+	spNone    special = iota
+	spOpaque          // sync.Mutex and the like: no data
+	spSyncMap         // sync.Map: its entries, through Range
+	spBool            // atomic.Bool: a bool, loaded atomically
+	spInt             // atomic.Int32, atomic.Int64
+	spUint            // atomic.Uint32, atomic.Uint64, atomic.Uintptr
+	spValue           // atomic.Value: what it holds
+	spPointer         // atomic.Pointer[T]: what it points to
+)
+
+// typeInfo is what the walk needs to know of a type, worked out once.
+type typeInfo struct {
+	sp   special
+	v    int          // the index of an atomic's field v, which holds its value
+	off  uintptr      // that field's offset
+	elem reflect.Type // atomic.Pointer[T]: *T
+}
+
+var syncTypes = map[string]bool{
+	"Mutex": true, "RWMutex": true, "WaitGroup": true, "Once": true,
+	"Cond": true, "Pool": true, "noCopy": true,
+}
+
+// classify works out how the walk reads a value of type t.
+func classify(t reflect.Type) typeInfo {
+	if t.Kind() != reflect.Struct {
+		return typeInfo{}
+	}
+	switch t.PkgPath() {
+	case "sync":
+		switch {
+		case t.Name() == "Map":
+			return typeInfo{sp: spSyncMap}
+		case syncTypes[t.Name()]:
+			return typeInfo{sp: spOpaque}
+		}
+	case "internal/sync":
+		return typeInfo{sp: spOpaque}
+	case "sync/atomic":
+		info := typeInfo{sp: spOpaque, v: -1} // an atomic not known here holds no data we can read safely
+		for f := range t.NumField() {
+			sf := t.Field(f)
+			switch {
+			case sf.Name == "v":
+				info.v, info.off = f, sf.Offset
+			case sf.Type.Kind() == reflect.Array && sf.Type.Elem().Kind() == reflect.Pointer:
+				info.elem = sf.Type.Elem() // Pointer[T]'s _ [0]*T
+			}
+		}
+		if info.v < 0 {
+			return typeInfo{sp: spOpaque}
+		}
+		vk := t.Field(info.v).Type.Kind()
+		name := t.Name()
+		switch {
+		case name == "Bool" && vk == reflect.Uint32:
+			info.sp = spBool
+		case (name == "Int32" && vk == reflect.Int32) || (name == "Int64" && vk == reflect.Int64):
+			info.sp = spInt
+		case (name == "Uint32" && vk == reflect.Uint32) || (name == "Uint64" && vk == reflect.Uint64) ||
+			(name == "Uintptr" && vk == reflect.Uintptr):
+			info.sp = spUint
+		case name == "Value" && vk == reflect.Interface:
+			info.sp = spValue
+		case strings.HasPrefix(name, "Pointer[") && vk == reflect.UnsafePointer && info.elem != nil:
+			info.sp = spPointer
+		}
+		return info
+	}
+	return typeInfo{}
+}
+
 // typeIndex returns t's index in the snapshot's type table, adding it.
 func (w *walker) typeIndex(t reflect.Type) int32 {
 	if t == w.lastT {
@@ -104,6 +192,7 @@ func (w *walker) typeIndex(t reflect.Type) int32 {
 	if !ok {
 		i = int32(len(w.s.types))
 		w.s.types = append(w.s.types, t)
+		w.s.info = append(w.s.info, classify(t))
 		w.typeIdx[t] = i
 	}
 	w.lastT, w.lastI = t, i
@@ -131,16 +220,17 @@ func Take(v any, lim Limits) (s *Snapshot) {
 	if lim.MaxNodes <= 0 {
 		lim.MaxNodes = DefaultMaxNodes
 	}
-	s = &Snapshot{types: []reflect.Type{nil}}
+	s = &Snapshot{types: make([]reflect.Type, 1, 16), info: make([]typeInfo, 1, 16)}
 	w := &walker{s: s, lim: lim, visited: make(map[visitKey]int32), typeIdx: make(map[reflect.Type]int32)}
 	defer func() {
+		s.info = nil
 		if r := recover(); r != nil {
 			s.Truncated = fmt.Sprintf("snapshot failed: %v", r)
 		}
 	}()
 	rv := reflect.ValueOf(v)
 	if rv.Kind() == reflect.Pointer && !rv.IsNil() {
-		w.visited[visitKey{rv.UnsafePointer(), w.typeIndex(rv.Type())}] = 0
+		w.visited[visitKey{rv.UnsafePointer(), w.typeIndex(rv.Type()), 0}] = 0
 		rv = rv.Elem()
 	}
 	// A map or a slice at the root, the usual watched variable, has at
@@ -182,13 +272,6 @@ func (w *walker) reserve(n int) (int32, bool) {
 	return int32(first), true
 }
 
-var (
-	syncTypes = map[string]bool{
-		"sync.Mutex": true, "sync.RWMutex": true, "sync.WaitGroup": true, "sync.Once": true,
-		"sync.Cond": true, "sync.Pool": true, "sync.noCopy": true,
-	}
-)
-
 // fill records v in node i.
 func (w *walker) fill(i int32, v reflect.Value, depth int) {
 	n := &w.s.nodes[i]
@@ -212,9 +295,9 @@ func (w *walker) fill(i int32, v reflect.Value, depth int) {
 			n.num = 1
 		}
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		n.kind, n.num = kInt, uint64(v.Int())
+		n.kind, n.num = kInt, uint64(loadInt(v))
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		n.kind, n.num = kUint, v.Uint()
+		n.kind, n.num = kUint, loadUint(v)
 	case reflect.Float32, reflect.Float64:
 		n.kind, n.num = kFloat, math.Float64bits(v.Float())
 	case reflect.Complex64, reflect.Complex128:
@@ -226,10 +309,11 @@ func (w *walker) fill(i int32, v reflect.Value, depth int) {
 			n.kind = kNil
 			return
 		}
-		if w.seen(i, v.UnsafePointer(), t) {
+		p := v.UnsafePointer()
+		if w.seen(i, p, t, 0) {
 			return
 		}
-		n.kind = kPtr
+		n.kind, n.num = kPtr, uint64(uintptr(p))
 		w.children(i, 1, func(c int32) { w.fill(c, v.Elem(), depth+1) })
 	case reflect.Interface:
 		if v.IsNil() {
@@ -239,8 +323,8 @@ func (w *walker) fill(i int32, v reflect.Value, depth int) {
 		n.kind = kIface
 		w.children(i, 1, func(c int32) { w.fill(c, v.Elem(), depth+1) })
 	case reflect.Struct:
-		if syncTypes[t.String()] {
-			n.kind = kOpaque
+		if info := &w.s.info[n.typ]; info.sp != spNone {
+			w.special(i, v, info, depth)
 			return
 		}
 		n.kind = kStruct
@@ -258,10 +342,11 @@ func (w *walker) fill(i int32, v reflect.Value, depth int) {
 			n.kind, n.str = kBytes, w.text(string(v.Bytes()))
 			return
 		}
-		if v.Len() > 0 && w.seen(i, v.UnsafePointer(), t) {
+		p := v.UnsafePointer()
+		if v.Len() > 0 && w.seen(i, p, t, v.Len()) {
 			return
 		}
-		n.kind, n.num = kSlice, uint64(v.Len())
+		n.kind, n.num = kSlice, uint64(uintptr(p))
 		w.elems(i, v, depth)
 	case reflect.Array:
 		if t.Elem().Kind() == reflect.Uint8 {
@@ -277,12 +362,23 @@ func (w *walker) fill(i int32, v reflect.Value, depth int) {
 			n.kind = kNil
 			return
 		}
-		if w.seen(i, v.UnsafePointer(), t) {
+		p := v.UnsafePointer()
+		if w.seen(i, p, t, 0) {
 			return
 		}
-		n.kind = kMap
+		n.kind, n.num = kMap, uint64(uintptr(p))
 		w.children(i, v.Len(), func(c int32) { w.entries(i, c, v, depth) })
-	case reflect.Func, reflect.Chan, reflect.UnsafePointer:
+	case reflect.UnsafePointer:
+		p := v.UnsafePointer()
+		if v.CanAddr() { // perhaps stored with atomic.StorePointer
+			p = atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(v.UnsafeAddr())))
+		}
+		if p == nil {
+			n.kind = kNil
+			return
+		}
+		n.kind, n.num = kOpaque, uint64(uintptr(p))
+	case reflect.Func, reflect.Chan:
 		if v.IsNil() {
 			n.kind = kNil
 			return
@@ -343,16 +439,133 @@ func (w *walker) children(i int32, k int, fn func(first int32)) {
 	fn(first)
 }
 
-// seen records a pointer-like value and reports whether it was met before;
-// then node i becomes a reference to the first node, which breaks cycles.
-func (w *walker) seen(i int32, p unsafe.Pointer, t reflect.Type) bool {
-	k := visitKey{p, w.typeIndex(t)}
+// seen records a pointer, map or slice (of length n) and reports whether it
+// was met before; then node i becomes a reference to the first node, which
+// breaks cycles. A reference is compared by the address it holds, which
+// does not move when the values walked before it grow or shrink.
+func (w *walker) seen(i int32, p unsafe.Pointer, t reflect.Type, n int) bool {
+	k := visitKey{p, w.typeIndex(t), int32(min(n, math.MaxInt32))}
 	if at, ok := w.visited[k]; ok {
-		w.s.nodes[i].kind, w.s.nodes[i].num = kRef, uint64(at)
+		r := &w.s.nodes[i]
+		r.kind, r.num, r.first, r.n = kRef, uint64(uintptr(p)), at, k.n
 		return true
 	}
 	w.visited[k] = i
 	return false
+}
+
+// special records in node i a value of package sync or sync/atomic. The
+// program may be changing it while it is read: an atomic is read with its
+// atomic load, a sync.Map through Range, and both only where they live
+// (addressable). A copy, which no one else can change, is read plainly.
+func (w *walker) special(i int32, v reflect.Value, info *typeInfo, depth int) {
+	n := &w.s.nodes[i]
+	switch info.sp {
+	case spBool:
+		n.kind = kBool
+		if loadUint(v.Field(info.v)) != 0 {
+			n.num = 1
+		}
+	case spInt:
+		n.kind, n.num = kInt, uint64(loadInt(v.Field(info.v)))
+	case spUint:
+		n.kind, n.num = kUint, loadUint(v.Field(info.v))
+	case spValue:
+		var x reflect.Value
+		if v.CanAddr() {
+			x = reflect.ValueOf((*atomic.Value)(unsafe.Pointer(v.UnsafeAddr())).Load())
+		} else {
+			x = v.Field(info.v).Elem()
+		}
+		if !x.IsValid() {
+			n.kind = kNil
+			return
+		}
+		n.kind = kIface
+		w.children(i, 1, func(c int32) { w.fill(c, x, depth+1) })
+	case spPointer:
+		var p unsafe.Pointer
+		if v.CanAddr() {
+			p = atomic.LoadPointer((*unsafe.Pointer)(unsafe.Add(unsafe.Pointer(v.UnsafeAddr()), info.off)))
+		} else {
+			p = v.Field(info.v).UnsafePointer()
+		}
+		if p == nil {
+			n.kind = kNil
+			return
+		}
+		n.kind = kIface
+		x := reflect.NewAt(info.elem.Elem(), p)
+		w.children(i, 1, func(c int32) { w.fill(c, x, depth+1) })
+	case spSyncMap:
+		if !v.CanAddr() {
+			n.kind = kOpaque
+			return
+		}
+		w.syncMap(i, (*sync.Map)(unsafe.Pointer(v.UnsafeAddr())), depth)
+	default:
+		n.kind = kOpaque
+	}
+}
+
+// syncMap records the entries of m in node i, as those of a map.
+func (w *walker) syncMap(i int32, m *sync.Map, depth int) {
+	var keys, vals []any
+	most := w.lim.MaxNodes // more would not be recorded; w stays on the stack
+	m.Range(func(k, v any) bool {
+		keys, vals = append(keys, k), append(vals, v)
+		return len(keys) <= most
+	})
+	w.s.nodes[i].kind = kMap
+	w.children(i, len(keys), func(first int32) {
+		for j := range keys {
+			idx := first + int32(j)
+			w.fill(idx, reflect.ValueOf(vals[j]), depth+1)
+			k, isStr := renderKey(reflect.ValueOf(keys[j]), false)
+			w.s.nodes[idx].key, w.s.nodes[idx].keyStr = w.text(k), isStr
+		}
+	})
+}
+
+// loadInt reads a signed integer. One that lives in memory others can reach
+// may be changed with sync/atomic (atomic.AddInt64(&s.n, 1)): it is loaded
+// atomically, so that the snapshot does not race with a correct program.
+func loadInt(v reflect.Value) int64 {
+	switch v.Kind() {
+	case reflect.Int32:
+		if v.CanAddr() {
+			return int64(atomic.LoadInt32((*int32)(unsafe.Pointer(v.UnsafeAddr()))))
+		}
+	case reflect.Int64:
+		if v.CanAddr() {
+			// Misaligned (on 32-bit platforms), no atomic can change it.
+			if p := unsafe.Pointer(v.UnsafeAddr()); uintptr(p)%8 == 0 {
+				return atomic.LoadInt64((*int64)(p))
+			}
+		}
+	}
+	return v.Int()
+}
+
+// loadUint is loadInt for unsigned integers.
+func loadUint(v reflect.Value) uint64 {
+	switch v.Kind() {
+	case reflect.Uint32:
+		if v.CanAddr() {
+			return uint64(atomic.LoadUint32((*uint32)(unsafe.Pointer(v.UnsafeAddr()))))
+		}
+	case reflect.Uint64:
+		if v.CanAddr() {
+			if p := unsafe.Pointer(v.UnsafeAddr()); uintptr(p)%8 == 0 {
+				return atomic.LoadUint64((*uint64)(p))
+			}
+		}
+	case reflect.Uintptr:
+		if v.CanAddr() {
+			return uint64(atomic.LoadUintptr((*uintptr)(unsafe.Pointer(v.UnsafeAddr()))))
+		}
+	}
+	return v.Uint()
 }
 
 // renderKey renders a map key for a path. String keys are kept raw and
