@@ -102,6 +102,11 @@ func (g *guard) finish(ctx context.Context, inv *invocation, sc *scope.Scope) {
 	if err := sc.Close(&inv.cleanup); err != nil {
 		errs = append(errs, err)
 	}
+	for _, fn := range g.cfg.flush {
+		if err := callSafe(&inv.cleanup, fn); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if d := inv.end(); d != nil {
 		g.checkTemp(ctx, inv, d)
 		if err := d.Wipe(); err != nil {

@@ -413,3 +413,21 @@ func TestHTTPKeepsFlusherAndHijacker(t *testing.T) {
 	assert.True(t, rec.Flushed)
 	assert.True(t, hijackable)
 }
+
+func TestFlushRunsAfterCleanupsBeforeTheResult(t *testing.T) {
+	var order []string
+	h := guard.Wrap(func(ctx context.Context, _ event) (string, error) {
+		_ = scope.From(ctx).OnClose(func(context.Context) error { order = append(order, "cleanup"); return nil })
+		order = append(order, "handler")
+		return "ok", nil
+	}, guard.WithFlush(func(ctx context.Context) error {
+		_, hasDeadline := ctx.Deadline()
+		order = append(order, fmt.Sprintf("flush(deadline=%v)", hasDeadline))
+		return nil
+	}), guard.WithFlush(func(context.Context) error { panic("flush broke") }),
+		guard.WithLogger(slog.New(slog.DiscardHandler)))
+	out, err := h(context.Background(), event{})
+	order = append(order, "returned "+out)
+	require.NoError(t, err, "a failing flush does not change the result")
+	assert.Equal(t, []string{"handler", "cleanup", "flush(deadline=true)", "returned ok"}, order)
+}

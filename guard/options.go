@@ -20,6 +20,7 @@ type config struct {
 	middleware     []Middleware
 	cleanupTimeout time.Duration
 	shutdown       []func(context.Context) error
+	flush          []func(context.Context) error
 	reserve        time.Duration // see WithCleanupReserve
 	thaw           []thawHook    // see OnThaw
 	limits         Limits        // see WithLimits
@@ -117,4 +118,18 @@ func WithIgnoreEnv(names ...string) Option {
 // ("/var/task/data.db", "socket:[12345]").
 func WithIgnoreFD(fn func(target string) bool) Option {
 	return func(c *config) { c.ignoreFD = fn }
+}
+
+// WithFlush adds a hook that runs after every invocation, once its scope has
+// closed (background work drained, cleanups run) and before the result goes
+// back: the place to flush what the process would otherwise hold while it
+// is frozen, such as buffered spans or metrics. It runs in the invocation's
+// goroutine with a context that ends just before the real deadline, and
+// must honour it. Failures are logged; they do not change the result.
+func WithFlush(fn func(context.Context) error) Option {
+	return func(c *config) {
+		if fn != nil {
+			c.flush = append(c.flush, fn)
+		}
+	}
 }

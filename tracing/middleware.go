@@ -29,7 +29,10 @@ const instrumentationName = "github.com/lambdaguard/lambdaguard/tracing"
 // shutdown hook; see Middleware for what the span holds.
 func WithTracing(opts ...Option) guard.Option {
 	t := newTracer(opts)
-	return combine(guard.WithMiddleware(t.middleware), guard.WithShutdown(t.shutdown))
+	// The guard flushes after the scope closes, in the invocation's own
+	// goroutine: no cleanup of the scope is needed for it.
+	t.guardFlush = true
+	return combine(guard.WithMiddleware(t.middleware), guard.WithFlush(t.flush), guard.WithShutdown(t.shutdown))
 }
 
 // combine makes one guard option of several. guard.Option's parameter type
@@ -69,6 +72,9 @@ func Middleware(opts ...Option) guard.Middleware {
 type tracer struct {
 	cfg    *config
 	tracer trace.Tracer
+	// guardFlush: the guard calls flush (WithTracing); the middleware
+	// alone registers it with the scope, or flushes on the way out.
+	guardFlush bool
 }
 
 func newTracer(opts []Option) *tracer {
@@ -128,7 +134,7 @@ func (t *tracer) middleware(ctx context.Context, event any, next guard.Next) (re
 	// Flush once the scope closes: after the span ends, the handler's
 	// background work has finished and the cleanups have run. Without a
 	// scope (the middleware used outside a guard), flush on the way out.
-	flushLater := scope.From(ctx).OnClose(t.flush) == nil
+	flushLater := t.guardFlush || scope.From(ctx).OnClose(t.flush) == nil
 	defer func() {
 		if r := recover(); r != nil {
 			perr := panicError{r}
