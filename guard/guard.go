@@ -81,9 +81,12 @@ func (g *guard) begin(ctx context.Context, reqID string) (context.Context, *invo
 // deadline. Failures are logged; they never change the handler's result.
 func (g *guard) finish(ctx context.Context, inv *invocation, sc *scope.Scope) {
 	defer inv.handler.stop() // the handler's context, which ends at the reserve
-	drainBy, end := g.closeBy(inv, time.Now())
+	now := time.Now()
+	drainBy, end := g.closeBy(inv, now)
 	var errs []error
+	slow := len(g.cfg.flush) > 0 // whether "now" needs reading again at the end
 	if sc.Pending() > 0 {
+		slow = true
 		base := context.WithoutCancel(ctx)
 		dctx, cancel := context.WithDeadline(base, drainBy)
 		if err := sc.Drain(dctx); err != nil {
@@ -93,7 +96,7 @@ func (g *guard) finish(ctx context.Context, inv *invocation, sc *scope.Scope) {
 		cancel()
 	}
 	// A moment before the real deadline stays for the wipe and the result.
-	if time.Until(end) > 2*wipeMargin {
+	if end.Sub(now) > 2*wipeMargin {
 		end = end.Add(-wipeMargin)
 	}
 	// Made only if a cleanup or background work looks at it.
@@ -108,14 +111,20 @@ func (g *guard) finish(ctx context.Context, inv *invocation, sc *scope.Scope) {
 		}
 	}
 	if d := inv.end(); d != nil {
+		slow = true
 		g.checkTemp(ctx, inv, d)
 		if err := d.Wipe(); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	g.checkFDs(ctx, inv)
+	if slow {
+		now = time.Now()
+	}
+	g.checkFDs(ctx, inv, now)
 	g.inFlight.Add(-1)
-	g.lastEnd.Store(time.Now().UnixNano())
+	// The end of a quick invocation is close enough to its "now": the gap
+	// this measures is a freeze, seconds to hours.
+	g.lastEnd.Store(now.UnixNano())
 	if err := errors.Join(errs...); err != nil {
 		g.cfg.logger.LogAttrs(context.WithoutCancel(ctx), slog.LevelError, "lambdaguard: cleanup failed",
 			slog.String("requestId", inv.info.RequestID), slog.String("error", err.Error()))

@@ -88,11 +88,11 @@ const fdCheckEvery = time.Second
 // checkFDs warns when the process holds nearly as many file descriptors as
 // Lambda allows. It counts /proc/self/fd, at most once every fdCheckEvery
 // (the first invocation always); elsewhere it does nothing.
-func (g *guard) checkFDs(ctx context.Context, inv *invocation) {
+func (g *guard) checkFDs(ctx context.Context, inv *invocation, at time.Time) {
 	if g.cfg.limits.FDs < 0 {
 		return
 	}
-	now := time.Now().UnixNano()
+	now := at.UnixNano()
 	last := g.fdChecked.Load()
 	if last != 0 && now-last < int64(fdCheckEvery) || !g.fdChecked.CompareAndSwap(last, now) {
 		return
