@@ -373,6 +373,7 @@ type PanicError struct {
 	Value any
 }
 
+// Error describes the panic.
 func (p *PanicError) Error() string { return fmt.Sprintf("scope: panic: %v", p.Value) }
 
 // Unwrap returns the panic value when it is an error.
