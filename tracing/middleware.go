@@ -3,6 +3,7 @@ package tracing
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -143,16 +144,34 @@ func (t *tracer) middleware(ctx context.Context, event any, next guard.Next) (re
 			span.SetAttributes(semconv.ErrorTypeKey.String(fmt.Sprintf("%T", r)))
 			span.End()
 			if !flushLater {
-				_ = t.flush(context.WithoutCancel(ctx))
+				t.flushNow(ctx)
 			}
 			panic(r)
 		}
 		t.finish(span, src.http, res, err)
 		if !flushLater {
-			_ = t.flush(context.WithoutCancel(ctx))
+			t.flushNow(ctx)
 		}
 	}()
 	return next(ctx)
+}
+
+// flushContext keeps ctx's deadline (the invocation's) but not its
+// cancellation: a handler's cancelled context must not stop the flush, and
+// the flush must not outlast the invocation.
+func flushContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	base := context.WithoutCancel(ctx)
+	if dl, ok := ctx.Deadline(); ok {
+		return context.WithDeadline(base, dl)
+	}
+	return base, func() {}
+}
+
+// flushNow flushes within the invocation's deadline.
+func (t *tracer) flushNow(ctx context.Context) {
+	fctx, cancel := flushContext(ctx)
+	defer cancel()
+	_ = t.flush(fctx)
 }
 
 // parent returns the context to start the invocation's span in, and its
@@ -238,7 +257,7 @@ func (t *tracer) finish(span trace.Span, isHTTP bool, res any, err error) {
 			span.SetAttributes(semconv.HTTPResponseStatusCode(code))
 			if code >= 500 && err == nil {
 				span.SetStatus(codes.Error, "")
-				span.SetAttributes(semconv.ErrorTypeKey.Int(code))
+				span.SetAttributes(semconv.ErrorTypeKey.String(strconv.Itoa(code)))
 			}
 		}
 	}
@@ -274,6 +293,10 @@ func statusCode(res any) int {
 		}
 	case events.LambdaFunctionURLResponse:
 		return r.StatusCode
+	case *events.LambdaFunctionURLResponse:
+		if r != nil {
+			return r.StatusCode
+		}
 	case guard.HTTPResult:
 		return r.StatusCode
 	case []byte:

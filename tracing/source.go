@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -38,6 +39,11 @@ var (
 
 // classify reads the event the guard handed to the middleware.
 func classify(event any) source {
+	if isNilPointer(event) {
+		// aws-lambda-go decodes the payload null into a nil *T: the handler
+		// may cope with it; the span must not be the thing that panics.
+		return otherSource
+	}
 	switch e := event.(type) {
 	case []byte:
 		return classifyRaw(e)
@@ -194,4 +200,10 @@ func eventBridgeSource(src, detailType string, detail json.RawMessage) source {
 		}
 	}
 	return s
+}
+
+// isNilPointer reports whether v is a typed nil pointer.
+func isNilPointer(v any) bool {
+	rv := reflect.ValueOf(v)
+	return rv.Kind() == reflect.Pointer && rv.IsNil()
 }

@@ -1,0 +1,72 @@
+package tracing_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/otel/attribute"
+
+	"github.com/lambdaguard/lambdaguard/guard"
+	"github.com/lambdaguard/lambdaguard/tracing"
+)
+
+// A pointer event decoded from the JSON payload "null" is a nil pointer; the
+// handler copes with it, and so must the tracing middleware.
+func TestNilPointerEventDoesNotPanic(t *testing.T) {
+	lambdaEnv(t)
+	tp, _ := recorder(t)
+	h := guard.Wrap(func(ctx context.Context, e *events.SQSEvent) (string, error) {
+		if e == nil {
+			return "no event", nil
+		}
+		return "ok", nil
+	}, guard.WithTempBase(t.TempDir()), tracing.WithTracing(tracing.WithTracerProvider(tp)))
+	var out string
+	var err error
+	require.NotPanics(t, func() { out, err = h(invocation("req-1", ""), nil) })
+	require.NoError(t, err)
+	assert.Equal(t, "no event", out)
+}
+
+type nilOrder struct {
+	tracing.TraceContext
+	ID string `json:"id"`
+}
+
+func TestNilCarrierEventDoesNotPanic(t *testing.T) {
+	lambdaEnv(t)
+	tp, _ := recorder(t)
+	h := guard.Wrap(func(ctx context.Context, o *nilOrder) (string, error) { return "ok", nil },
+		guard.WithTempBase(t.TempDir()), tracing.WithTracing(tracing.WithTracerProvider(tp)))
+	require.NotPanics(t, func() { _, _ = h(invocation("req-1", ""), nil) })
+}
+
+// error.type is a string attribute ("500"), not an int.
+func TestErrorTypeIsAString(t *testing.T) {
+	lambdaEnv(t)
+	tp, sr := recorder(t)
+	h := guard.Wrap(func(ctx context.Context, _ events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+		return events.APIGatewayV2HTTPResponse{StatusCode: 503}, nil
+	}, guard.WithTempBase(t.TempDir()), tracing.WithTracing(tracing.WithTracerProvider(tp)))
+	_, err := h(invocation("req-1", ""), decode[events.APIGatewayV2HTTPRequest](t, "apigw-v2.json"))
+	require.NoError(t, err)
+	v := attrsOf(only(t, sr))["error.type"]
+	assert.Equal(t, attribute.STRING, v.Type(), "error.type has type %v", v.Type())
+	assert.Equal(t, "503", v.Emit())
+}
+
+// A function URL handler returning *events.LambdaFunctionURLResponse gets its status recorded.
+func TestFunctionURLPointerResponse(t *testing.T) {
+	lambdaEnv(t)
+	tp, sr := recorder(t)
+	h := guard.Wrap(func(ctx context.Context, _ events.LambdaFunctionURLRequest) (*events.LambdaFunctionURLResponse, error) {
+		return &events.LambdaFunctionURLResponse{StatusCode: 500}, nil
+	}, guard.WithTempBase(t.TempDir()), tracing.WithTracing(tracing.WithTracerProvider(tp)))
+	_, err := h(invocation("req-1", ""), events.LambdaFunctionURLRequest{RawPath: "/x"})
+	require.NoError(t, err)
+	a := attrsOf(only(t, sr))
+	assert.Equal(t, int64(500), a["http.response.status_code"].AsInt64())
+}
