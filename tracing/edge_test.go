@@ -70,3 +70,20 @@ func TestFunctionURLPointerResponse(t *testing.T) {
 	a := attrsOf(only(t, sr))
 	assert.Equal(t, int64(500), a["http.response.status_code"].AsInt64())
 }
+
+// An ALB names the trace but no parent; Lambda's own header for the same
+// trace has the real parent segment and the sampling decision: it wins.
+func TestRootOnlyHeaderDefersToLambdasHeader(t *testing.T) {
+	lambdaEnv(t)
+	tp, sr := recorder(t)
+	h := guard.Wrap(func(ctx context.Context, _ events.ALBTargetGroupRequest) (events.ALBTargetGroupResponse, error) {
+		return events.ALBTargetGroupResponse{StatusCode: 200}, nil
+	}, guard.WithTempBase(t.TempDir()), tracing.WithTracing(tracing.WithTracerProvider(tp)))
+	ev := decode[events.ALBTargetGroupRequest](t, "alb.json")
+	ctx := invocation("req-alb", "Root=1-67891233-abcdef012345678912345678;Parent=53995c3f42cd8ad8;Sampled=1")
+	_, err := h(ctx, ev)
+	require.NoError(t, err)
+	s := only(t, sr)
+	assert.Equal(t, "67891233abcdef012345678912345678", s.Parent().TraceID().String())
+	assert.Equal(t, "53995c3f42cd8ad8", s.Parent().SpanID().String(), "the real parent segment")
+}

@@ -210,7 +210,14 @@ func (t *tracer) parent(ctx context.Context, src *source) (context.Context, []tr
 		if !found {
 			return trace.ContextWithRemoteSpanContext(ctx, sc), links
 		}
-		if sc.TraceID() != trace.SpanContextFromContext(ctx).TraceID() {
+		event := trace.SpanContextFromContext(ctx)
+		if event.TraceID() == sc.TraceID() && madeUp(event) {
+			// The event named the trace but no parent (an ALB's Root=…);
+			// Lambda's own header for the same trace has the real parent
+			// segment and the sampling decision.
+			return trace.ContextWithRemoteSpanContext(ctx, sc), links
+		}
+		if sc.TraceID() != event.TraceID() {
 			links = append(links, trace.Link{SpanContext: sc})
 		}
 	}

@@ -83,11 +83,7 @@ func xrayRootOnly(header string) (trace.SpanContext, bool) {
 		return trace.SpanContext{}, false
 	}
 	tid := sc.TraceID()
-	var sid trace.SpanID
-	copy(sid[:], tid[8:])
-	if !sid.IsValid() {
-		sid[7] = 1
-	}
+	sid := rootOnlySpanID(tid)
 	flags := trace.FlagsSampled
 	if s, _ := xrayField(header, "Sampled"); s == "0" {
 		flags = 0
@@ -98,6 +94,22 @@ func xrayRootOnly(header string) (trace.SpanContext, bool) {
 		TraceFlags: flags,
 		Remote:     true,
 	}), true
+}
+
+// rootOnlySpanID is the parent span id a root-only X-Ray header gets: made
+// up from the trace id, the same for every request of that trace.
+func rootOnlySpanID(tid trace.TraceID) trace.SpanID {
+	var sid trace.SpanID
+	copy(sid[:], tid[8:])
+	if !sid.IsValid() {
+		sid[7] = 1
+	}
+	return sid
+}
+
+// madeUp reports whether sc is the parent a root-only header produced.
+func madeUp(sc trace.SpanContext) bool {
+	return sc.SpanID() == rootOnlySpanID(sc.TraceID())
 }
 
 // extract returns ctx with the trace context found in carrier, and whether
