@@ -132,12 +132,12 @@ func (s *Server) handleError(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	fe, ok := readFunctionError(w, r)
+	fe, tooLarge, ok := readFunctionError(w, r)
 	if !ok {
 		return
 	}
 	if s.finish(w, c, Result{Error: fe}) {
-		writeAccepted(w)
+		writeErrorStatus(w, tooLarge)
 	}
 }
 
@@ -145,7 +145,7 @@ func (s *Server) handleError(w http.ResponseWriter, r *http.Request) {
 // then killed, as Lambda resets the environment, and the error is what the invocations
 // waiting for it get.
 func (s *Server) handleInitError(w http.ResponseWriter, r *http.Request) {
-	fe, ok := readFunctionError(w, r)
+	fe, tooLarge, ok := readFunctionError(w, r)
 	if !ok {
 		return
 	}
@@ -153,7 +153,7 @@ func (s *Server) handleInitError(w http.ResponseWriter, r *http.Request) {
 	s.initErr = fe
 	gen, hook := s.gen, s.onInitError
 	s.mu.Unlock()
-	writeAccepted(w)
+	writeErrorStatus(w, tooLarge)
 	if hook != nil {
 		hook(gen)
 	}
@@ -183,17 +183,29 @@ func (s *Server) finish(w http.ResponseWriter, c *call, res Result) bool {
 	return true
 }
 
-func readFunctionError(w http.ResponseWriter, r *http.Request) (*FunctionError, bool) {
+// readFunctionError reads the error document of a POST .../error. One over MaxPayloadSize
+// is replaced by a Function.ResponseSizeTooLarge error and reported as tooLarge, for the
+// caller to answer 413 once it has recorded the error. Only when ok is false has an answer
+// (400) been written.
+func readFunctionError(w http.ResponseWriter, r *http.Request) (fe *FunctionError, tooLarge, ok bool) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxPayloadSize+1))
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "InvalidRequest", "reading the error: "+err.Error())
-		return nil, false
+		return nil, false, false
 	}
 	if len(body) > MaxPayloadSize {
-		writeError(w, http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", responseTooLargeError().Message)
-		return responseTooLargeError(), true
+		return responseTooLargeError(), true, true
 	}
-	return parseFunctionError(r.Header.Get(headerErrorType), body), true
+	return parseFunctionError(r.Header.Get(headerErrorType), body), false, true
+}
+
+// writeErrorStatus answers a recorded error document: 202, or 413 when it was too large.
+func writeErrorStatus(w http.ResponseWriter, tooLarge bool) {
+	if tooLarge {
+		writeError(w, http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", responseTooLargeError().Message)
+		return
+	}
+	writeAccepted(w)
 }
 
 // parseFunctionError reads an error document; what is not one becomes its message.

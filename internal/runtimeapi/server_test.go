@@ -241,3 +241,44 @@ func TestServerRequestTooLarge(t *testing.T) {
 	assert.ErrorIs(t, err, ErrRequestTooLarge)
 	assert.ErrorContains(t, err, "RequestEntityTooLarge")
 }
+
+// An error document over MaxPayloadSize fails the invocation with
+// Function.ResponseSizeTooLarge and gets one answer, 413, not a 413 followed by a 202.
+func TestServerOversizedErrorAnsweredOnce(t *testing.T) {
+	rt := newFakeRuntime(t, Config{Timeout: time.Minute})
+	done := invokeAsync(rt.srv, Invocation{Payload: []byte(`{}`)})
+	resp, _ := rt.next()
+	id := resp.Header.Get(headerRequestID)
+	req, err := http.NewRequest(http.MethodPost, rt.srv.URL()+"/2018-06-01/runtime/invocation/"+id+"/error",
+		strings.NewReader(strings.Repeat("x", MaxPayloadSize+10)))
+	require.NoError(t, err)
+	res, err := rt.client.Do(req)
+	require.NoError(t, err)
+	body, err := io.ReadAll(res.Body)
+	_ = res.Body.Close()
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, res.StatusCode)
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	var fe FunctionError
+	require.NoError(t, dec.Decode(&fe), "body %q", body)
+	assert.Equal(t, "RequestEntityTooLarge", fe.Type)
+	assert.False(t, dec.More(), "a single document, got %q", body)
+
+	o := <-done
+	require.NoError(t, o.err)
+	require.NotNil(t, o.res.Error)
+	assert.Equal(t, ErrorTypeResponseSize, o.res.Error.Type)
+}
+
+// An oversized init error is recorded and answered with 413 alone.
+func TestServerOversizedInitErrorAnsweredOnce(t *testing.T) {
+	rt := newFakeRuntime(t, Config{})
+	status, fe := rt.post("/2018-06-01/runtime/init/error", nil, strings.NewReader(strings.Repeat("x", MaxPayloadSize+10)))
+	assert.Equal(t, http.StatusRequestEntityTooLarge, status)
+	assert.Equal(t, "RequestEntityTooLarge", fe.Type)
+	rt.srv.mu.Lock()
+	initErr := rt.srv.initErr
+	rt.srv.mu.Unlock()
+	require.NotNil(t, initErr)
+	assert.Equal(t, ErrorTypeResponseSize, initErr.Type)
+}
