@@ -290,3 +290,35 @@ func TestStartRejectsWhatIsNotABinary(t *testing.T) {
 	_, err = Start("/no/such/bootstrap", Config{})
 	assert.ErrorContains(t, err, "no such file")
 }
+
+// A caller that stops waiting does not end the invocation: the runtime's later response is
+// accepted (a 400 would make aws-lambda-go exit), so the process stays warm.
+func TestFunctionCallerGivesUpProcessStaysWarm(t *testing.T) {
+	f, logs := startFn(t, Config{Name: "cancel", Timeout: time.Minute})
+	r, first := invoke(t, f, `{"action":"echo"}`)
+	require.Nil(t, r.Error)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	_, err := f.Invoke(ctx, Invocation{Payload: []byte(`{"action":"sleep","ms":400}`)})
+	cancel()
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	// The abandoned invocation finishes on its own; until then the next one waits its turn.
+	r, resp := invoke(t, f, `{"action":"echo"}`)
+	require.Nil(t, r.Error, "logs:\n%s", logs.text())
+	assert.False(t, r.ColdStart)
+	assert.Equal(t, first.PID, resp.PID, "the process was replaced; logs:\n%s", logs.text())
+	assert.EqualValues(t, 3, resp.Count)
+}
+
+// An invocation whose caller stopped waiting keeps its deadline: a stuck handler is still
+// killed, and the next invocation runs in a new process.
+func TestFunctionCallerGivesUpDeadlineStillKills(t *testing.T) {
+	f, _ := startFn(t, Config{Name: "stuck", Timeout: 500 * time.Millisecond})
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	_, err := f.Invoke(ctx, Invocation{Payload: []byte(`{"action":"sleep","ms":100000}`)})
+	cancel()
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	r, resp := invoke(t, f, `{"action":"echo"}`) // bounded by invoke's context
+	require.Nil(t, r.Error)
+	assert.True(t, r.ColdStart)
+	assert.EqualValues(t, 1, resp.Count)
+}

@@ -56,6 +56,9 @@ type call struct {
 	deadline time.Time
 	timer    *time.Timer
 	done     chan outcome // buffered; receives exactly once
+	// abandoned is set, under s.mu, when the caller stopped waiting while the call was in
+	// flight: it still runs to its end, and its outcome goes unread.
+	abandoned bool
 }
 
 type outcome struct {
@@ -98,7 +101,9 @@ func (s *Server) URL() string { return "http://" + s.Addr() }
 // invocation passes its deadline (a Result with a Sandbox.Timedout error), the process
 // running it ends (Runtime.ExitError), ctx is done, or the Server closes. A function failure
 // is a Result with Error set, not an error: the error is for the invocation not being run
-// or not being waited for (ErrRequestTooLarge, ErrClosed, ctx.Err()).
+// or not being waited for (ErrRequestTooLarge, ErrClosed, ctx.Err()). When ctx is done
+// first, a queued invocation is withdrawn; one the runtime already has runs on to its
+// response or deadline, as on Lambda, and its outcome is discarded.
 func (s *Server) Invoke(ctx context.Context, inv Invocation) (Result, error) {
 	if len(inv.Payload) > MaxPayloadSize {
 		return Result{}, fmt.Errorf("%w (got %d bytes)", ErrRequestTooLarge, len(inv.Payload))
@@ -194,6 +199,9 @@ func (s *Server) requeue(c *call) {
 	delete(s.inflight, c.id)
 	c.timer.Stop()
 	s.delivered--
+	if c.abandoned {
+		return // its caller is gone
+	}
 	s.queue = append([]*call{c}, s.queue...)
 	s.notifyLocked()
 }
@@ -209,11 +217,13 @@ func (s *Server) finishLocked(c *call, r Result, err error) {
 	c.done <- outcome{res: r, err: err}
 }
 
-// dropLocked forgets an invocation whose caller stopped waiting.
+// dropLocked forgets an invocation whose caller stopped waiting. A queued one leaves the
+// queue. One in flight runs on, as on Lambda: it keeps its deadline, so a stuck handler is
+// still killed, and the runtime's response is accepted (a 400 would make aws-lambda-go exit)
+// and discarded.
 func (s *Server) dropLocked(c *call) {
 	if s.inflight[c.id] == c {
-		delete(s.inflight, c.id)
-		c.timer.Stop()
+		c.abandoned = true
 		return
 	}
 	for i, q := range s.queue {

@@ -282,3 +282,23 @@ func TestServerOversizedInitErrorAnsweredOnce(t *testing.T) {
 	require.NotNil(t, initErr)
 	assert.Equal(t, ErrorTypeResponseSize, initErr.Type)
 }
+
+// The response to an invocation whose caller stopped waiting is accepted and discarded.
+func TestServerResponseAfterCallerGaveUp(t *testing.T) {
+	rt := newFakeRuntime(t, Config{Timeout: time.Minute})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := rt.srv.Invoke(ctx, Invocation{Payload: []byte(`{}`)})
+		done <- err
+	}()
+	resp, _ := rt.next()
+	cancel()
+	require.ErrorIs(t, <-done, context.Canceled)
+	status, _ := rt.post("/2018-06-01/runtime/invocation/"+resp.Header.Get(headerRequestID)+"/response", nil, strings.NewReader(`1`))
+	assert.Equal(t, http.StatusAccepted, status)
+	rt.srv.mu.Lock()
+	n := len(rt.srv.inflight)
+	rt.srv.mu.Unlock()
+	assert.Zero(t, n)
+}
