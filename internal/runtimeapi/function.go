@@ -138,7 +138,7 @@ func (f *Function) startLocked() error {
 	p.gen = f.srv.beginProcess(p.pid)
 	f.proc = p
 	p.initTimer = time.AfterFunc(f.cfg.InitTimeout, func() {
-		if !f.srv.isReady(p.gen) {
+		if f.srv.abandonInit(p.gen) {
 			f.killGeneration(p.gen)
 		}
 	})

@@ -322,3 +322,21 @@ func TestFunctionCallerGivesUpDeadlineStillKills(t *testing.T) {
 	assert.True(t, r.ColdStart)
 	assert.EqualValues(t, 1, resp.Count)
 }
+
+// With Concurrency > 1 the timed-out process has other runtime goroutines asking for work
+// while it is being killed: the next invocation must go to a new process, not to them.
+func TestFunctionTimeoutConcurrentNextColdStarts(t *testing.T) {
+	f, logs := startFn(t, Config{Name: "to", Concurrency: 2, Timeout: time.Minute})
+	r, first := invoke(t, f, `{"action":"echo"}`) // process up, both runtime goroutines polling
+	require.Nil(t, r.Error)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	r, err := f.Invoke(ctx, Invocation{Payload: []byte(`{"action":"sleep","ms":60000}`), Timeout: 300 * time.Millisecond})
+	require.NoError(t, err)
+	require.True(t, r.TimedOut(), "%v", r.Error)
+	r, resp := invoke(t, f, `{"action":"echo"}`)
+	require.Nil(t, r.Error, "the invocation after the timeout failed (cold=%v); logs:\n%s", r.ColdStart, logs.text())
+	assert.True(t, r.ColdStart)
+	assert.NotEqual(t, first.PID, resp.PID)
+	assert.EqualValues(t, 1, resp.Count)
+}

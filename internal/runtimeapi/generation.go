@@ -40,16 +40,22 @@ func (s *Server) processEnded(status string) (initDone bool) {
 		s.queue = nil
 	}
 	s.gen++
-	s.ready, s.initErr, s.delivered, s.pid = false, nil, 0, 0
+	s.ready, s.dead, s.initErr, s.delivered, s.pid = false, false, nil, 0, 0
 	clear(s.exts)
 	return initDone
 }
 
-// isReady reports whether generation gen has asked for an invocation.
-func (s *Server) isReady(gen int) bool {
+// abandonInit is for a generation past its init timeout: unless it has asked for an
+// invocation meanwhile, it is marked dead (it gets none from now on, as it is about to be
+// killed) and abandonInit reports true.
+func (s *Server) abandonInit(gen int) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.gen == gen && s.ready
+	if s.gen != gen || s.ready {
+		return false
+	}
+	s.dead = true
+	return true
 }
 
 // queued reports the number of invocations waiting for a runtime.

@@ -35,8 +35,14 @@ func (s *Server) routes() http.Handler {
 	})
 }
 
-// handleNext blocks until an invocation is queued, then sends it with Lambda's headers.
+// handleNext blocks until an invocation is queued, then sends it with Lambda's headers. A
+// request from a process that is being killed (it timed out or failed its init) or has
+// ended gets nothing: it waits until its connection goes away, and what is queued waits for
+// the next process.
 func (s *Server) handleNext(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	gen := s.gen
+	s.mu.Unlock()
 	for {
 		s.mu.Lock()
 		if s.closed {
@@ -44,27 +50,32 @@ func (s *Server) handleNext(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusServiceUnavailable, "ServiceUnavailable", "runtime API server is closed")
 			return
 		}
-		s.ready = true
-		if len(s.queue) > 0 && r.Context().Err() == nil {
-			c := s.deliverLocked()
-			s.mu.Unlock()
-			if !s.send(w, c) {
-				s.requeue(c)
+		live := gen == s.gen && !s.dead
+		if live {
+			s.ready = true
+			if len(s.queue) > 0 && r.Context().Err() == nil {
+				c := s.deliverLocked()
+				s.mu.Unlock()
+				if !s.send(w, c) {
+					s.requeue(c)
+				}
+				return
 			}
-			return
+			s.polling++
+			close(s.polled)
+			s.polled = make(chan struct{})
 		}
 		wake := s.wake
-		s.polling++
-		close(s.polled)
-		s.polled = make(chan struct{})
 		s.mu.Unlock()
 		select {
 		case <-wake:
 		case <-r.Context().Done():
 		}
-		s.mu.Lock()
-		s.polling--
-		s.mu.Unlock()
+		if live {
+			s.mu.Lock()
+			s.polling--
+			s.mu.Unlock()
+		}
 		if r.Context().Err() != nil {
 			return
 		}
@@ -151,6 +162,7 @@ func (s *Server) handleInitError(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.initErr = fe
+	s.dead = true // it is killed: no invocation goes to it meanwhile
 	gen, hook := s.gen, s.onInitError
 	s.mu.Unlock()
 	writeErrorStatus(w, tooLarge)

@@ -33,6 +33,7 @@ type Server struct {
 	polling   int           // GET .../next requests waiting
 	polled    chan struct{} // closed and replaced when polling grows
 	ready     bool          // the current generation has asked for an invocation
+	dead      bool          // the current generation is being killed: it gets no invocation
 	initErr   *FunctionError
 	exts      map[string]extension
 	shutdown  chan struct{} // closed by beginShutdown: SHUTDOWN events for extensions
@@ -241,6 +242,11 @@ func (s *Server) expire(c *call, timeout time.Duration) {
 		return
 	}
 	s.finishLocked(c, Result{Error: timeoutError(c.id, timeout)}, nil)
+	if c.gen == s.gen {
+		// The process is killed once s.mu is released: from now on what is queued waits for
+		// the next one, not for another GET .../next of this one.
+		s.dead = true
+	}
 	hook, gen := s.onTimeout, c.gen
 	s.mu.Unlock()
 	if hook != nil {

@@ -302,3 +302,27 @@ func TestServerResponseAfterCallerGaveUp(t *testing.T) {
 	rt.srv.mu.Unlock()
 	assert.Zero(t, n)
 }
+
+// An init error kills the process: an invocation queued meanwhile is not delivered to it.
+func TestServerNoDeliveryAfterInitError(t *testing.T) {
+	rt := newFakeRuntime(t, Config{})
+	status, _ := rt.post("/2018-06-01/runtime/init/error", nil, strings.NewReader(`{"errorType":"InitError","errorMessage":"bad"}`))
+	require.Equal(t, http.StatusAccepted, status)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rt.srv.URL()+"/2018-06-01/runtime/invocation/next", nil)
+	require.NoError(t, err)
+	done := invokeAsync(rt.srv, Invocation{Payload: []byte(`{}`)})
+	require.Eventually(t, func() bool { return rt.srv.queued() == 1 }, 10*time.Second, time.Millisecond)
+	resp, err := rt.client.Do(req)
+	if err == nil {
+		_ = resp.Body.Close()
+	}
+	require.ErrorIs(t, err, context.DeadlineExceeded, "the dying process got an invocation")
+	assert.Equal(t, 1, rt.srv.queued())
+	rt.srv.processEnded("signal: killed")
+	o := <-done
+	require.NotNil(t, o.res.Error)
+	assert.True(t, o.res.InitFailed)
+	assert.Equal(t, "InitError", o.res.Error.Type)
+}
