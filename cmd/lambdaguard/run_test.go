@@ -182,3 +182,14 @@ func TestRunInitFailure(t *testing.T) {
 	assert.Contains(t, res.err, "the function failed during init")
 	assert.NotContains(t, res.out, "invocation 2/2", "the run stops at an init failure")
 }
+
+// A bootstrap that cannot be started (not a binary for this system) fails the run, once.
+func TestRunUnstartableBootstrap(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "bootstrap")
+	require.NoError(t, os.WriteFile(bin, []byte("\x7fELFgarbage-not-a-binary"), 0o755))
+	res := runCLI(t, nil, "run", "--debug=false", bin)
+	assert.Equal(t, exitFailure, res.code)
+	assert.Contains(t, res.err, "lambdaguard: the function could not be started: runtimeapi: start "+bin)
+	assert.Contains(t, res.err, "exec format error")
+	assert.NotContains(t, res.out, "invocation 2/2", "the run stops at a start failure")
+}

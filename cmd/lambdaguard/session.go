@@ -32,7 +32,7 @@ type job struct {
 func (j job) label() string { return fmt.Sprintf("invocation %d/%d (%s)", j.n, j.total, j.ev.Source) }
 
 // run sends the events, repeated, in rounds of --concurrency, freezing the process between
-// rounds when asked. It stops early at an init failure or when ctx is done.
+// rounds when asked. It stops early at an init or start failure or when ctx is done.
 func (s *session) run(ctx context.Context, evs []events.Event) error {
 	var jobs []job
 	total := len(evs) * s.opts.repeat
@@ -48,21 +48,23 @@ func (s *session) run(ctx context.Context, evs []events.Event) error {
 			}
 		}
 		round := jobs[start:min(start+s.opts.concurrency, len(jobs))]
-		initFailed := false
+		var stop error // the first init or start failure of the round
 		var mu sync.Mutex
 		var wg sync.WaitGroup
 		for _, j := range round {
 			wg.Go(func() {
-				if s.invoke(ctx, j) {
+				if err := s.invoke(ctx, j); err != nil {
 					mu.Lock()
-					initFailed = true
+					if stop == nil {
+						stop = err
+					}
 					mu.Unlock()
 				}
 			})
 		}
 		wg.Wait()
-		if initFailed {
-			return errInit
+		if stop != nil {
+			return stop
 		}
 		if err := ctx.Err(); err != nil {
 			return err
@@ -71,8 +73,10 @@ func (s *session) run(ctx context.Context, evs []events.Event) error {
 	return nil
 }
 
-// invoke sends one event and prints how it ended; it reports an init failure.
-func (s *session) invoke(ctx context.Context, j job) (initFailed bool) {
+// invoke sends one event and prints how it ended. It returns an error when the run cannot
+// go on: errInit when the function failed its init, the start error (which wraps
+// runtimeapi.ErrStart) when its process could not be started.
+func (s *session) invoke(ctx context.Context, j job) error {
 	s.p.start(j)
 	res, err := s.fn.Invoke(ctx, runtimeapi.Invocation{Payload: j.ev.Payload})
 	s.p.result(j, res, err)
@@ -81,7 +85,13 @@ func (s *session) invoke(ctx context.Context, j job) (initFailed bool) {
 			s.p.reports.Add(report.Report{InvocationID: res.RequestID, Findings: []report.Finding{f}})
 		}
 	}
-	return err == nil && res.InitFailed
+	switch {
+	case errors.Is(err, runtimeapi.ErrStart):
+		return fmt.Errorf("the function could not be started: %w", err)
+	case err == nil && res.InitFailed:
+		return errInit
+	}
+	return nil
 }
 
 func (s *session) freeze(ctx context.Context) error {

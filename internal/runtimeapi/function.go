@@ -99,7 +99,8 @@ func (f *Function) PID() int {
 	return f.proc.pid
 }
 
-// ensureProcess starts a process when there is none; a failure to start fails the queue.
+// ensureProcess starts a process when there is none; a failure to start fails the queue
+// with an error that wraps ErrStart.
 func (f *Function) ensureProcess() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -132,7 +133,7 @@ func (f *Function) startLocked() error {
 	p.stderr.mu.Unlock()
 	p.stdout.mu.Unlock()
 	if err != nil {
-		return fmt.Errorf("runtimeapi: start %s: %w", f.path, err)
+		return fmt.Errorf("%w %s: %w", ErrStart, f.path, err)
 	}
 	p.cmd = cmd
 	p.gen = f.srv.beginProcess(p.pid)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -339,4 +340,22 @@ func TestFunctionTimeoutConcurrentNextColdStarts(t *testing.T) {
 	assert.True(t, r.ColdStart)
 	assert.NotEqual(t, first.PID, resp.PID)
 	assert.EqualValues(t, 1, resp.Count)
+}
+
+// A bootstrap that passes Start's checks but cannot be executed fails each invocation with
+// an error that wraps ErrStart.
+func TestFunctionUnstartableBootstrap(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "bootstrap")
+	require.NoError(t, os.WriteFile(bin, []byte("\x7fELFgarbage-not-a-binary"), 0o755))
+	f, err := Start(bin, Config{})
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, f.Close()) })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for range 2 {
+		_, err = f.Invoke(ctx, Invocation{Payload: []byte(`{}`)})
+		require.ErrorIs(t, err, ErrStart)
+		assert.ErrorContains(t, err, "runtimeapi: start "+bin+": ")
+	}
+	assert.Zero(t, f.PID())
 }

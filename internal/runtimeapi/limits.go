@@ -28,6 +28,10 @@ var ErrRequestTooLarge = errors.New("runtimeapi: RequestEntityTooLarge: request 
 // ErrClosed is returned by Invoke once the Server or Function is closed.
 var ErrClosed = errors.New("runtimeapi: closed")
 
+// ErrStart is wrapped by the error Function.Invoke returns when the process could not be
+// started at all (a bootstrap built for another system, for one): no invocation can run.
+var ErrStart = errors.New("runtimeapi: start")
+
 func timeoutError(id string, d time.Duration) *FunctionError {
 	return &FunctionError{
 		Type:    ErrorTypeTimeout,
