@@ -36,7 +36,7 @@ func TestUnexportedMaps(t *testing.T) {
 	c, _ = Diff(s, Take(&v, Limits{Like: s}), 0)
 	assert.Equal(t, []string{
 		`added .byName["b"]`,
-		`added .byPoint[<snapshot.point Value>]`,
+		`added .byPoint[{5 6}]`,
 		`changed .byName["a"].y`,
 		`changed .nested["n"][7][0]`,
 	}, paths(c))

@@ -586,10 +586,64 @@ func renderKey(k reflect.Value, ro bool) (string, bool) {
 }
 
 // printable returns something fmt can print for k, even when k was reached
-// through an unexported field (where Interface panics, or would if ro).
+// through an unexported field (where Interface panics, or would if ro): the
+// key's own value, rendered field by field, so that two keys that differ
+// render differently.
 func printable(k reflect.Value, ro bool) any {
 	if !ro && k.CanInterface() {
 		return k.Interface()
 	}
-	return k.String() // "<T Value>" for non-strings: still a stable label
+	var b strings.Builder
+	formatKey(&b, k, 0)
+	return b.String()
+}
+
+// formatKey writes k as fmt's %v would, by reflection alone.
+func formatKey(b *strings.Builder, k reflect.Value, depth int) {
+	if depth > 8 {
+		b.WriteString("...")
+		return
+	}
+	switch k.Kind() {
+	case reflect.String:
+		b.WriteString(k.String())
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		b.WriteString(strconv.FormatInt(k.Int(), 10))
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		b.WriteString(strconv.FormatUint(k.Uint(), 10))
+	case reflect.Bool:
+		b.WriteString(strconv.FormatBool(k.Bool()))
+	case reflect.Float32, reflect.Float64:
+		b.WriteString(strconv.FormatFloat(k.Float(), 'g', -1, 64))
+	case reflect.Complex64, reflect.Complex128:
+		b.WriteString(strconv.FormatComplex(k.Complex(), 'g', -1, 128))
+	case reflect.Struct:
+		b.WriteByte('{')
+		for i := 0; i < k.NumField(); i++ {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			formatKey(b, k.Field(i), depth+1)
+		}
+		b.WriteByte('}')
+	case reflect.Array:
+		b.WriteByte('[')
+		for i := 0; i < k.Len(); i++ {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			formatKey(b, k.Index(i), depth+1)
+		}
+		b.WriteByte(']')
+	case reflect.Interface:
+		if k.IsNil() {
+			b.WriteString("<nil>")
+			return
+		}
+		formatKey(b, k.Elem(), depth+1)
+	case reflect.Pointer, reflect.Chan, reflect.UnsafePointer:
+		b.WriteString("0x" + strconv.FormatUint(uint64(k.Pointer()), 16))
+	default:
+		b.WriteString(k.String())
+	}
 }
