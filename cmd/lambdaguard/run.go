@@ -67,8 +67,14 @@ func runCommand(ctx context.Context, args []string, io stdio) int {
 	if !opts.debug {
 		p.line("lambdaguard: debug mode is off (--debug=false): leaks were not looked for")
 	}
-	if err := p.summary(); err != nil && runErr == nil {
-		runErr = err
+	switch {
+	case p.reports.Findings() > 0 || runErr == nil && opts.debug:
+		if err := p.summary(); err != nil && runErr == nil {
+			runErr = err
+		}
+	case runErr != nil:
+		// "No leaks found" would claim more than was checked.
+		p.line("lambdaguard: the run stopped early: leaks were looked for only in what ran")
 	}
 	found := p.reports.Findings() > 0
 	switch {
