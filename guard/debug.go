@@ -334,7 +334,7 @@ func (d *detector) diffProc(w *watchInv, taints []taint.T) []Finding {
 			}
 			out = append(out, Finding{Kind: KindFD, Name: "fd " + c.Name, Detail: detail})
 		case "temp":
-			if strings.HasPrefix(c.Name, tmpfs.Prefix) || strings.HasPrefix(c.Name, ".lambdaguard-new-") {
+			if tmpfs.IsDirName(c.Name) {
 				continue // another invocation's own directory
 			}
 			p := filepath.Join(d.base, c.Name)
@@ -363,7 +363,7 @@ func (d *detector) otherGuardDir(target, own string) bool {
 		return false
 	}
 	top, _, _ := strings.Cut(rel, string(filepath.Separator))
-	return strings.HasPrefix(top, tmpfs.Prefix) || strings.HasPrefix(top, ".lambdaguard-new-")
+	return tmpfs.IsDirName(top)
 }
 
 // runtimeAPI reports whether addr is the Lambda Runtime API, whose
