@@ -12,7 +12,6 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
-	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/goleak"
 )
 
@@ -85,20 +84,6 @@ func only(t testing.TB, sr *tracetest.SpanRecorder) sdktrace.ReadOnlySpan {
 	spans := sr.Ended()
 	require.Len(t, spans, 1)
 	return spans[0]
-}
-
-func traceID(t testing.TB, hex string) trace.TraceID {
-	t.Helper()
-	id, err := trace.TraceIDFromHex(hex)
-	require.NoError(t, err)
-	return id
-}
-
-func spanID(t testing.TB, hex string) trace.SpanID {
-	t.Helper()
-	id, err := trace.SpanIDFromHex(hex)
-	require.NoError(t, err)
-	return id
 }
 
 func linkedTraces(s sdktrace.ReadOnlySpan) []string {

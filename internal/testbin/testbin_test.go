@@ -21,7 +21,7 @@ func TestBuildOnceAndCleanup(t *testing.T) {
 	t.Cleanup(func() { _ = os.Chdir(wd) })
 
 	p := Build(t, ".")
-	info, err := os.Stat(p)
+	_, err := os.Stat(p)
 	require.NoError(t, err)
 	assert.Equal(t, "bootstrap", filepath.Base(p))
 	require.NoError(t, os.Remove(p))
@@ -30,5 +30,4 @@ func TestBuildOnceAndCleanup(t *testing.T) {
 	Cleanup()
 	_, err = os.Stat(filepath.Dir(filepath.Dir(p)))
 	assert.ErrorIs(t, err, os.ErrNotExist)
-	_ = info
 }
