@@ -442,3 +442,35 @@ func TestDebugUnguardedMapUnderConcurrency(t *testing.T) {
 	wg.Wait()
 	assert.NotEmpty(t, c.findings(guard.KindGlobal))
 }
+
+func leakIgnored(stop <-chan struct{}) { <-stop }
+
+func TestDebugIgnoreOptions(t *testing.T) {
+	stop := make(chan struct{})
+	t.Cleanup(func() {
+		close(stop)
+		os.Unsetenv("LAMBDAGUARD_TEST_IGNORED")
+		os.Unsetenv("LAMBDAGUARD_TEST_REPORTED")
+	})
+	h, c := debugGuard(t, func(ctx context.Context, _ request) (string, error) {
+		os.Setenv("LAMBDAGUARD_TEST_IGNORED", "x")
+		os.Setenv("LAMBDAGUARD_TEST_REPORTED", "x")
+		go leakIgnored(stop)
+		go leakForever(stop)
+		return "ok", nil
+	}, guard.WithIgnoreEnv("LAMBDAGUARD_TEST_IGNORED"),
+		guard.WithIgnoreGoroutines("github.com/lambdaguard/lambdaguard/guard_test.leakIgnored"))
+	_, err := h(context.Background(), request{})
+	require.NoError(t, err)
+
+	var env, gos []string
+	for _, f := range c.findings(guard.KindEnv) {
+		env = append(env, f.Name)
+	}
+	for _, f := range c.findings(guard.KindGoroutine) {
+		gos = append(gos, f.Name)
+	}
+	assert.Equal(t, []string{"LAMBDAGUARD_TEST_REPORTED"}, env)
+	require.Len(t, gos, 1)
+	assert.Contains(t, gos[0], "leakForever", "only the goroutine not ignored")
+}

@@ -182,3 +182,37 @@ func TestStuckCleanupsReturnByTheDeadline(t *testing.T) {
 		time.Sleep(3 * time.Second) // the abandoned cleanups end inside the bubble
 	})
 }
+
+// TestCleanupTimeoutWithoutDeadline: without a deadline, cleanups are
+// bounded by WithCleanupTimeout (10s by default).
+func TestCleanupTimeoutWithoutDeadline(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts []guard.Option
+		max  time.Duration
+		min  time.Duration
+	}{
+		{"default", nil, 10 * time.Second, 9 * time.Second},
+		{"configured", []guard.Option{guard.WithCleanupTimeout(time.Second)}, time.Second, 500 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var deadline time.Time
+				var has bool
+				h := guard.Wrap(func(ctx context.Context, _ event) (string, error) {
+					_ = scope.From(ctx).OnClose(func(ctx context.Context) error {
+						deadline, has = ctx.Deadline()
+						return nil
+					})
+					return "", nil
+				}, append(tc.opts, guard.WithTempBase(t.TempDir()))...)
+				start := time.Now()
+				_, err := h(context.Background(), event{})
+				require.NoError(t, err)
+				require.True(t, has, "cleanups always have a deadline")
+				assert.False(t, deadline.After(start.Add(tc.max)))
+				assert.True(t, deadline.After(start.Add(tc.min)))
+			})
+		})
+	}
+}

@@ -118,3 +118,12 @@ func TestDescribeEmpty(t *testing.T) {
 	assert.Empty(t, guardtest.Describe([]guardtest.Result[string]{{RequestID: "x"}}))
 	assert.True(t, strings.HasPrefix(guardtest.Describe([]guardtest.Result[string]{{RequestID: "x", Findings: []guard.Finding{{Kind: guard.KindEnv, Name: "A", Detail: "set"}}}}), "guardtest: 1 finding(s)"))
 }
+
+func TestFindingsInInvocationOrder(t *testing.T) {
+	a := guard.Finding{Kind: guard.KindEnv, Name: "A"}
+	b := guard.Finding{Kind: guard.KindGlobal, Name: "B"}
+	c := guard.Finding{Kind: guard.KindTaint, Name: "C"}
+	results := []guardtest.Result[string]{{Findings: []guard.Finding{a}}, {}, {Findings: []guard.Finding{b, c}}}
+	assert.Equal(t, []guard.Finding{a, b, c}, guardtest.Findings(results))
+	assert.Empty(t, guardtest.Findings([]guardtest.Result[string]{{}}))
+}

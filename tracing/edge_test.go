@@ -3,11 +3,13 @@ package tracing_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel/attribute"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/lambdaguard/lambdaguard/guard"
 	"github.com/lambdaguard/lambdaguard/tracing"
@@ -86,4 +88,33 @@ func TestRootOnlyHeaderDefersToLambdasHeader(t *testing.T) {
 	s := only(t, sr)
 	assert.Equal(t, "67891233abcdef012345678912345678", s.Parent().TraceID().String())
 	assert.Equal(t, "53995c3f42cd8ad8", s.Parent().SpanID().String(), "the real parent segment")
+}
+
+// flushDeadline is a TracerProvider that records the deadline its
+// ForceFlush was given.
+type flushDeadline struct {
+	*sdktrace.TracerProvider
+	deadline time.Time
+	has      bool
+}
+
+func (f *flushDeadline) ForceFlush(ctx context.Context) error {
+	f.deadline, f.has = ctx.Deadline()
+	return f.TracerProvider.ForceFlush(ctx)
+}
+
+// Used outside a guard, the middleware flushes on the way out, within the
+// invocation's deadline (not after it: Lambda would time the invocation out).
+func TestMiddlewareAloneFlushesWithinTheDeadline(t *testing.T) {
+	lambdaEnv(t)
+	tp, _ := recorder(t)
+	fp := &flushDeadline{TracerProvider: tp}
+	mw := tracing.Middleware(tracing.WithTracerProvider(fp))
+	deadline := time.Now().Add(500 * time.Millisecond) // before the 2s flush timeout
+	ctx, cancel := context.WithDeadline(invocation("req-alone", ""), deadline)
+	defer cancel()
+	_, err := mw(ctx, events.SQSEvent{}, func(context.Context) (any, error) { return "ok", nil })
+	require.NoError(t, err)
+	require.True(t, fp.has)
+	assert.Equal(t, deadline, fp.deadline)
 }
