@@ -35,9 +35,16 @@ func TestAliveAttributesByLabel(t *testing.T) {
 }
 
 func TestParseTolerant(t *testing.T) {
-	for _, in := range []string{"", "garbage\n\n", "1 @ 0x1\n# labels: {\"lambdaguard_invocation\":\"x\"}\n#\tbad\n", "x @ y\n"} {
-		_ = parse([]byte(in), `"lambdaguard_invocation":"x"`)
+	want := `"lambdaguard_invocation":"x"`
+	for _, in := range []string{"", "garbage\n\n", "x @ y\n", "1 @ 0x1\n#\t0x1\tmain.f+0x1\t/a.go:1\n"} {
+		assert.Empty(t, parse([]byte(in), want), "%q: nothing labelled x", in)
 	}
+	// A labelled group whose frame lines are malformed still counts, as a
+	// goroutine that has not started: a leak is never dropped for its stack.
+	gs := parse([]byte("1 @ 0x1\n# labels: {\"lambdaguard_invocation\":\"x\"}\n#\tbad\n"), want)
+	require.Len(t, gs, 1)
+	assert.Equal(t, 1, gs[0].Count)
+	assert.Equal(t, "(not yet started)", gs[0].Entry)
 }
 
 func FuzzParse(f *testing.F) {

@@ -152,7 +152,9 @@ func TestNeverPanics(t *testing.T) {
 		complex(1, 2), [3]byte{1, 2, 3}, new(any), strings.NewReader("x")}
 	for _, v := range vals {
 		s := Take(v, Limits{})
-		_, _ = Diff(s, Take(v, Limits{}), 0)
+		c, _ := Diff(s, Take(v, Limits{}), 0)
+		assert.Empty(t, c, "%T: a value unchanged diffs to nothing", v)
+		assert.Empty(t, s.Truncated, "%T", v)
 		s.Strings(func(string, string) bool { return true })
 	}
 }
