@@ -17,8 +17,11 @@ type Middleware func(ctx context.Context, event any, next Next) (any, error)
 
 // chain calls the middleware of c around call.
 func chain(ctx context.Context, mw []Middleware, event any, call Next) (any, error) {
-	if len(mw) == 0 {
+	switch len(mw) {
+	case 0:
 		return call(ctx)
+	case 1:
+		return mw[0](ctx, event, call)
 	}
 	return mw[0](ctx, event, func(ctx context.Context) (any, error) {
 		return chain(ctx, mw[1:], event, call)

@@ -42,7 +42,12 @@ func wrapTyped[TIn, TOut any](g *guard, h func(context.Context, TIn) (TOut, erro
 		}
 	}
 	return func(ctx context.Context, in TIn) (TOut, error) {
-		res, err := g.invoke(ctx, requestID(ctx), in, func(ctx context.Context) (any, error) {
+		// The event is boxed once, for the middleware; the handler gets it
+		// back from the box, so that in itself stays on the stack (the
+		// closure would otherwise move a second copy of it to the heap).
+		ev := any(in)
+		res, err := g.invoke(ctx, requestID(ctx), ev, func(ctx context.Context) (any, error) {
+			in, _ := ev.(TIn) // a nil interface event stays nil
 			return h(ctx, in)
 		})
 		return typedResult[TOut](res, err)
