@@ -88,6 +88,10 @@ type CarrierEvent interface {
 // xrayHeader is the key under which the X-Ray propagator reads and writes.
 const xrayHeader = "X-Amzn-Trace-Id"
 
+// xrayHeaderLower is xrayHeader as API Gateway HTTP APIs and function URLs
+// deliver it.
+const xrayHeaderLower = "x-amzn-trace-id"
+
 // headerCarrier reads HTTP headers as API Gateway and ALB deliver them: keys
 // in any case (API Gateway v1 and ALB keep the client's, v2 lower-cases
 // them), sometimes only in the multi-value form. It is read-only.
@@ -103,7 +107,12 @@ func (h headerCarrier) Get(key string) string {
 	if v, ok := h.multi[key]; ok && len(v) > 0 {
 		return v[0]
 	}
-	lower := strings.ToLower(key)
+	lower := key
+	if key == xrayHeader { // asked for on every invocation: no allocation
+		lower = xrayHeaderLower
+	} else {
+		lower = strings.ToLower(key)
+	}
 	if v, ok := h.single[lower]; ok {
 		return v
 	}

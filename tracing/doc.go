@@ -12,14 +12,24 @@
 //
 // Every invocation gets one span, shaped by the semantic conventions for
 // FaaS and AWS Lambda: kind SERVER (CONSUMER for SQS, SNS, EventBridge and
-// Kinesis), with faas.trigger, faas.invocation_id, faas.coldstart, faas.name,
-// faas.version, cloud.provider, cloud.platform, cloud.region,
-// cloud.account.id and cloud.resource_id (read from the invoked ARN, the
-// alias replaced by the running version), plus the HTTP attributes of an
+// Kinesis), with faas.trigger, faas.invocation_id, faas.coldstart,
+// aws.lambda.invoked_arn, cloud.account.id and cloud.resource_id (read from
+// the invoked ARN, the alias replaced by the running version), plus the HTTP attributes of an
 // HTTP trigger, its response status among them, and the messaging
 // attributes of a batch. A handler error, a 5xx response or a panic sets the
 // span's status to Error and records an exception event (with the stack, for
 // a panic); the panic goes on as it would without tracing.
+//
+// What is the same for every invocation of the execution environment —
+// cloud.provider, cloud.region, faas.name, faas.version, faas.instance,
+// faas.max_memory — is not repeated on every span: the conventions put it on
+// the TracerProvider's resource, exported once per batch. The AWS Lambda
+// resource detector of OpenTelemetry's contrib repository
+// (go.opentelemetry.io/contrib/detectors/aws/lambda) reads it from the
+// environment:
+//
+//	res, _ := lambdadetector.NewResourceDetector().Detect(ctx)
+//	tp := sdktrace.NewTracerProvider(sdktrace.WithResource(res), sdktrace.WithBatcher(exporter))
 //
 // faas.coldstart is true for the first invocation of an environment started
 // on demand only: an environment initialised ahead of time

@@ -25,9 +25,20 @@ func (t *tracer) flush(ctx context.Context) error {
 	if !ok {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, t.cfg.flushTimeout)
+	// One context, detached from ctx but ending at the earlier of its
+	// deadline and the flush timeout: the guard's cleanup context is made
+	// on demand, and looking at its Done would make it (a timer and a
+	// goroutine's worth of bookkeeping) only to derive this one from it.
+	dl := time.Now().Add(t.cfg.flushTimeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(dl) {
+		dl = d
+	}
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	fctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), dl)
 	defer cancel()
-	return f.ForceFlush(ctx)
+	return f.ForceFlush(fctx)
 }
 
 // shutdown is the guard's shutdown hook.

@@ -3,8 +3,10 @@ package tracing
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -51,9 +53,11 @@ func combine[O ~func(C), C any](opts ...O) O {
 //
 //   - starts a span named after the function (or "process <queue>" for SQS
 //     and SNS), kind SERVER, or CONSUMER for SQS, SNS, EventBridge and
-//     Kinesis, with the FaaS attributes: faas.trigger, faas.invocation_id,
-//     faas.coldstart, faas.name, faas.version, cloud.provider, cloud.region,
-//     cloud.account.id, cloud.resource_id and aws.lambda.invoked_arn;
+//     Kinesis, with the span attributes of the FaaS and AWS Lambda
+//     conventions: faas.trigger, faas.invocation_id, faas.coldstart,
+//     cloud.account.id, cloud.resource_id and aws.lambda.invoked_arn (the
+//     environment's own attributes belong on the provider's resource: see
+//     the package documentation);
 //   - takes the parent from the event (see the package documentation), else
 //     from the Lambda X-Ray trace header; for SQS and SNS it links the span
 //     to every message's producer;
@@ -76,6 +80,8 @@ type tracer struct {
 	// guardFlush: the guard calls flush (WithTracing); the middleware
 	// alone registers it with the scope, or flushes on the way out.
 	guardFlush bool
+	// arn caches arnAttributes for the last ARN seen.
+	arn atomic.Pointer[arnAttrs]
 }
 
 func newTracer(opts []Option) *tracer {
@@ -109,28 +115,26 @@ func (t *tracer) middleware(ctx context.Context, event any, next guard.Next) (re
 	if name == "" {
 		name = "lambda"
 	}
-	attrs := make([]attribute.KeyValue, 0, 12+len(src.attrs))
+	arn := t.arnAttributes(ctx)
+	attrs := make([]attribute.KeyValue, 0, 3+len(arn)+len(src.attrs))
 	attrs = append(attrs,
 		src.trigger,
 		semconv.FaaSInvocationID(inv.RequestID),
 		semconv.FaaSColdstart(cold),
-		semconv.CloudProviderAWS,
-		semconv.CloudPlatformAWSLambda,
 	)
-	if t.cfg.functionName != "" {
-		attrs = append(attrs, semconv.FaaSName(t.cfg.functionName))
-	}
-	if t.cfg.functionVersion != "" {
-		attrs = append(attrs, semconv.FaaSVersion(t.cfg.functionVersion))
-	}
-	attrs = append(attrs, t.arnAttributes(ctx)...)
+	attrs = append(attrs, arn...)
 	attrs = append(attrs, src.attrs...)
 
-	ctx, span := t.tracer.Start(pctx, name,
-		trace.WithSpanKind(src.kind),
-		trace.WithAttributes(attrs...),
-		trace.WithLinks(links...))
-	ctx = withInfo(ctx, info{requestID: inv.RequestID, coldStart: cold})
+	opts := []trace.SpanStartOption{spanKind(src.kind), trace.WithAttributes(attrs...), nil}[:2]
+	if len(links) > 0 {
+		opts = append(opts, trace.WithLinks(links...))
+	}
+	ctx, span := t.tracer.Start(pctx, name, opts...)
+	if !ok || cold != inv.ColdStart {
+		// Inside a guard the log handler reads the invocation itself; only
+		// what differs from it is kept.
+		ctx = withInfo(ctx, info{requestID: inv.RequestID, coldStart: cold})
+	}
 
 	// Flush once the scope closes: after the span ends, the handler's
 	// background work has finished and the cleanups have run. Without a
@@ -224,24 +228,33 @@ func (t *tracer) parent(ctx context.Context, src *source) (context.Context, []tr
 	return ctx, links
 }
 
-// arnAttributes reads the invoked function's ARN
-// (arn:aws:lambda:REGION:ACCOUNT:function:NAME[:ALIAS]).
+// arnAttributes returns the attributes read from the invoked function's
+// ARN (arn:aws:lambda:REGION:ACCOUNT:function:NAME[:ALIAS]), if any. They
+// are worked out once per ARN (an environment is invoked through one ARN,
+// or a few aliases) and shared, read-only, between invocations.
 func (t *tracer) arnAttributes(ctx context.Context) []attribute.KeyValue {
 	lc, ok := lambdacontext.FromContext(ctx)
-	region := t.cfg.region
 	if !ok || lc.InvokedFunctionArn == "" {
-		if region != "" {
-			return []attribute.KeyValue{semconv.CloudRegion(region)}
-		}
 		return nil
 	}
 	arn := lc.InvokedFunctionArn
-	parts := strings.SplitN(arn, ":", 8)
+	if f := t.arn.Load(); f != nil && f.arn == arn {
+		return f.attrs
+	}
+	f := &arnAttrs{arn: arn, attrs: t.readARN(arn)}
+	t.arn.Store(f)
+	return f.attrs
+}
+
+// arnAttrs are the attributes of the invocations through arn.
+type arnAttrs struct {
+	arn   string
+	attrs []attribute.KeyValue // never modified once stored
+}
+
+func (t *tracer) readARN(arn string) []attribute.KeyValue {
 	attrs := []attribute.KeyValue{semconv.AWSLambdaInvokedARN(arn)}
-	if len(parts) >= 7 {
-		if region == "" {
-			region = parts[3]
-		}
+	if parts := strings.SplitN(arn, ":", 8); len(parts) >= 7 {
 		attrs = append(attrs, semconv.CloudAccountID(parts[4]))
 		// The resource is the function at the version that runs, not the
 		// alias it was invoked through: one environment serves several.
@@ -251,10 +264,23 @@ func (t *tracer) arnAttributes(ctx context.Context) []attribute.KeyValue {
 		}
 		attrs = append(attrs, semconv.CloudResourceID(id))
 	}
-	if region != "" {
-		attrs = append(attrs, semconv.CloudRegion(region))
+	return slices.Clip(attrs)
+}
+
+// The span kinds the middleware uses, as options made once.
+var (
+	serverKind   = trace.WithSpanKind(trace.SpanKindServer)
+	consumerKind = trace.WithSpanKind(trace.SpanKindConsumer)
+)
+
+func spanKind(k trace.SpanKind) trace.SpanStartOption {
+	switch k {
+	case trace.SpanKindServer:
+		return serverKind
+	case trace.SpanKindConsumer:
+		return consumerKind
 	}
-	return attrs
+	return trace.WithSpanKind(k)
 }
 
 // finish records the outcome of the handler and ends the span.

@@ -23,7 +23,6 @@ type config struct {
 	// Facts of the execution environment, read from its variables once.
 	functionName    string
 	functionVersion string
-	region          string
 	onDemand        bool // AWS_LAMBDA_INITIALIZATION_TYPE is on-demand (or unset)
 	concurrent      bool // AWS_LAMBDA_MAX_CONCURRENCY > 1: _X_AMZN_TRACE_ID is not ours
 }
@@ -44,7 +43,6 @@ func newConfig(opts []Option) *config {
 		flushTimeout:    defaultFlushTimeout,
 		functionName:    os.Getenv("AWS_LAMBDA_FUNCTION_NAME"),
 		functionVersion: os.Getenv("AWS_LAMBDA_FUNCTION_VERSION"),
-		region:          os.Getenv("AWS_REGION"),
 	}
 	switch os.Getenv("AWS_LAMBDA_INITIALIZATION_TYPE") {
 	case "", "on-demand":
@@ -97,8 +95,7 @@ func WithFlushTimeout(d time.Duration) Option {
 	return func(c *config) { c.flushTimeout = d }
 }
 
-// WithFunctionName sets faas.name and the span name of non-messaging
-// triggers. The default is AWS_LAMBDA_FUNCTION_NAME.
+// WithFunctionName sets the span name of non-messaging triggers. The default is AWS_LAMBDA_FUNCTION_NAME.
 func WithFunctionName(name string) Option {
 	return func(c *config) { c.functionName = name }
 }

@@ -110,7 +110,8 @@ func routeOf(routeKey string) string {
 }
 
 func httpSource(method, route, path string, h headerCarrier) source {
-	s := source{trigger: semconv.FaaSTriggerHTTP, kind: trace.SpanKindServer, http: true, carrier: h}
+	s := source{trigger: semconv.FaaSTriggerHTTP, kind: trace.SpanKindServer, http: true, carrier: h,
+		attrs: make([]attribute.KeyValue, 0, 3)}
 	if method != "" {
 		s.attrs = append(s.attrs, semconv.HTTPRequestMethodKey.String(method))
 	}

@@ -2,9 +2,11 @@ package tracing_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel/attribute"
@@ -171,12 +173,7 @@ func TestFaaSAttributes(t *testing.T) {
 	a := attrsOf(only(t, sr))
 	want := map[attribute.Key]string{
 		"faas.invocation_id":     "c0ffee",
-		"faas.name":              "orders",
-		"faas.version":           "7",
 		"faas.trigger":           "pubsub",
-		"cloud.provider":         "aws",
-		"cloud.platform":         "aws_lambda",
-		"cloud.region":           "eu-west-1",
 		"cloud.account.id":       "123456789012",
 		"cloud.resource_id":      "arn:aws:lambda:eu-west-1:123456789012:function:orders:7",
 		"aws.lambda.invoked_arn": invokedARN,
@@ -185,6 +182,38 @@ func TestFaaSAttributes(t *testing.T) {
 		assert.Equal(t, v, a[k].Emit(), "attribute %s", k)
 	}
 	assert.True(t, a["faas.coldstart"].AsBool())
+	// The environment's attributes are the resource's, not every span's.
+	for _, k := range []attribute.Key{"faas.name", "faas.version", "cloud.provider", "cloud.platform", "cloud.region"} {
+		assert.NotContains(t, a, k)
+	}
+}
+
+func TestARNAttributesFollowTheInvokedARN(t *testing.T) {
+	lambdaEnv(t)
+	tp, sr := recorder(t)
+	h := guard.Wrap(func(context.Context, events.SQSEvent) (string, error) { return "", nil },
+		guard.WithTempBase(t.TempDir()), tracing.WithTracing(tracing.WithTracerProvider(tp)))
+	ev := decode[events.SQSEvent](t, "sqs-single.json")
+	// One environment invoked through two aliases, then without an ARN.
+	arns := []string{invokedARN, "arn:aws:lambda:eu-west-1:210987654321:function:orders:canary", invokedARN, ""}
+	for _, arn := range arns {
+		ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "r", InvokedFunctionArn: arn})
+		_, err := h(ctx, ev)
+		require.NoError(t, err)
+	}
+	spans := sr.Ended()
+	require.Len(t, spans, len(arns))
+	for i, s := range spans {
+		a := attrsOf(s)
+		if arns[i] == "" {
+			assert.NotContains(t, a, attribute.Key("aws.lambda.invoked_arn"))
+			assert.NotContains(t, a, attribute.Key("cloud.account.id"))
+			continue
+		}
+		assert.Equal(t, arns[i], a["aws.lambda.invoked_arn"].Emit())
+		assert.Equal(t, strings.Split(arns[i], ":")[4], a["cloud.account.id"].Emit())
+		assert.Equal(t, "arn:aws:lambda:eu-west-1:"+strings.Split(arns[i], ":")[4]+":function:orders:7", a["cloud.resource_id"].Emit())
+	}
 }
 
 func TestColdStart(t *testing.T) {
