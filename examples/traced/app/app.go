@@ -14,7 +14,9 @@ import (
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
+	lambdadetector "go.opentelemetry.io/contrib/detectors/aws/lambda"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
@@ -33,15 +35,27 @@ type Reply struct {
 // endpoint configured by the standard OTEL_EXPORTER_OTLP_* variables when one
 // is set; without one, spans are still made and propagated, just not
 // exported. The guard flushes the provider before each result goes back.
+//
+// The provider's resource describes the execution environment (cloud.region,
+// faas.name, faas.version, faas.instance, faas.max_memory), read once from
+// Lambda's variables by OpenTelemetry's Lambda resource detector: the
+// conventions put those on the resource, not on every span.
 func Provider(ctx context.Context) (*sdktrace.TracerProvider, error) {
-	if os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT") == "" && os.Getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") == "" {
-		return sdktrace.NewTracerProvider(), nil
-	}
-	exp, err := otlptracehttp.New(ctx)
+	res, err := resource.New(ctx,
+		resource.WithDetectors(lambdadetector.NewResourceDetector()),
+		resource.WithFromEnv(), resource.WithTelemetrySDK())
 	if err != nil {
-		return nil, fmt.Errorf("otlp exporter: %w", err)
+		return nil, fmt.Errorf("resource: %w", err)
 	}
-	return sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp)), nil
+	opts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res)}
+	if os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != "" || os.Getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") != "" {
+		exp, err := otlptracehttp.New(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("otlp exporter: %w", err)
+		}
+		opts = append(opts, sdktrace.WithBatcher(exp))
+	}
+	return sdktrace.NewTracerProvider(opts...), nil
 }
 
 // Logger logs with the invocation's trace and request ids on every line.

@@ -97,3 +97,34 @@ func TestOneTraceAcrossBothFunctions(t *testing.T) {
 		assert.Contains(t, line, `"trace_id":"`+callerTrace+`"`)
 	}
 }
+
+func TestProviderDescribesTheEnvironment(t *testing.T) {
+	t.Setenv("AWS_LAMBDA_FUNCTION_NAME", "front")
+	t.Setenv("AWS_LAMBDA_FUNCTION_VERSION", "3")
+	t.Setenv("AWS_REGION", "eu-west-1")
+	t.Setenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "")
+	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "")
+	tp, err := Provider(context.Background())
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	spans := tracetest.NewSpanRecorder()
+	tp.RegisterSpanProcessor(spans)
+
+	h := guard.Wrap(Back(slog.New(slog.DiscardHandler)), tracing.WithTracing(tracing.WithTracerProvider(tp)), guard.WithTempBase(t.TempDir()))
+	_, err = h(lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "r1"}),
+		events.APIGatewayV2HTTPRequest{RawPath: "/work"})
+	require.NoError(t, err)
+
+	ended := spans.Ended()
+	require.Len(t, ended, 1)
+	got := map[string]string{}
+	for _, kv := range ended[0].Resource().Attributes() {
+		got[string(kv.Key)] = kv.Value.Emit()
+	}
+	assert.Equal(t, "front", got["faas.name"])
+	assert.Equal(t, "3", got["faas.version"])
+	assert.Equal(t, "eu-west-1", got["cloud.region"])
+	assert.Equal(t, "aws", got["cloud.provider"])
+	assert.Equal(t, "268435456", got["faas.max_memory"])
+}
