@@ -2,6 +2,7 @@ package bench_test
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"os"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"go.opentelemetry.io/contrib/instrumentation/github.com/aws/aws-lambda-go/otellambda"
+	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/lambdaguard/lambdaguard/guard"
@@ -74,7 +76,36 @@ func variants[TIn, TOut any](tp *sdktrace.TracerProvider, h, spooled, spooledBar
 		{"guard-tracing", lambda.NewHandler(guard.Wrap(h, traced...))},
 		{"otellambda", lambda.NewHandler(otellambda.InstrumentHandler(h, ol...))},
 		{"otellambda-wrap", otellambda.WrapHandler(lambda.NewHandler(h), ol...)},
+		{"otellambda-parent", otellambda.WrapHandler(lambda.NewHandler(h), append(ol[:len(ol):len(ol)],
+			otellambda.WithPropagator(tracing.DefaultPropagator()), otellambda.WithEventToCarrier(eventCarrier))...)},
 	}
+}
+
+// eventCarrier is what otellambda needs to continue the caller's trace, as
+// lambdaguard's tracing does: the caller's context read from the payload —
+// an HTTP request's headers, or the first SQS message's String attributes.
+func eventCarrier(payload []byte) propagation.TextMapCarrier {
+	var e struct {
+		Headers map[string]string `json:"headers"`
+		Records []struct {
+			MessageAttributes map[string]struct {
+				StringValue *string `json:"stringValue"`
+			} `json:"messageAttributes"`
+		} `json:"Records"`
+	}
+	if json.Unmarshal(payload, &e) != nil {
+		return propagation.MapCarrier{}
+	}
+	if len(e.Records) > 0 {
+		c := propagation.MapCarrier{}
+		for k, v := range e.Records[0].MessageAttributes {
+			if v.StringValue != nil {
+				c[k] = *v.StringValue
+			}
+		}
+		return c
+	}
+	return propagation.MapCarrier(e.Headers)
 }
 
 // BenchmarkInvoke runs one invocation through aws-lambda-go's
