@@ -30,8 +30,7 @@ type Scope struct {
 	cleanups []func(context.Context) error
 
 	wg        sync.WaitGroup
-	goErrMu   sync.Mutex
-	goErr     error // first error returned by Go work
+	goErr     error // first error returned by Go work, guarded by mu
 	inFlight  int   // Go work still running, guarded by mu
 	abandoned bool  // Drain gave up on the work; Close does not wait again; guarded by mu
 
@@ -84,6 +83,10 @@ func (s *Scope) contextLocked() context.Context {
 func (s *Scope) cancelContext(cause error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.cancelLocked(cause)
+}
+
+func (s *Scope) cancelLocked(cause error) {
 	if s.cause == nil {
 		s.cause = cause
 	}
@@ -137,19 +140,16 @@ func (s *Scope) Go(fn func(context.Context) error) error {
 	s.mu.Unlock()
 	go func() {
 		defer s.wg.Done()
+		var err error
 		defer func() {
 			s.mu.Lock()
+			if err != nil && s.goErr == nil {
+				s.goErr = err
+			}
 			s.inFlight--
 			s.mu.Unlock()
 		}()
-		err := callRecover(func() error { return fn(ctx) })
-		if err != nil {
-			s.goErrMu.Lock()
-			if s.goErr == nil {
-				s.goErr = err
-			}
-			s.goErrMu.Unlock()
-		}
+		err = callRecover(func() error { return fn(ctx) })
 	}()
 	return nil
 }
@@ -216,6 +216,21 @@ func (s *Scope) Close(ctx context.Context) error {
 func (s *Scope) close(ctx context.Context) error {
 	s.mu.Lock()
 	s.closed = true
+	if s.inFlight == 0 && len(s.cleanups) == 0 {
+		// Nothing runs and nothing is to clean up, as in most invocations:
+		// one critical section, no waiting. Work that already returned has
+		// kept its error.
+		err := s.goErr
+		values := s.values
+		s.values = nil
+		s.cancelLocked(ErrClosed)
+		s.mu.Unlock()
+		clear(values)
+		if err != nil {
+			return errors.Join(err)
+		}
+		return nil
+	}
 	abandoned := s.abandoned
 	s.mu.Unlock()
 
@@ -225,11 +240,11 @@ func (s *Scope) close(ctx context.Context) error {
 			errs = append(errs, err)
 		}
 	}
-	s.goErrMu.Lock()
+	s.mu.Lock()
 	if s.goErr != nil {
 		errs = append(errs, s.goErr)
 	}
-	s.goErrMu.Unlock()
+	s.mu.Unlock()
 
 	s.mu.Lock()
 	cleanups := s.cleanups
