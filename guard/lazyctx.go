@@ -3,6 +3,7 @@ package guard
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -18,11 +19,20 @@ type deadlineCtx struct {
 	deadline time.Time
 	cause    error
 
-	mu      sync.Mutex
-	real    context.Context
-	cancel  context.CancelFunc
-	stopped bool
+	// state: fresh until the real context is made (made) or the context is
+	// stopped before anyone looked (stopped); a stop after made cancels
+	// the real context under mu.
+	state  atomic.Int32
+	mu     sync.Mutex
+	real   context.Context
+	cancel context.CancelFunc
 }
+
+const (
+	fresh int32 = iota
+	made
+	stopped
+)
 
 // init prepares c: it ends at deadline (or with its parent, unless
 // detached), with cause.
@@ -44,7 +54,7 @@ func (c *deadlineCtx) materialize() context.Context {
 		if c.detached {
 			p = context.WithoutCancel(p)
 		}
-		if c.stopped {
+		if !c.state.CompareAndSwap(fresh, made) {
 			// Stopped before anyone looked: cancelled, as a stopped
 			// context.WithDeadline is, whether or not the deadline has
 			// passed since.
@@ -60,9 +70,12 @@ func (c *deadlineCtx) materialize() context.Context {
 // stop releases the timer, if one was made; a context made after stop is
 // cancelled at once, as a stopped context.WithDeadline would be.
 func (c *deadlineCtx) stop() {
+	if c.state.CompareAndSwap(fresh, stopped) {
+		return // never made: no timer to release, and none will be
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.stopped = true
+	c.state.Store(stopped)
 	if c.cancel != nil {
 		c.cancel()
 	}
@@ -73,10 +86,7 @@ func (c *deadlineCtx) Deadline() (time.Time, bool) { return c.deadline, true }
 func (c *deadlineCtx) Done() <-chan struct{} { return c.materialize().Done() }
 
 func (c *deadlineCtx) Err() error {
-	c.mu.Lock()
-	made, stopped := c.real != nil, c.stopped
-	c.mu.Unlock()
-	if made || stopped || !time.Now().Before(c.deadline) {
+	if c.state.Load() != fresh || !time.Now().Before(c.deadline) {
 		return c.materialize().Err()
 	}
 	if c.detached {
