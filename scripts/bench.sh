@@ -56,8 +56,8 @@ go test -run '^$' -bench '.' -benchmem -count "$COUNT" -benchtime "$BENCHTIME" -
 	./guard ./tracing ./internal/snapshot | tee "$work/unit.txt" | grep -E '^Benchmark' >&2
 
 "$benchstat" -filter '.name:Invoke' -col /handler "$work/invoke.txt" >"$work/invoke-vs-bare.txt" 2>&1 || true
-"$benchstat" -filter '/handler:(otellambda OR otellambda-wrap OR guard-tracing)' \
-	-col '/handler@(otellambda otellambda-wrap guard-tracing)' "$work/invoke.txt" >"$work/invoke-vs-otellambda.txt" 2>&1 || true
+"$benchstat" -filter '/handler:(otellambda OR otellambda-parent OR otellambda-wrap OR guard-tracing)' \
+	-col '/handler@(otellambda otellambda-parent otellambda-wrap guard-tracing)' "$work/invoke.txt" >"$work/invoke-vs-otellambda.txt" 2>&1 || true
 "$benchstat" "$work/unit.txt" >"$work/unit-stat.txt" 2>&1 || true
 
 step "start-up and binary sizes"
