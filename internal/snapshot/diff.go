@@ -1,6 +1,7 @@
 package snapshot
 
 import (
+	"hash/maphash"
 	"math"
 	"reflect"
 	"strconv"
@@ -57,6 +58,15 @@ type differ struct {
 	// followed holds the pairs of nodes compared through a reference, so
 	// that no pair is compared twice and the walk ends on any cycle.
 	followed map[[2]int32]bool
+	// Buffers of maps' entries, reused from map to map.
+	seen   stack[bool]
+	slots  stack[int32]
+	hashes stack[uint64]
+	// hash hashes map keys for the key index (maphash.String; tests make
+	// keys collide).
+	hash   func(maphash.Seed, string) uint64
+	seed   maphash.Seed
+	seeded bool
 }
 
 // step is one step down from a value to one of its parts. Steps are kept on
@@ -95,7 +105,7 @@ func (p path) String() string {
 		case stepEntry:
 			n := &st.s.nodes[st.node]
 			b.WriteByte('[')
-			if n.keyStr {
+			if n.keyStr() {
 				b.WriteString(strconv.Quote(st.s.key(n)))
 			} else {
 				b.WriteString(st.s.key(n))
@@ -140,13 +150,13 @@ func (d *differ) node(i, j int32) {
 		return
 	}
 	x, y := &d.a.nodes[i], &d.b.nodes[j]
-	if x.kind != y.kind || d.a.typeOf(x) != d.b.typeOf(y) {
+	if x.kind() != y.kind() || d.a.typeOf(x) != d.b.typeOf(y) {
 		if !d.follow(i, j) {
 			d.changed(i, j)
 		}
 		return
 	}
-	switch x.kind {
+	switch x.kind() {
 	case kNil, kTruncated:
 	case kBool, kInt, kUint, kFloat, kOpaque:
 		if x.num != y.num {
@@ -194,13 +204,13 @@ func (d *differ) node(i, j int32) {
 func (d *differ) follow(i, j int32) bool {
 	x, y := &d.a.nodes[i], &d.b.nodes[j]
 	t := d.a.typeOf(x)
-	if (x.kind != kRef && y.kind != kRef) || t != d.b.typeOf(y) || x.num != y.num {
+	if (x.kind() != kRef && y.kind() != kRef) || t != d.b.typeOf(y) || x.num != y.num {
 		return false
 	}
-	if x.kind == kRef {
+	if x.kind() == kRef {
 		i = x.first
 	}
-	if y.kind == kRef {
+	if y.kind() == kRef {
 		j = y.first
 	}
 	// The root's pointer refers to the value it points to; a value cut
@@ -222,32 +232,57 @@ func (d *differ) follow(i, j int32) bool {
 // type t.
 func addressed(s *Snapshot, i int32, t reflect.Type) bool {
 	n := &s.nodes[i]
-	return (n.kind == kPtr || n.kind == kMap || n.kind == kSlice) && s.typeOf(n) == t
+	return (n.kind() == kPtr || n.kind() == kMap || n.kind() == kSlice) && s.typeOf(n) == t
 }
 
 func (d *differ) maps(x, y *node) {
-	// The keys of one Go map have one type, so a string key and the
-	// rendering of another type's key never meet in the same map.
-	old := make(map[string]int32, x.n)
-	for e := x.first; e < x.first+x.n; e++ {
-		old[d.a.key(&d.a.nodes[e])] = e
-	}
-	seen := make([]bool, x.n) // by entry of x
+	n := int(x.n)
+	seen := d.seen.get(n) // by entry of x
+	defer d.seen.put(n)
+	var idx keyIndex
+	defer func() { d.slots.put(len(idx.slots)); d.hashes.put(len(idx.hashes)) }()
+	// Two walks of one Go map meet its entries in nearly the same order
+	// (runs of it, rotated): b's next entry is looked for first where a's
+	// order puts it, then, when it is not there, through the index. Only
+	// keys that render one to one may be matched that way: where two
+	// entries share a name, the index says which one is matched.
+	inOrder := oneToOne(d.a.typeOf(x))
+	shift := 0 // b's entry e is guessed to be a's entry e+shift, modulo n
 	matched := 0
-	for e := y.first; e < y.first+y.n; e++ {
-		d.path = append(d.path, entry(d.b, e))
-		// A key seen already is a duplicate rendering (a key type that
-		// cannot be printed): it matches once, as a deleted entry would.
-		if o, ok := old[d.b.key(&d.b.nodes[e])]; ok && !seen[o-x.first] {
+	for e := 0; e < int(y.n); e++ {
+		be := y.first + int32(e)
+		k := d.b.key(&d.b.nodes[be])
+		o := -1
+		if inOrder && n > 0 {
+			g := (e + shift) % n
+			if !seen[g] && d.a.key(&d.a.nodes[x.first+int32(g)]) == k {
+				o = g
+			}
+		}
+		if o < 0 {
+			if idx.slots == nil && n > linearScan {
+				idx = d.index(x)
+			}
+			// A key seen already is a duplicate rendering (a key type that
+			// cannot be printed): it matches once, as a deleted entry would.
+			if o = d.find(&idx, x, k); o >= 0 && seen[o] {
+				o = -1
+			}
+			if o >= 0 {
+				shift = (o - e%n + n) % n
+			}
+		}
+		d.path = append(d.path, entry(d.b, be))
+		if o >= 0 {
 			matched++
-			seen[o-x.first] = true
-			d.node(o, e)
+			seen[o] = true
+			d.node(x.first+int32(o), be)
 		} else {
-			d.emit(Added, Value{}, d.b.value(e))
+			d.emit(Added, Value{}, d.b.value(be))
 		}
 		d.path = d.path[:len(d.path)-1]
 	}
-	if matched == int(x.n) {
+	if matched == n {
 		return // every old entry is still there
 	}
 	for e := x.first; e < x.first+x.n; e++ {
@@ -257,6 +292,114 @@ func (d *differ) maps(x, y *node) {
 	}
 }
 
+// oneToOne reports whether the keys of a map of type t render one to one:
+// two entries never share a rendered key.
+func oneToOne(t reflect.Type) bool {
+	if t == nil || t.Kind() != reflect.Map {
+		return false // a sync.Map's keys are of any type
+	}
+	switch t.Key().Kind() {
+	case reflect.String, reflect.Bool,
+		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return true
+	}
+	return false
+}
+
+// linearScan is the size up to which a map's entries are looked up one by
+// one rather than through an index.
+const linearScan = 16
+
+// keyIndex finds the entries of a map of snapshot a by their rendered key:
+// open addressing on a hash of the key, which is only a hint: the keys
+// themselves are compared, so that two keys whose hashes collide are still
+// told apart.
+type keyIndex struct {
+	slots  []int32  // an entry's offset + 1; 0: empty. A power of two long
+	hashes []uint64 // by offset
+}
+
+// index builds the key index of map x, of snapshot a. Where two entries
+// share a rendered key, it holds the last one, as a Go map would.
+func (d *differ) index(x *node) keyIndex {
+	n := int(x.n)
+	size := 8
+	for size < 2*n {
+		size *= 2
+	}
+	if !d.seeded {
+		d.seed, d.seeded = maphash.MakeSeed(), true
+	}
+	if d.hash == nil {
+		d.hash = maphash.String
+	}
+	idx := keyIndex{slots: d.slots.get(size), hashes: d.hashes.get(n)}
+	mask := uint64(size - 1)
+	for o := range n {
+		k := d.a.key(&d.a.nodes[x.first+int32(o)])
+		h := d.hash(d.seed, k)
+		idx.hashes[o] = h
+		p := h & mask
+		for {
+			s := idx.slots[p]
+			if s == 0 || (idx.hashes[s-1] == h && d.a.key(&d.a.nodes[x.first+s-1]) == k) {
+				idx.slots[p] = int32(o + 1)
+				break
+			}
+			p = (p + 1) & mask
+		}
+	}
+	return idx
+}
+
+// find returns the offset in map x, of snapshot a, of the last entry
+// whose key renders as k, or -1. Without an index it looks at every entry.
+func (d *differ) find(idx *keyIndex, x *node, k string) int {
+	if idx.slots == nil {
+		for o := int(x.n) - 1; o >= 0; o-- {
+			if d.a.key(&d.a.nodes[x.first+int32(o)]) == k {
+				return o
+			}
+		}
+		return -1
+	}
+	h := d.hash(d.seed, k)
+	mask := uint64(len(idx.slots) - 1)
+	for p := h & mask; ; p = (p + 1) & mask {
+		s := idx.slots[p]
+		if s == 0 {
+			return -1
+		}
+		if idx.hashes[s-1] == h && d.a.key(&d.a.nodes[x.first+s-1]) == k {
+			return int(s - 1)
+		}
+	}
+}
+
+// stack hands out buffers that are given back in the reverse order, as
+// the diff's walk goes down into maps held by maps and back up: one
+// allocation serves every map of a diff.
+type stack[T any] struct {
+	buf []T
+	top int
+}
+
+// get returns n zeroed elements.
+func (s *stack[T]) get(n int) []T {
+	if s.top+n > len(s.buf) {
+		// What was handed out stays where it is, with its holders.
+		s.buf = make([]T, max(2*len(s.buf), s.top+n, 64))
+	}
+	r := s.buf[s.top : s.top+n : s.top+n]
+	clear(r)
+	s.top += n
+	return r
+}
+
+// put gives back the last n elements got.
+func (s *stack[T]) put(n int) { s.top -= n }
+
 // value summarises node i.
 func (s *Snapshot) value(i int32) Value {
 	n := &s.nodes[i]
@@ -264,7 +407,7 @@ func (s *Snapshot) value(i int32) Value {
 	if t := s.typeOf(n); t != nil {
 		v.Type = t.String()
 	}
-	switch n.kind {
+	switch n.kind() {
 	case kNil:
 		v.Kind, v.Text = "nil", "nil"
 	case kBool:
@@ -330,7 +473,7 @@ type stringer struct {
 func (w *stringer) walk(i int32) bool {
 	s := w.s
 	n := &s.nodes[i]
-	switch n.kind {
+	switch n.kind() {
 	case kString, kBytes:
 		return w.fn(w.path.String(), s.str(n))
 	case kPtr, kIface:
@@ -349,7 +492,7 @@ func (w *stringer) walk(i int32) bool {
 		}
 	case kMap:
 		for e := n.first; e < n.first+n.n; e++ {
-			if !w.down(entry(s, e), e, w.keys && s.nodes[e].keyStr) {
+			if !w.down(entry(s, e), e, w.keys && s.nodes[e].keyStr()) {
 				return false
 			}
 		}

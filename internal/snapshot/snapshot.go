@@ -3,6 +3,7 @@ package snapshot
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"reflect"
 	"slices"
 	"strconv"
@@ -28,7 +29,7 @@ const (
 	DefaultMaxNodes = 2 << 20
 )
 
-type kind uint8
+type kind uint32
 
 const (
 	kNil       kind = iota // nil pointer, map, slice, interface, func, chan
@@ -50,22 +51,40 @@ const (
 	kTruncated             // the walk stopped here (depth or size)
 )
 
+// A node's kind, whether its map key is a string, and its type share one
+// word: the kind and the flag in the low byte, the type's index above.
+const (
+	kindMask  = 0x3f
+	keyStrBit = 0x80
+	typeShift = 8
+	maxTypes  = 1 << (32 - typeShift)
+)
+
 // node is one value. Children of a node are contiguous in Snapshot.nodes,
 // from first to first+n. A node holds no pointer (its type and strings are
 // indices into the snapshot's tables): the garbage collector does not scan
 // the nodes, and growing them is a plain copy. This halves the cost of a
 // large snapshot.
+//
+// A node is 24 bytes: the kind and the type share a word, and a string's
+// index in Snapshot.strs is held where a number would be.
 type node struct {
+	// num is a bool, a number or an address; for strings, bytes and
+	// complex numbers, their index in Snapshot.strs.
 	num   uint64
 	first int32
 	n     int32
-	typ   int32 // index in Snapshot.types; 0: none
-	str   int32 // index in Snapshot.strs: strings, bytes, complex numbers
-	key   int32 // index in Snapshot.strs: a map entry's key, rendered
-	kind  kind
-	// keyStr marks a map key that is a string (rendered quoted on demand).
-	keyStr bool
+	tk    uint32 // kind, keyStrBit and the index in Snapshot.types (0: none)
+	key   int32  // index in Snapshot.strs: a map entry's key, rendered
 }
+
+func (n *node) kind() kind       { return kind(n.tk & kindMask) }
+func (n *node) setKind(k kind)   { n.tk = n.tk&^kindMask | uint32(k) }
+func (n *node) typ() int32       { return int32(n.tk >> typeShift) }
+func (n *node) strIndex() uint64 { return n.num }
+
+// keyStr reports a map key that is a string (rendered quoted on demand).
+func (n *node) keyStr() bool { return n.tk&keyStrBit != 0 }
 
 // Snapshot is a deep copy of a value at one moment.
 type Snapshot struct {
@@ -77,32 +96,28 @@ type Snapshot struct {
 	// here, on the heap already, rather than in the walker, which an
 	// append to it would move there.
 	info []typeInfo
+	// visits is how many pointers, maps and slices the walk met: the
+	// size a later snapshot like this one gives its set of them.
+	visits int
 }
 
-func (s *Snapshot) typeOf(n *node) reflect.Type { return s.types[n.typ] }
-func (s *Snapshot) str(n *node) string          { return s.strs[n.str] }
+func (s *Snapshot) typeOf(n *node) reflect.Type { return s.types[n.typ()] }
+func (s *Snapshot) str(n *node) string          { return s.strs[n.strIndex()] }
 func (s *Snapshot) key(n *node) string          { return s.strs[n.key] }
 
 // Nodes reports how many values the snapshot recorded.
 func (s *Snapshot) Nodes() int { return len(s.nodes) }
 
-// visitKey is a pointer, its type's index and, for a slice, its length: a
-// struct and its first field share an address, not a type, and two slices
-// of one array are different values when their lengths differ. An index
-// hashes faster than a reflect.Type.
-type visitKey struct {
-	ptr unsafe.Pointer
-	typ int32
-	n   int32
-}
-
 type walker struct {
-	s       *Snapshot
-	lim     Limits
-	visited map[visitKey]int32
-	typeIdx map[reflect.Type]int32
-	lastT   reflect.Type // the type met last and its index: most runs of
-	lastI   int32        // nodes are elements of one slice or map
+	s        *Snapshot
+	lim      Limits
+	visited  visits
+	root     unsafe.Pointer // the pointer Take was given, and its type
+	rootType int32
+	typeIdx  map[reflect.Type]int32
+	lastT    reflect.Type // the type met last and its index: the dynamic
+	lastI    int32        // types of a run of interfaces are most often one
+	sink     uint32       // what a touchPlan touches is added here
 }
 
 // special says how the walk reads a struct of package sync or sync/atomic,
@@ -126,7 +141,13 @@ type typeInfo struct {
 	sp   special
 	v    int          // the index of an atomic's field v, which holds its value
 	off  uintptr      // that field's offset
-	elem reflect.Type // atomic.Pointer[T]: *T
+	ptrT reflect.Type // atomic.Pointer[T]: *T
+	// The types' indices of the parts of a value, found when first needed:
+	// the children of a node get their type from their parent's, without
+	// a look-up by reflect.Type.
+	elem   int32   // pointer, slice, array, map: the element's; 0 until known
+	fields []int32 // struct: the fields'; nil until known
+	touch  *touchPlan
 }
 
 var syncTypes = map[string]bool{
@@ -157,7 +178,7 @@ func classify(t reflect.Type) typeInfo {
 			case sf.Name == "v":
 				info.v, info.off = f, sf.Offset
 			case sf.Type.Kind() == reflect.Array && sf.Type.Elem().Kind() == reflect.Pointer:
-				info.elem = sf.Type.Elem() // Pointer[T]'s _ [0]*T
+				info.ptrT = sf.Type.Elem() // Pointer[T]'s _ [0]*T
 			}
 		}
 		if info.v < 0 {
@@ -175,7 +196,7 @@ func classify(t reflect.Type) typeInfo {
 			info.sp = spUint
 		case name == "Value" && vk == reflect.Interface:
 			info.sp = spValue
-		case strings.HasPrefix(name, "Pointer[") && vk == reflect.UnsafePointer && info.elem != nil:
+		case strings.HasPrefix(name, "Pointer[") && vk == reflect.UnsafePointer && info.ptrT != nil:
 			info.sp = spPointer
 		}
 		return info
@@ -190,6 +211,9 @@ func (w *walker) typeIndex(t reflect.Type) int32 {
 	}
 	i, ok := w.typeIdx[t]
 	if !ok {
+		if len(w.s.types) >= maxTypes {
+			panic("too many types")
+		}
 		i = int32(len(w.s.types))
 		w.s.types = append(w.s.types, t)
 		w.s.info = append(w.s.info, classify(t))
@@ -199,8 +223,33 @@ func (w *walker) typeIndex(t reflect.Type) int32 {
 	return i
 }
 
+// elemType returns the index of the element type of the type at index t.
+func (w *walker) elemType(t int32) int32 {
+	if e := w.s.info[t].elem; e != 0 {
+		return e
+	}
+	e := w.typeIndex(w.s.types[t].Elem())
+	w.s.info[t].elem = e
+	return e
+}
+
+// fieldTypes returns the indices of the field types of the struct type at
+// index t.
+func (w *walker) fieldTypes(t int32) []int32 {
+	if f := w.s.info[t].fields; f != nil {
+		return f
+	}
+	st := w.s.types[t]
+	f := make([]int32, st.NumField())
+	for i := range f {
+		f[i] = w.typeIndex(st.Field(i).Type)
+	}
+	w.s.info[t].fields = f
+	return f
+}
+
 // text adds a string to the snapshot's table and returns its index.
-func (w *walker) text(s string) int32 {
+func (w *walker) text(s string) uint64 {
 	if s == "" {
 		return 0
 	}
@@ -208,7 +257,7 @@ func (w *walker) text(s string) int32 {
 		w.s.strs = slices.Grow(w.s.strs, len(w.s.strs)) // double, as reserve does
 	}
 	w.s.strs = append(w.s.strs, s)
-	return int32(len(w.s.strs) - 1)
+	return uint64(len(w.s.strs) - 1)
 }
 
 // Take snapshots the value v points to (or v itself when it is not a
@@ -221,16 +270,22 @@ func Take(v any, lim Limits) (s *Snapshot) {
 		lim.MaxNodes = DefaultMaxNodes
 	}
 	s = &Snapshot{types: make([]reflect.Type, 1, 16), info: make([]typeInfo, 1, 16)}
-	w := &walker{s: s, lim: lim, visited: make(map[visitKey]int32), typeIdx: make(map[reflect.Type]int32)}
+	w := &walker{s: s, lim: lim, typeIdx: make(map[reflect.Type]int32)}
 	defer func() {
 		s.info = nil
+		s.visits = len(w.visited.log)
 		if r := recover(); r != nil {
 			s.Truncated = fmt.Sprintf("snapshot failed: %v", r)
 		}
 	}()
+	if lim.Like != nil {
+		w.visited.init(nil, lim.Like.visits+lim.Like.visits/16)
+	}
 	rv := reflect.ValueOf(v)
 	if rv.Kind() == reflect.Pointer && !rv.IsNil() {
-		w.visited[visitKey{rv.UnsafePointer(), w.typeIndex(rv.Type()), 0}] = 0
+		// The root's pointer is not a node: it is met again only through
+		// a cycle, as the value it points to (node 0).
+		w.root, w.rootType = rv.UnsafePointer(), w.typeIndex(rv.Type())
 		rv = rv.Elem()
 	}
 	// A map or a slice at the root, the usual watched variable, has at
@@ -243,13 +298,47 @@ func Take(v any, lim Limits) (s *Snapshot) {
 		strs = 2 * size
 	}
 	if lim.Like != nil {
-		size = max(size, min(len(lim.Like.nodes)+len(lim.Like.nodes)/8, lim.MaxNodes))
-		strs = max(strs, len(lim.Like.strs)+len(lim.Like.strs)/8)
+		size = max(size, min(len(lim.Like.nodes)+len(lim.Like.nodes)/16, lim.MaxNodes))
+		strs = max(strs, len(lim.Like.strs)+len(lim.Like.strs)/16)
 	}
 	s.nodes = make([]node, 1, size)
 	s.strs = make([]string, 1, strs)
-	w.fill(0, rv, 0)
+	w.fill(0, rv, -1, 0)
 	return s
+}
+
+// progress is where a walk stood when it began the elements of a large
+// map, slice or array: after its first elements it can tell how much room
+// the rest will need, and make it at once rather than by doubling.
+type progress struct {
+	nodes, strs, visits int
+}
+
+// projectAfter is how many elements are walked before the room for the
+// rest is made; projectMin is the size of a container worth it.
+const (
+	projectAfter = 32
+	projectMin   = 256
+)
+
+func (w *walker) progress() progress {
+	return progress{len(w.s.nodes), len(w.s.strs), len(w.visited.log)}
+}
+
+// project makes room for the total-done elements left of a container,
+// each as large as the done ones before it, and a little more when the
+// room there is not enough.
+func (w *walker) project(p progress, done, total int) {
+	left := total - done
+	need := func(now, then int) int { return now + (now-then)*left/done }
+	if n := min(need(len(w.s.nodes), p.nodes), w.lim.MaxNodes); n > cap(w.s.nodes) {
+		w.s.nodes = slices.Grow(w.s.nodes, min(n+n/16, w.lim.MaxNodes)-len(w.s.nodes))
+	}
+	if n := need(len(w.s.strs), p.strs); n > cap(w.s.strs) {
+		w.s.strs = slices.Grow(w.s.strs, n+n/16-len(w.s.strs))
+	}
+	n := need(len(w.visited.log), p.visits)
+	w.visited.init(w.s.nodes, n+n/16)
 }
 
 // reserve appends n empty children and returns the index of the first.
@@ -272,17 +361,20 @@ func (w *walker) reserve(n int) (int32, bool) {
 	return int32(first), true
 }
 
-// fill records v in node i.
-func (w *walker) fill(i int32, v reflect.Value, depth int) {
+// fill records v in node i. ti is the index of v's type, or -1 when it is
+// to be looked up (the dynamic type of an interface).
+func (w *walker) fill(i int32, v reflect.Value, ti int32, depth int) {
 	n := &w.s.nodes[i]
 	if !v.IsValid() {
-		n.kind = kNil
+		n.setKind(kNil)
 		return
 	}
-	t := v.Type()
-	n.typ = w.typeIndex(t)
+	if ti < 0 {
+		ti = w.typeIndex(v.Type())
+	}
+	n.tk = n.tk&keyStrBit | uint32(ti)<<typeShift
 	if depth > w.lim.MaxDepth {
-		n.kind = kTruncated
+		n.setKind(kTruncated)
 		if w.s.Truncated == "" {
 			w.s.Truncated = fmt.Sprintf("stopped at depth %d", w.lim.MaxDepth)
 		}
@@ -290,102 +382,119 @@ func (w *walker) fill(i int32, v reflect.Value, depth int) {
 	}
 	switch v.Kind() {
 	case reflect.Bool:
-		n.kind = kBool
+		n.setKind(kBool)
 		if v.Bool() {
 			n.num = 1
 		}
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		n.kind, n.num = kInt, uint64(loadInt(v))
+		n.setKind(kInt)
+		n.num = uint64(loadInt(v))
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		n.kind, n.num = kUint, loadUint(v)
+		n.setKind(kUint)
+		n.num = loadUint(v)
 	case reflect.Float32, reflect.Float64:
-		n.kind, n.num = kFloat, math.Float64bits(v.Float())
+		n.setKind(kFloat)
+		n.num = math.Float64bits(v.Float())
 	case reflect.Complex64, reflect.Complex128:
-		n.kind, n.str = kComplex, w.text(strconv.FormatComplex(v.Complex(), 'g', -1, 128))
+		n.setKind(kComplex)
+		n.num = w.text(strconv.FormatComplex(v.Complex(), 'g', -1, 128))
 	case reflect.String:
-		n.kind, n.str = kString, w.text(v.String())
+		n.setKind(kString)
+		n.num = w.text(v.String())
 	case reflect.Pointer:
 		if v.IsNil() {
-			n.kind = kNil
+			n.setKind(kNil)
 			return
 		}
 		p := v.UnsafePointer()
-		if w.seen(i, p, t, 0) {
+		if w.seen(i, p, ti, 0) {
 			return
 		}
-		n.kind, n.num = kPtr, uint64(uintptr(p))
-		w.children(i, 1, func(c int32) { w.fill(c, v.Elem(), depth+1) })
+		n.setKind(kPtr)
+		n.num = uint64(uintptr(p))
+		et := w.elemType(ti)
+		w.children(i, 1, func(c int32) { w.fill(c, v.Elem(), et, depth+1) })
 	case reflect.Interface:
 		if v.IsNil() {
-			n.kind = kNil
+			n.setKind(kNil)
 			return
 		}
-		n.kind = kIface
-		w.children(i, 1, func(c int32) { w.fill(c, v.Elem(), depth+1) })
+		n.setKind(kIface)
+		w.children(i, 1, func(c int32) { w.fill(c, v.Elem(), -1, depth+1) })
 	case reflect.Struct:
-		if info := &w.s.info[n.typ]; info.sp != spNone {
-			w.special(i, v, info, depth)
+		if w.s.info[ti].sp != spNone {
+			info := w.s.info[ti] // a copy: the walk below may add types
+			w.special(i, v, &info, depth)
 			return
 		}
-		n.kind = kStruct
-		w.children(i, v.NumField(), func(c int32) {
-			for f := 0; f < v.NumField(); f++ {
-				w.fill(c+int32(f), v.Field(f), depth+1)
+		n.setKind(kStruct)
+		fields := w.fieldTypes(ti)
+		w.children(i, len(fields), func(c int32) {
+			for f, ft := range fields {
+				w.fill(c+int32(f), v.Field(f), ft, depth+1)
 			}
 		})
 	case reflect.Slice:
 		if v.IsNil() {
-			n.kind = kNil
+			n.setKind(kNil)
 			return
 		}
+		t := w.s.types[ti]
 		if t.Elem().Kind() == reflect.Uint8 {
-			n.kind, n.str = kBytes, w.text(string(v.Bytes()))
+			n.setKind(kBytes)
+			n.num = w.text(string(v.Bytes()))
 			return
 		}
 		p := v.UnsafePointer()
-		if v.Len() > 0 && w.seen(i, p, t, v.Len()) {
+		if v.Len() > 0 && w.seen(i, p, ti, v.Len()) {
 			return
 		}
-		n.kind, n.num = kSlice, uint64(uintptr(p))
-		w.elems(i, v, depth)
+		n.setKind(kSlice)
+		n.num = uint64(uintptr(p))
+		w.elems(i, v, ti, depth)
 	case reflect.Array:
+		t := w.s.types[ti]
 		if t.Elem().Kind() == reflect.Uint8 {
 			b := make([]byte, v.Len())
 			reflect.Copy(reflect.ValueOf(b), v)
-			n.kind, n.str = kBytes, w.text(string(b))
+			n.setKind(kBytes)
+			n.num = w.text(string(b))
 			return
 		}
-		n.kind = kArray
-		w.elems(i, v, depth)
+		n.setKind(kArray)
+		w.elems(i, v, ti, depth)
 	case reflect.Map:
 		if v.IsNil() {
-			n.kind = kNil
+			n.setKind(kNil)
 			return
 		}
 		p := v.UnsafePointer()
-		if w.seen(i, p, t, 0) {
+		if w.seen(i, p, ti, 0) {
 			return
 		}
-		n.kind, n.num = kMap, uint64(uintptr(p))
-		w.children(i, v.Len(), func(c int32) { w.entries(i, c, v, depth) })
+		n.setKind(kMap)
+		n.num = uint64(uintptr(p))
+		w.children(i, v.Len(), func(c int32) { w.entries(i, c, v, ti, depth) })
 	case reflect.UnsafePointer:
 		p := v.UnsafePointer()
 		if v.CanAddr() { // perhaps stored with atomic.StorePointer
 			p = atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(v.UnsafeAddr())))
 		}
 		if p == nil {
-			n.kind = kNil
+			n.setKind(kNil)
 			return
 		}
-		n.kind, n.num = kOpaque, uint64(uintptr(p))
+		n.setKind(kOpaque)
+		n.num = uint64(uintptr(p))
 	case reflect.Func, reflect.Chan:
 		if v.IsNil() {
-			n.kind = kNil
+			n.setKind(kNil)
 			return
 		}
-		n.kind, n.num = kOpaque, uint64(v.Pointer())
+		n.setKind(kOpaque)
+		n.num = uint64(v.Pointer())
 	default:
-		n.kind = kOpaque
+		n.setKind(kOpaque)
 	}
 }
 
@@ -393,7 +502,7 @@ func (w *walker) fill(i int32, v reflect.Value, depth int) {
 // key and value is copied into one reused Value rather than a new one per
 // entry (MapIter.Key and Value allocate), which halves the cost of a map of
 // strings.
-func (w *walker) entries(i, first int32, m reflect.Value, depth int) {
+func (w *walker) entries(i, first int32, m reflect.Value, ti int32, depth int) {
 	ro := !m.CanInterface()
 	if ro {
 		// Reached through an unexported field, m is read-only, and
@@ -403,26 +512,169 @@ func (w *walker) entries(i, first int32, m reflect.Value, depth int) {
 		m = reflect.NewAt(m.Type(), unsafe.Pointer(&p)).Elem()
 	}
 	t := m.Type()
-	key, val := reflect.New(t.Key()).Elem(), reflect.New(t.Elem()).Elem()
-	it := m.MapRange()
+	vt := w.elemType(ti)
 	want := w.s.nodes[i].n
+	var plan *touchPlan
+	if want >= aheadMin {
+		plan = w.touchPlan(vt)
+	}
+	// A ring of entries read ahead of the one walked: the values the
+	// entry after next points to, and what the next one's point to, are
+	// touched first (see touchPlan).
+	var ring [aheadRing]struct{ key, val reflect.Value }
+	k := 1
+	if plan != nil {
+		k = aheadRing
+	}
+	for r := range k {
+		ring[r].key, ring[r].val = reflect.New(t.Key()).Elem(), reflect.New(t.Elem()).Elem()
+	}
+	it := m.MapRange()
+	at := w.progress()
+	read := int32(0) // entries read from the iterator
+	next := func() bool {
+		if read >= want || !it.Next() {
+			return false
+		}
+		e := &ring[int(read)%k]
+		e.key.SetIterKey(it)
+		e.val.SetIterValue(it)
+		if plan != nil {
+			plan.touch(e.val.UnsafePointer(), &w.sink)
+		}
+		read++
+		return true
+	}
+	for range k - 1 {
+		next()
+	}
 	j := int32(0)
-	for j < want && it.Next() {
-		key.SetIterKey(it)
-		val.SetIterValue(it)
+	for j < want && (j < read || next()) {
+		if plan != nil {
+			if next() || j+1 < read {
+				plan.touchInside(ring[int(j+1)%k].val.UnsafePointer(), &w.sink)
+			}
+		}
+		e := &ring[int(j)%k]
 		idx := first + j
-		w.fill(idx, val, depth+1)
-		k, isStr := renderKey(key, ro)
-		w.s.nodes[idx].key, w.s.nodes[idx].keyStr = w.text(k), isStr
+		w.fill(idx, e.val, vt, depth+1)
+		w.setKey(idx, e.key, ro)
 		j++
+		if j == projectAfter && want >= projectMin {
+			w.project(at, int(j), int(want))
+		}
 	}
 	w.s.nodes[i].n = j // the map may have shrunk while we read it
 }
 
-func (w *walker) elems(i int32, v reflect.Value, depth int) {
+// The entries of a large map of pointers are read ahead: aheadRing is how
+// many are held at once, aheadMin the size of a map worth it.
+const (
+	aheadRing = 3
+	aheadMin  = 64
+)
+
+// touchPlan says what of a value of type *T the walk will read: the T, and
+// the targets of its pointer, map and slice fields. In a large map of
+// pointers, each entry's value is somewhere else in memory: walking one
+// waits for memory, twice (the struct, then its slice), unless both were
+// touched before, while the entries before it were walked: then the
+// processor fetches them meanwhile. Only words that are loaded atomically
+// are touched, so that touching does not race with a program that changes
+// them atomically.
+type touchPlan struct {
+	self   bool // T can be touched
+	fields []touchField
+}
+
+type touchField struct {
+	off   uintptr
+	slice bool // a slice header: its data pointer, then its length
+}
+
+// touchPlan returns the plan for values of the type at index t, or nil
+// when the type is not a pointer worth touching.
+func (w *walker) touchPlan(t int32) *touchPlan {
+	if info := &w.s.info[t]; info.touch != nil {
+		if !info.touch.self && info.touch.fields == nil {
+			return nil
+		}
+		return info.touch
+	}
+	p := &touchPlan{}
+	if pt := w.s.types[t]; pt.Kind() == reflect.Pointer {
+		e := pt.Elem()
+		p.self = touchable(e)
+		if e.Kind() == reflect.Struct && w.s.info[w.elemType(t)].sp == spNone {
+			for f := range e.NumField() {
+				sf := e.Field(f)
+				switch sf.Type.Kind() {
+				case reflect.Pointer:
+					if touchable(sf.Type.Elem()) {
+						p.fields = append(p.fields, touchField{off: sf.Offset})
+					}
+				case reflect.Map:
+					p.fields = append(p.fields, touchField{off: sf.Offset})
+				case reflect.Slice:
+					if touchable(sf.Type.Elem()) {
+						p.fields = append(p.fields, touchField{off: sf.Offset, slice: true})
+					}
+				}
+			}
+		}
+	}
+	w.s.info[t].touch = p
+	if !p.self && p.fields == nil {
+		return nil
+	}
+	return p
+}
+
+// touchable reports whether a value of type t can be touched: read with an
+// atomic load of its first four bytes.
+func touchable(t reflect.Type) bool { return t.Size() >= 4 && t.Align() >= 4 }
+
+// touch reads the first word of the value p points to, if it can.
+func (p *touchPlan) touch(v unsafe.Pointer, sink *uint32) {
+	if p.self && v != nil {
+		*sink += atomic.LoadUint32((*uint32)(v))
+	}
+}
+
+// touchInside reads the first word of what the fields of *v point to.
+func (p *touchPlan) touchInside(v unsafe.Pointer, sink *uint32) {
+	if v == nil {
+		return
+	}
+	for _, f := range p.fields {
+		q := atomic.LoadPointer((*unsafe.Pointer)(unsafe.Add(v, f.off)))
+		if q == nil || (f.slice && atomic.LoadUintptr((*uintptr)(unsafe.Add(v, f.off+unsafe.Sizeof(q)))) == 0) {
+			continue
+		}
+		*sink += atomic.LoadUint32((*uint32)(q))
+	}
+}
+
+// setKey records in node i the key of the map entry it holds.
+func (w *walker) setKey(i int32, k reflect.Value, ro bool) {
+	r, isStr := renderKey(k, ro)
+	n := &w.s.nodes[i]
+	n.key = int32(w.text(r))
+	if isStr {
+		n.tk |= keyStrBit
+	}
+}
+
+func (w *walker) elems(i int32, v reflect.Value, ti int32, depth int) {
+	et := w.elemType(ti)
 	w.children(i, v.Len(), func(c int32) {
-		for j := 0; j < v.Len(); j++ {
-			w.fill(c+int32(j), v.Index(j), depth+1)
+		at := w.progress()
+		k := v.Len()
+		for j := 0; j < k; j++ {
+			w.fill(c+int32(j), v.Index(j), et, depth+1)
+			if j+1 == projectAfter && k >= projectMin {
+				w.project(at, j+1, k)
+			}
 		}
 	})
 }
@@ -432,26 +684,147 @@ func (w *walker) elems(i int32, v reflect.Value, depth int) {
 func (w *walker) children(i int32, k int, fn func(first int32)) {
 	first, ok := w.reserve(k)
 	if !ok {
-		w.s.nodes[i].kind = kTruncated
+		w.s.nodes[i].setKind(kTruncated)
 		return
 	}
 	w.s.nodes[i].first, w.s.nodes[i].n = first, int32(k)
 	fn(first)
 }
 
-// seen records a pointer, map or slice (of length n) and reports whether it
-// was met before; then node i becomes a reference to the first node, which
-// breaks cycles. A reference is compared by the address it holds, which
-// does not move when the values walked before it grow or shrink.
-func (w *walker) seen(i int32, p unsafe.Pointer, t reflect.Type, n int) bool {
-	k := visitKey{p, w.typeIndex(t), int32(min(n, math.MaxInt32))}
-	if at, ok := w.visited[k]; ok {
-		r := &w.s.nodes[i]
-		r.kind, r.num, r.first, r.n = kRef, uint64(uintptr(p)), at, k.n
-		return true
+// seen records a pointer, map or slice (of length n) of the type at index
+// t, and reports whether it was met before; then node i becomes a
+// reference to the first node, which breaks cycles. A reference is
+// compared by the address it holds, which does not move when the values
+// walked before it grow or shrink.
+//
+// The key of a visit is the address, the type and, for a slice, its
+// length: a struct and its first field share an address, not a type, and
+// two slices of one array are different values when their lengths differ.
+func (w *walker) seen(i int32, p unsafe.Pointer, t int32, n int) bool {
+	k := int32(min(n, math.MaxInt32))
+	var at int32
+	var ok bool
+	if p == w.root && t == w.rootType && n == 0 {
+		ok = true
+	} else {
+		at, ok = w.visited.add(w.s.nodes, p, t, k, i)
 	}
-	w.visited[k] = i
-	return false
+	if ok {
+		r := &w.s.nodes[i]
+		r.setKind(kRef)
+		r.num, r.first, r.n = uint64(uintptr(p)), at, k
+	}
+	return ok
+}
+
+// visits is the set of the pointers, maps and slices a walk met, by the
+// node each was met at. Most are met once, and in a large snapshot a hash
+// table of them no longer fits in the processor's caches: each look-up
+// would wait for memory. So a small filter (a blocked Bloom filter) tells
+// first whether a key may have been met; only then is the exact table
+// looked at. New nodes are logged, and put in the table in batches, just
+// before a look-up, where their cache misses overlap. The table's slots
+// hold half a hash and a node; the rest of a key is read from its node
+// (its address, type and length).
+type visits struct {
+	filter  []uint64 // a bit set of 16 bits a key, two bits set by each key
+	fshift  uint     // 64 - log2(len(filter))
+	log     []int32  // the nodes met, in order
+	indexed int      // how many of log are in slots
+	expect  int      // how many keys are expected in all
+	slots   []uint64 // the key's hash, high half; its node + 1, low half. 0: empty
+	shift   uint     // 64 - log2(len(slots))
+}
+
+func hashVisit(p uint64, t, n int32) uint64 {
+	h := p ^ uint64(uint32(t))<<40 ^ uint64(uint32(n))<<20
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
+	return h
+}
+
+// visitHash is the hash of the key of the visit recorded at node n.
+func visitHash(n *node) uint64 {
+	if n.kind() == kSlice {
+		return hashVisit(n.num, n.typ(), n.n)
+	}
+	return hashVisit(n.num, n.typ(), 0)
+}
+
+// filterBits are the bits a key of hash h sets in its word of the filter.
+func filterBits(h uint64) uint64 { return 1<<(h&63) | 1<<(h>>6&63) }
+
+func pow2(n int) (int, uint) {
+	size := 64
+	for size < n {
+		size *= 2
+	}
+	return size, uint(64 - bits.TrailingZeros(uint(size)))
+}
+
+// init makes room for n keys.
+func (v *visits) init(nodes []node, n int) {
+	v.expect = max(v.expect, n)
+	if size, shift := pow2(n / 4); size > len(v.filter) {
+		v.filter, v.fshift = make([]uint64, size), shift
+		for _, i := range v.log {
+			h := visitHash(&nodes[i])
+			v.filter[h>>v.fshift] |= filterBits(h)
+		}
+	}
+	if n > cap(v.log) {
+		v.log = slices.Grow(v.log, n-len(v.log))
+	}
+}
+
+// index puts the nodes logged since the last time into the table.
+func (v *visits) index(nodes []node) {
+	if size, shift := pow2(2 * max(len(v.log), v.expect)); size > len(v.slots) {
+		v.slots, v.shift, v.indexed = make([]uint64, size), shift, 0
+	}
+	mask := uint64(len(v.slots) - 1)
+	for _, i := range v.log[v.indexed:] {
+		h := visitHash(&nodes[i])
+		s := h >> v.shift
+		for v.slots[s] != 0 {
+			s = (s + 1) & mask
+		}
+		v.slots[s] = h&^(1<<32-1) | uint64(i+1)
+	}
+	v.indexed = len(v.log)
+}
+
+// add records the key (p, t, n) met at node i, unless it was met before:
+// then it returns the node where. A node that no longer holds its key (a
+// slice cut short by the size limit) is passed over.
+func (v *visits) add(nodes []node, p unsafe.Pointer, t, n, i int32) (int32, bool) {
+	if 4*len(v.filter) <= len(v.log) {
+		v.init(nodes, 2*len(v.log))
+	}
+	h := hashVisit(uint64(uintptr(p)), t, n)
+	word, b := &v.filter[h>>v.fshift], filterBits(h)
+	if *word&b != b {
+		*word |= b
+		v.log = append(v.log, i)
+		return 0, false
+	}
+	v.index(nodes)
+	mask := uint64(len(v.slots) - 1)
+	for s := h >> v.shift; v.slots[s] != 0; s = (s + 1) & mask {
+		if e := v.slots[s]; e>>32 == h>>32 {
+			at := int32(uint32(e) - 1)
+			if visitHash(&nodes[at]) == h {
+				if m := &nodes[at]; m.num == uint64(uintptr(p)) && m.typ() == t && (m.kind() != kSlice || m.n == n) {
+					return at, true
+				}
+			}
+		}
+	}
+	v.log = append(v.log, i)
+	return 0, false
 }
 
 // special records in node i a value of package sync or sync/atomic. The
@@ -462,14 +835,16 @@ func (w *walker) special(i int32, v reflect.Value, info *typeInfo, depth int) {
 	n := &w.s.nodes[i]
 	switch info.sp {
 	case spBool:
-		n.kind = kBool
+		n.setKind(kBool)
 		if loadUint(v.Field(info.v)) != 0 {
 			n.num = 1
 		}
 	case spInt:
-		n.kind, n.num = kInt, uint64(loadInt(v.Field(info.v)))
+		n.setKind(kInt)
+		n.num = uint64(loadInt(v.Field(info.v)))
 	case spUint:
-		n.kind, n.num = kUint, loadUint(v.Field(info.v))
+		n.setKind(kUint)
+		n.num = loadUint(v.Field(info.v))
 	case spValue:
 		var x reflect.Value
 		if v.CanAddr() {
@@ -478,11 +853,11 @@ func (w *walker) special(i int32, v reflect.Value, info *typeInfo, depth int) {
 			x = v.Field(info.v).Elem()
 		}
 		if !x.IsValid() {
-			n.kind = kNil
+			n.setKind(kNil)
 			return
 		}
-		n.kind = kIface
-		w.children(i, 1, func(c int32) { w.fill(c, x, depth+1) })
+		n.setKind(kIface)
+		w.children(i, 1, func(c int32) { w.fill(c, x, -1, depth+1) })
 	case spPointer:
 		var p unsafe.Pointer
 		if v.CanAddr() {
@@ -491,20 +866,20 @@ func (w *walker) special(i int32, v reflect.Value, info *typeInfo, depth int) {
 			p = v.Field(info.v).UnsafePointer()
 		}
 		if p == nil {
-			n.kind = kNil
+			n.setKind(kNil)
 			return
 		}
-		n.kind = kIface
-		x := reflect.NewAt(info.elem.Elem(), p)
-		w.children(i, 1, func(c int32) { w.fill(c, x, depth+1) })
+		n.setKind(kIface)
+		x := reflect.NewAt(info.ptrT.Elem(), p)
+		w.children(i, 1, func(c int32) { w.fill(c, x, -1, depth+1) })
 	case spSyncMap:
 		if !v.CanAddr() {
-			n.kind = kOpaque
+			n.setKind(kOpaque)
 			return
 		}
 		w.syncMap(i, (*sync.Map)(unsafe.Pointer(v.UnsafeAddr())), depth)
 	default:
-		n.kind = kOpaque
+		n.setKind(kOpaque)
 	}
 }
 
@@ -516,13 +891,12 @@ func (w *walker) syncMap(i int32, m *sync.Map, depth int) {
 		keys, vals = append(keys, k), append(vals, v)
 		return len(keys) <= most
 	})
-	w.s.nodes[i].kind = kMap
+	w.s.nodes[i].setKind(kMap)
 	w.children(i, len(keys), func(first int32) {
 		for j := range keys {
 			idx := first + int32(j)
-			w.fill(idx, reflect.ValueOf(vals[j]), depth+1)
-			k, isStr := renderKey(reflect.ValueOf(keys[j]), false)
-			w.s.nodes[idx].key, w.s.nodes[idx].keyStr = w.text(k), isStr
+			w.fill(idx, reflect.ValueOf(vals[j]), -1, depth+1)
+			w.setKey(idx, reflect.ValueOf(keys[j]), false)
 		}
 	})
 }
