@@ -124,8 +124,8 @@ func WithIgnoreFD(fn func(target string) bool) Option {
 // closed (background work drained, cleanups run) and before the result goes
 // back: the place to flush what the process would otherwise hold while it
 // is frozen, such as buffered spans or metrics. It runs in the invocation's
-// goroutine with a context that ends just before the real deadline, and
-// must honour it. Failures are logged; they do not change the result.
+// goroutine with a context that ends just before the real deadline (and is
+// not cancelled before then), and must honour it. Failures are logged; they do not change the result.
 func WithFlush(fn func(context.Context) error) Option {
 	return func(c *config) {
 		if fn != nil {

@@ -14,31 +14,49 @@ type shutdowner interface {
 }
 
 // flush exports the spans the TracerProvider still buffers, bounded by the
-// flush timeout and by ctx (the invocation's deadline). After the handler
-// returns the process may be frozen at any moment, and a span left in a
-// buffer is exported, if ever, on the next thaw, or lost.
+// flush timeout and by ctx (the invocation's deadline, or a cancellation).
+// After the handler returns the process may be frozen at any moment, and a
+// span left in a buffer is exported, if ever, on the next thaw, or lost.
 func (t *tracer) flush(ctx context.Context) error {
-	if t.cfg.flushTimeout <= 0 {
+	f := t.flusher()
+	if f == nil {
 		return nil
 	}
-	f, ok := t.cfg.tracerProvider().(flusher)
-	if !ok {
+	ctx, cancel := context.WithTimeout(ctx, t.cfg.flushTimeout)
+	defer cancel()
+	return f.ForceFlush(ctx)
+}
+
+// flushAtDeadline is flush for the guard's flush hook (guard.WithFlush),
+// whose context ends at its deadline and is not cancelled before. It
+// derives one context from that deadline instead of one from ctx: the
+// guard makes ctx's timer only when somebody waits on ctx, and this way
+// nobody does.
+func (t *tracer) flushAtDeadline(ctx context.Context) error {
+	f := t.flusher()
+	if f == nil {
 		return nil
 	}
-	// One context, detached from ctx but ending at the earlier of its
-	// deadline and the flush timeout: the guard's cleanup context is made
-	// on demand, and looking at its Done would make it (a timer and a
-	// goroutine's worth of bookkeeping) only to derive this one from it.
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	dl := time.Now().Add(t.cfg.flushTimeout)
 	if d, ok := ctx.Deadline(); ok && d.Before(dl) {
 		dl = d
 	}
-	if ctx.Err() != nil {
-		return context.Cause(ctx)
-	}
 	fctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), dl)
 	defer cancel()
 	return f.ForceFlush(fctx)
+}
+
+// flusher returns the provider as a flusher, or nil when the flush is off
+// or the provider cannot flush.
+func (t *tracer) flusher() flusher {
+	if t.cfg.flushTimeout <= 0 {
+		return nil
+	}
+	f, _ := t.cfg.tracerProvider().(flusher)
+	return f
 }
 
 // shutdown is the guard's shutdown hook.

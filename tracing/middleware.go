@@ -35,7 +35,7 @@ func WithTracing(opts ...Option) guard.Option {
 	// The guard flushes after the scope closes, in the invocation's own
 	// goroutine: no cleanup of the scope is needed for it.
 	t.guardFlush = true
-	return combine(guard.WithMiddleware(t.middleware), guard.WithFlush(t.flush), guard.WithShutdown(t.shutdown))
+	return combine(guard.WithMiddleware(t.middleware), guard.WithFlush(t.flushAtDeadline), guard.WithShutdown(t.shutdown))
 }
 
 // combine makes one guard option of several. guard.Option's parameter type
