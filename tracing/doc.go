@@ -5,7 +5,9 @@
 // function that does not trace does not link it. It plugs into the guard as
 // an option:
 //
-//	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exporter))
+//	res, err := tracing.Resource(ctx) // the function's resource attributes
+//	...
+//	tp := sdktrace.NewTracerProvider(sdktrace.WithResource(res), sdktrace.WithBatcher(exporter))
 //	guard.Start(handler, tracing.WithTracing(tracing.WithTracerProvider(tp)))
 //
 // # The invocation's span
@@ -14,21 +16,20 @@
 // FaaS and AWS Lambda: kind SERVER (CONSUMER for SQS, SNS, EventBridge and
 // Kinesis), with faas.trigger, faas.invocation_id, faas.coldstart,
 // aws.lambda.invoked_arn, cloud.account.id and cloud.resource_id (read from
-// the invoked ARN, the alias replaced by the running version), plus the HTTP attributes of an
-// HTTP trigger, its response status among them, and the messaging
-// attributes of a batch. A handler error, a 5xx response or a panic sets the
-// span's status to Error and records an exception event (with the stack, for
-// a panic); the panic goes on as it would without tracing.
+// the invoked ARN, the alias replaced by the running version), plus the
+// HTTP attributes of an HTTP trigger, its response status among them, and
+// the messaging attributes of a batch. A handler error, a 5xx response or a
+// panic sets the span's status to Error and records an exception event (with
+// the stack, for a panic); the panic goes on as it would without tracing.
 //
 // What is the same for every invocation of the execution environment —
-// cloud.provider, cloud.region, faas.name, faas.version, faas.instance,
-// faas.max_memory — is not repeated on every span: the conventions put it on
-// the TracerProvider's resource, exported once per batch. The AWS Lambda
-// resource detector of OpenTelemetry's contrib repository
-// (go.opentelemetry.io/contrib/detectors/aws/lambda) reads it from the
-// environment:
+// cloud.provider, cloud.platform, cloud.region, faas.name, faas.version,
+// faas.instance, faas.max_memory — is not repeated on every span: the
+// conventions put it on the TracerProvider's resource, exported once per
+// batch. Resource builds it, with OpenTelemetry's Lambda resource detector:
 //
-//	res, _ := lambdadetector.NewResourceDetector().Detect(ctx)
+//	res, err := tracing.Resource(ctx)
+//	...
 //	tp := sdktrace.NewTracerProvider(sdktrace.WithResource(res), sdktrace.WithBatcher(exporter))
 //
 // faas.coldstart is true for the first invocation of an environment started

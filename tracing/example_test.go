@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
+	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
@@ -65,4 +66,40 @@ func ExampleWithTracing() {
 	// traceparent sent: 00-0af7651916cd43dd8448eb211c80319c
 	// span: orders server
 	// parent: 0af7651916cd43dd8448eb211c80319c b7ad6b7169203331
+}
+
+// The TracerProvider of a function gets the environment's attributes once,
+// on its resource, rather than on every span.
+func ExampleResource() {
+	// As Lambda sets them (restored afterwards: this is an example run as a test).
+	for k, v := range map[string]string{"AWS_LAMBDA_FUNCTION_NAME": "orders", "AWS_LAMBDA_FUNCTION_VERSION": "7", "AWS_REGION": "eu-west-1", "OTEL_SERVICE_NAME": "", "OTEL_RESOURCE_ATTRIBUTES": ""} {
+		old, had := os.LookupEnv(k)
+		os.Setenv(k, v)
+		defer func() {
+			if had {
+				os.Setenv(k, old)
+			} else {
+				os.Unsetenv(k)
+			}
+		}()
+	}
+
+	res, err := tracing.Resource(context.Background())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	tp := sdktrace.NewTracerProvider(sdktrace.WithResource(res))
+	defer func() { _ = tp.Shutdown(context.Background()) }()
+
+	for _, k := range []attribute.Key{"service.name", "faas.name", "faas.version", "cloud.region", "cloud.platform"} {
+		v, _ := res.Set().Value(k)
+		fmt.Printf("%s=%s\n", k, v.Emit())
+	}
+	// Output:
+	// service.name=orders
+	// faas.name=orders
+	// faas.version=7
+	// cloud.region=eu-west-1
+	// cloud.platform=aws_lambda
 }

@@ -95,7 +95,8 @@ func WithFlushTimeout(d time.Duration) Option {
 	return func(c *config) { c.flushTimeout = d }
 }
 
-// WithFunctionName sets the span name of non-messaging triggers. The default is AWS_LAMBDA_FUNCTION_NAME.
+// WithFunctionName sets the span name of non-messaging triggers (faas.name
+// is the resource's: see Resource). The default is AWS_LAMBDA_FUNCTION_NAME.
 func WithFunctionName(name string) Option {
 	return func(c *config) { c.functionName = name }
 }

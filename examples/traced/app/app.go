@@ -14,9 +14,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
-	lambdadetector "go.opentelemetry.io/contrib/detectors/aws/lambda"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
-	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
@@ -36,14 +34,12 @@ type Reply struct {
 // is set; without one, spans are still made and propagated, just not
 // exported. The guard flushes the provider before each result goes back.
 //
-// The provider's resource describes the execution environment (cloud.region,
-// faas.name, faas.version, faas.instance, faas.max_memory), read once from
-// Lambda's variables by OpenTelemetry's Lambda resource detector: the
-// conventions put those on the resource, not on every span.
+// The provider's resource (tracing.Resource) describes the execution
+// environment — cloud.region, faas.name, faas.version, faas.instance,
+// faas.max_memory, cloud.platform, service.name — once: the conventions put
+// those on the resource, not on every span.
 func Provider(ctx context.Context) (*sdktrace.TracerProvider, error) {
-	res, err := resource.New(ctx,
-		resource.WithDetectors(lambdadetector.NewResourceDetector()),
-		resource.WithFromEnv(), resource.WithTelemetrySDK())
+	res, err := tracing.Resource(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("resource: %w", err)
 	}

@@ -105,6 +105,8 @@ func TestProviderDescribesTheEnvironment(t *testing.T) {
 	t.Setenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
 	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "")
 	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "")
+	t.Setenv("OTEL_SERVICE_NAME", "")
+	t.Setenv("OTEL_RESOURCE_ATTRIBUTES", "")
 	tp, err := Provider(context.Background())
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
@@ -127,4 +129,6 @@ func TestProviderDescribesTheEnvironment(t *testing.T) {
 	assert.Equal(t, "eu-west-1", got["cloud.region"])
 	assert.Equal(t, "aws", got["cloud.provider"])
 	assert.Equal(t, "268435456", got["faas.max_memory"])
+	assert.Equal(t, "aws_lambda", got["cloud.platform"])
+	assert.Equal(t, "front", got["service.name"])
 }
