@@ -4,6 +4,7 @@ import (
 	"hash/maphash"
 	"math"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -42,7 +43,7 @@ func (v Value) IsText() bool { return v.Kind == "string" || v.Kind == "bytes" }
 // and whether more were left out. Both must be snapshots of the same
 // variable.
 func Diff(a, b *Snapshot, max int) (changes []Change, more bool) {
-	d := &differ{a: a, b: b, max: max}
+	d := &differ{a: a, b: b, max: max, hash: maphash.String}
 	if len(a.nodes) > 0 && len(b.nodes) > 0 {
 		d.node(0, 0)
 	}
@@ -67,17 +68,20 @@ type differ struct {
 	hash   func(maphash.Seed, string) uint64
 	seed   maphash.Seed
 	seeded bool
+	// typeIdx says whether types are compared by their index in the
+	// snapshots' tables: 0 not known yet, 1 yes, -1 no.
+	typeIdx int8
 }
 
 // step is one step down from a value to one of its parts. Steps are kept on
 // a stack while the walk goes down and rendered only for a change, so that
-// an unchanged value costs no string and no allocation.
+// an unchanged value costs no string and no allocation. A step holds no
+// pointer: pushing one is a plain copy.
 type step struct {
-	s    *Snapshot
-	node int32        // the part's node; a map entry's holds its key
-	i    int32        // the field number or the index
-	typ  reflect.Type // struct fields: the struct's type
+	node int32 // a field's struct; a map entry (which holds its key)
+	i    int32 // the field number or the index
 	kind stepKind
+	b    bool // node is in the second snapshot of the diff
 }
 
 type stepKind uint8
@@ -91,24 +95,30 @@ const (
 // path is the stack of steps from the root to the value at hand.
 type path []step
 
-func (p path) String() string {
+// render renders the path; its steps' nodes are in x, or in y for those
+// marked b.
+func (p path) render(x, y *Snapshot) string {
 	var b strings.Builder
 	for _, st := range p {
+		s := x
+		if st.b {
+			s = y
+		}
 		switch st.kind {
 		case stepField:
 			b.WriteByte('.')
-			b.WriteString(st.typ.Field(int(st.i)).Name)
+			b.WriteString(s.typeOf(&s.nodes[st.node]).Field(int(st.i)).Name)
 		case stepIndex:
 			b.WriteByte('[')
 			b.WriteString(strconv.Itoa(int(st.i)))
 			b.WriteByte(']')
 		case stepEntry:
-			n := &st.s.nodes[st.node]
+			n := &s.nodes[st.node]
 			b.WriteByte('[')
 			if n.keyStr() {
-				b.WriteString(strconv.Quote(st.s.key(n)))
+				b.WriteString(strconv.Quote(s.key(n)))
 			} else {
-				b.WriteString(st.s.key(n))
+				b.WriteString(s.key(n))
 			}
 			b.WriteByte(']')
 		}
@@ -116,20 +126,21 @@ func (p path) String() string {
 	return b.String()
 }
 
-func field(s *Snapshot, node, f int32, t reflect.Type) step {
-	return step{s: s, node: node, i: f, typ: t, kind: stepField}
-}
+// field is field f of the struct at node.
+func field(node, f int32) step { return step{node: node, i: f, kind: stepField} }
 
-func index(s *Snapshot, node, e int32) step { return step{s: s, node: node, i: e, kind: stepIndex} }
+func index(e int32) step { return step{i: e, kind: stepIndex} }
 
-func entry(s *Snapshot, node int32) step { return step{s: s, node: node, kind: stepEntry} }
+// entry is the map entry at node, of the first snapshot or, when b, of the
+// second.
+func entry(node int32, b bool) step { return step{node: node, kind: stepEntry, b: b} }
 
 func (d *differ) emit(op Op, old, new Value) bool {
 	if d.max > 0 && len(d.out) >= d.max {
 		d.more = true
 		return false
 	}
-	d.out = append(d.out, Change{Path: d.path.String(), Op: op, Old: old, New: new})
+	d.out = append(d.out, Change{Path: d.path.render(d.a, d.b), Op: op, Old: old, New: new})
 	return true
 }
 
@@ -150,7 +161,7 @@ func (d *differ) node(i, j int32) {
 		return
 	}
 	x, y := &d.a.nodes[i], &d.b.nodes[j]
-	if x.kind() != y.kind() || d.a.typeOf(x) != d.b.typeOf(y) {
+	if x.kind() != y.kind() || !d.sameType(x, y) {
 		if !d.follow(i, j) {
 			d.changed(i, j)
 		}
@@ -174,26 +185,46 @@ func (d *differ) node(i, j int32) {
 		d.node(x.first, y.first)
 	case kStruct:
 		for f := int32(0); f < x.n && f < y.n; f++ {
-			d.path = append(d.path, field(d.a, x.first+f, f, d.a.typeOf(x)))
+			d.path = append(d.path, field(i, f))
 			d.node(x.first+f, y.first+f)
 			d.path = d.path[:len(d.path)-1]
 		}
 	case kSlice, kArray:
 		k := min(x.n, y.n)
 		for e := int32(0); e < k; e++ {
-			d.path = append(d.path, index(d.a, x.first+e, e))
+			d.path = append(d.path, index(e))
 			d.node(x.first+e, y.first+e)
 			d.path = d.path[:len(d.path)-1]
 		}
 		for e := k; e < x.n; e++ {
-			d.down(index(d.a, x.first+e, e), func() { d.emit(Removed, d.a.value(x.first+e), Value{}) })
+			d.down(index(e), func() { d.emit(Removed, d.a.value(x.first+e), Value{}) })
 		}
 		for e := k; e < y.n; e++ {
-			d.down(index(d.b, y.first+e, e), func() { d.emit(Added, Value{}, d.b.value(y.first+e)) })
+			d.down(index(e), func() { d.emit(Added, Value{}, d.b.value(y.first+e)) })
 		}
 	case kMap:
 		d.maps(x, y)
 	}
+}
+
+// sameType reports whether node x, of a, and node y, of b, hold values of
+// one type. Where b was taken like a (or a like b), the type tables agree
+// on the indices of the types they share, and the indices are compared.
+func (d *differ) sameType(x, y *node) bool {
+	if d.typeIdx == 0 {
+		d.typeIdx = -1
+		short, long := d.a.types, d.b.types
+		if len(long) < len(short) {
+			short, long = long, short
+		}
+		if slices.Equal(short, long[:len(short)]) {
+			d.typeIdx = 1
+		}
+	}
+	if d.typeIdx > 0 {
+		return x.typ() == y.typ()
+	}
+	return d.a.typeOf(x) == d.b.typeOf(y)
 }
 
 // follow compares node i, of a, and node j, of b, of one type, when one is
@@ -272,7 +303,7 @@ func (d *differ) maps(x, y *node) {
 				shift = (o - e%n + n) % n
 			}
 		}
-		d.path = append(d.path, entry(d.b, be))
+		d.path = append(d.path, entry(be, true))
 		if o >= 0 {
 			matched++
 			seen[o] = true
@@ -287,7 +318,7 @@ func (d *differ) maps(x, y *node) {
 	}
 	for e := x.first; e < x.first+x.n; e++ {
 		if !seen[e-x.first] {
-			d.down(entry(d.a, e), func() { d.emit(Removed, d.a.value(e), Value{}) })
+			d.down(entry(e, false), func() { d.emit(Removed, d.a.value(e), Value{}) })
 		}
 	}
 }
@@ -330,9 +361,6 @@ func (d *differ) index(x *node) keyIndex {
 	}
 	if !d.seeded {
 		d.seed, d.seeded = maphash.MakeSeed(), true
-	}
-	if d.hash == nil {
-		d.hash = maphash.String
 	}
 	idx := keyIndex{slots: d.slots.get(size), hashes: d.hashes.get(n)}
 	mask := uint64(size - 1)
@@ -475,24 +503,24 @@ func (w *stringer) walk(i int32) bool {
 	n := &s.nodes[i]
 	switch n.kind() {
 	case kString, kBytes:
-		return w.fn(w.path.String(), s.str(n))
+		return w.fn(w.path.render(s, s), s.str(n))
 	case kPtr, kIface:
 		return w.walk(n.first)
 	case kStruct:
 		for f := int32(0); f < n.n; f++ {
-			if !w.down(field(s, n.first+f, f, s.typeOf(n)), n.first+f, false) {
+			if !w.down(field(i, f), n.first+f, false) {
 				return false
 			}
 		}
 	case kSlice, kArray:
 		for e := int32(0); e < n.n; e++ {
-			if !w.down(index(s, n.first+e, e), n.first+e, false) {
+			if !w.down(index(e), n.first+e, false) {
 				return false
 			}
 		}
 	case kMap:
 		for e := n.first; e < n.first+n.n; e++ {
-			if !w.down(entry(s, e), e, w.keys && s.nodes[e].keyStr()) {
+			if !w.down(entry(e, false), e, w.keys && s.nodes[e].keyStr()) {
 				return false
 			}
 		}
@@ -504,7 +532,7 @@ func (w *stringer) walk(i int32) bool {
 func (w *stringer) down(st step, i int32, key bool) bool {
 	w.path = append(w.path, st)
 	defer func() { w.path = w.path[:len(w.path)-1] }()
-	if key && !w.fn(w.path.String(), w.s.key(&w.s.nodes[i])) {
+	if key && !w.fn(w.path.render(w.s, w.s), w.s.key(&w.s.nodes[i])) {
 		return false
 	}
 	return w.walk(i)

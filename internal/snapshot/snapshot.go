@@ -117,7 +117,6 @@ type walker struct {
 	typeIdx  map[reflect.Type]int32
 	lastT    reflect.Type // the type met last and its index: the dynamic
 	lastI    int32        // types of a run of interfaces are most often one
-	sink     uint32       // what a touchPlan touches is added here
 }
 
 // special says how the walk reads a struct of package sync or sync/atomic,
@@ -147,7 +146,7 @@ type typeInfo struct {
 	// a look-up by reflect.Type.
 	elem   int32   // pointer, slice, array, map: the element's; 0 until known
 	fields []int32 // struct: the fields'; nil until known
-	touch  *touchPlan
+	ahead  *aheadPlan
 }
 
 var syncTypes = map[string]bool{
@@ -271,9 +270,16 @@ func Take(v any, lim Limits) (s *Snapshot) {
 	}
 	s = &Snapshot{types: make([]reflect.Type, 1, 16), info: make([]typeInfo, 1, 16)}
 	w := &walker{s: s, lim: lim, typeIdx: make(map[reflect.Type]int32)}
+	if lim.Like != nil {
+		// The types of the snapshot it is like come first, at the same
+		// indices: Diff then compares types by index.
+		for _, t := range lim.Like.types[1:] {
+			w.typeIndex(t)
+		}
+	}
 	defer func() {
 		s.info = nil
-		s.visits = len(w.visited.log)
+		s.visits = w.visited.n
 		if r := recover(); r != nil {
 			s.Truncated = fmt.Sprintf("snapshot failed: %v", r)
 		}
@@ -322,7 +328,7 @@ const (
 )
 
 func (w *walker) progress() progress {
-	return progress{len(w.s.nodes), len(w.s.strs), len(w.visited.log)}
+	return progress{len(w.s.nodes), len(w.s.strs), w.visited.n}
 }
 
 // project makes room for the total-done elements left of a container,
@@ -337,7 +343,7 @@ func (w *walker) project(p progress, done, total int) {
 	if n := need(len(w.s.strs), p.strs); n > cap(w.s.strs) {
 		w.s.strs = slices.Grow(w.s.strs, n+n/16-len(w.s.strs))
 	}
-	n := need(len(w.visited.log), p.visits)
+	n := need(w.visited.n, p.visits)
 	w.visited.init(w.s.nodes, n+n/16)
 }
 
@@ -372,7 +378,7 @@ func (w *walker) fill(i int32, v reflect.Value, ti int32, depth int) {
 	if ti < 0 {
 		ti = w.typeIndex(v.Type())
 	}
-	n.tk = n.tk&keyStrBit | uint32(ti)<<typeShift
+	n.tk = uint32(ti) << typeShift // the key, if any, is set after
 	if depth > w.lim.MaxDepth {
 		n.setKind(kTruncated)
 		if w.s.Truncated == "" {
@@ -514,13 +520,11 @@ func (w *walker) entries(i, first int32, m reflect.Value, ti int32, depth int) {
 	t := m.Type()
 	vt := w.elemType(ti)
 	want := w.s.nodes[i].n
-	var plan *touchPlan
+	var plan *aheadPlan
 	if want >= aheadMin {
-		plan = w.touchPlan(vt)
+		plan = w.aheadPlan(vt)
 	}
-	// A ring of entries read ahead of the one walked: the values the
-	// entry after next points to, and what the next one's point to, are
-	// touched first (see touchPlan).
+	// A ring of entries read ahead of the one walked (see aheadPlan).
 	var ring [aheadRing]struct{ key, val reflect.Value }
 	k := 1
 	if plan != nil {
@@ -540,7 +544,7 @@ func (w *walker) entries(i, first int32, m reflect.Value, ti int32, depth int) {
 		e.key.SetIterKey(it)
 		e.val.SetIterValue(it)
 		if plan != nil {
-			plan.touch(e.val.UnsafePointer(), &w.sink)
+			plan.value(w, e.val.UnsafePointer())
 		}
 		read++
 		return true
@@ -551,8 +555,9 @@ func (w *walker) entries(i, first int32, m reflect.Value, ti int32, depth int) {
 	j := int32(0)
 	for j < want && (j < read || next()) {
 		if plan != nil {
-			if next() || j+1 < read {
-				plan.touchInside(ring[int(j+1)%k].val.UnsafePointer(), &w.sink)
+			next()
+			if a := j + aheadInside; a < read {
+				plan.inside(w, ring[int(a)%k].val.UnsafePointer())
 			}
 		}
 		e := &ring[int(j)%k]
@@ -568,90 +573,95 @@ func (w *walker) entries(i, first int32, m reflect.Value, ti int32, depth int) {
 }
 
 // The entries of a large map of pointers are read ahead: aheadRing is how
-// many are held at once, aheadMin the size of a map worth it.
+// many are held at once, aheadInside how far ahead of the entry walked the
+// fields of a value are read, aheadMin the size of a map worth it.
 const (
-	aheadRing = 3
-	aheadMin  = 64
+	aheadRing   = 8
+	aheadInside = 4
+	aheadMin    = 64
 )
 
-// touchPlan says what of a value of type *T the walk will read: the T, and
-// the targets of its pointer, map and slice fields. In a large map of
-// pointers, each entry's value is somewhere else in memory: walking one
-// waits for memory, twice (the struct, then its slice), unless both were
-// touched before, while the entries before it were walked: then the
-// processor fetches them meanwhile. Only words that are loaded atomically
-// are touched, so that touching does not race with a program that changes
-// them atomically.
-type touchPlan struct {
-	self   bool // T can be touched
-	fields []touchField
+// aheadPlan says what of a value of type *T the walk will read: the T, and
+// the targets of its pointer, map, slice and interface fields, and the
+// words of the filter of visits their addresses hash to. In a large map of
+// pointers each entry's value is somewhere else in memory, and walking
+// one would wait for memory several times (the struct, its slice, their
+// words in the filter). Instead, the processor is asked to fetch the
+// struct of an entry read ahead, and a few entries later, the struct being
+// there by then, what its fields point to, while the entries before it
+// are walked.
+type aheadPlan struct {
+	typ    int32 // *T's index
+	size   uintptr
+	fields []aheadField
 }
 
-type touchField struct {
-	off   uintptr
-	slice bool // a slice header: its data pointer, then its length
+type aheadField struct {
+	off  uintptr
+	typ  int32 // the field's type's index; 0 for an interface
+	kind reflect.Kind
 }
 
-// touchPlan returns the plan for values of the type at index t, or nil
-// when the type is not a pointer worth touching.
-func (w *walker) touchPlan(t int32) *touchPlan {
-	if info := &w.s.info[t]; info.touch != nil {
-		if !info.touch.self && info.touch.fields == nil {
+// aheadPlan returns the plan for values of the type at index t, or nil
+// when the type is not a pointer worth fetching ahead.
+func (w *walker) aheadPlan(t int32) *aheadPlan {
+	if info := &w.s.info[t]; info.ahead != nil {
+		if info.ahead.size == 0 {
 			return nil
 		}
-		return info.touch
+		return info.ahead
 	}
-	p := &touchPlan{}
+	p := &aheadPlan{typ: t}
 	if pt := w.s.types[t]; pt.Kind() == reflect.Pointer {
 		e := pt.Elem()
-		p.self = touchable(e)
-		if e.Kind() == reflect.Struct && w.s.info[w.elemType(t)].sp == spNone {
+		p.size = e.Size()
+		et := w.elemType(t)
+		if e.Kind() == reflect.Struct && w.s.info[et].sp == spNone {
+			fts := w.fieldTypes(et)
 			for f := range e.NumField() {
 				sf := e.Field(f)
-				switch sf.Type.Kind() {
-				case reflect.Pointer:
-					if touchable(sf.Type.Elem()) {
-						p.fields = append(p.fields, touchField{off: sf.Offset})
-					}
-				case reflect.Map:
-					p.fields = append(p.fields, touchField{off: sf.Offset})
-				case reflect.Slice:
-					if touchable(sf.Type.Elem()) {
-						p.fields = append(p.fields, touchField{off: sf.Offset, slice: true})
-					}
+				switch k := sf.Type.Kind(); k {
+				case reflect.Pointer, reflect.Map, reflect.Slice:
+					p.fields = append(p.fields, aheadField{off: sf.Offset, typ: fts[f], kind: k})
+				case reflect.Interface:
+					p.fields = append(p.fields, aheadField{off: sf.Offset + unsafe.Sizeof(uintptr(0)), kind: k})
 				}
 			}
 		}
 	}
-	w.s.info[t].touch = p
-	if !p.self && p.fields == nil {
+	w.s.info[t].ahead = p
+	if p.size == 0 {
 		return nil
 	}
 	return p
 }
 
-// touchable reports whether a value of type t can be touched: read with an
-// atomic load of its first four bytes.
-func touchable(t reflect.Type) bool { return t.Size() >= 4 && t.Align() >= 4 }
-
-// touch reads the first word of the value p points to, if it can.
-func (p *touchPlan) touch(v unsafe.Pointer, sink *uint32) {
-	if p.self && v != nil {
-		*sink += atomic.LoadUint32((*uint32)(v))
+// value fetches the T that v points to.
+func (p *aheadPlan) value(w *walker, v unsafe.Pointer) {
+	if v != nil {
+		prefetch(uintptr(v))
+		prefetch(uintptr(v) + p.size - 1)
+		w.visited.prefetch(hashVisit(uint64(uintptr(v)), p.typ, 0))
 	}
 }
 
-// touchInside reads the first word of what the fields of *v point to.
-func (p *touchPlan) touchInside(v unsafe.Pointer, sink *uint32) {
+// inside fetches what the fields of the T that v points to point to. The
+// words are loaded atomically, so as not to race with a program that
+// changes them so.
+func (p *aheadPlan) inside(w *walker, v unsafe.Pointer) {
 	if v == nil {
 		return
 	}
 	for _, f := range p.fields {
 		q := atomic.LoadPointer((*unsafe.Pointer)(unsafe.Add(v, f.off)))
-		if q == nil || (f.slice && atomic.LoadUintptr((*uintptr)(unsafe.Add(v, f.off+unsafe.Sizeof(q)))) == 0) {
-			continue
+		prefetch(uintptr(q))
+		switch f.kind {
+		case reflect.Pointer, reflect.Map:
+			w.visited.prefetch(hashVisit(uint64(uintptr(q)), f.typ, 0))
+		case reflect.Slice:
+			n := atomic.LoadUintptr((*uintptr)(unsafe.Add(v, f.off+unsafe.Sizeof(q))))
+			w.visited.prefetch(hashVisit(uint64(uintptr(q)), f.typ, int32(min(n, math.MaxInt32))))
 		}
-		*sink += atomic.LoadUint32((*uint32)(q))
 	}
 }
 
@@ -721,20 +731,34 @@ func (w *walker) seen(i int32, p unsafe.Pointer, t int32, n int) bool {
 // node each was met at. Most are met once, and in a large snapshot a hash
 // table of them no longer fits in the processor's caches: each look-up
 // would wait for memory. So a small filter (a blocked Bloom filter) tells
-// first whether a key may have been met; only then is the exact table
-// looked at. New nodes are logged, and put in the table in batches, just
-// before a look-up, where their cache misses overlap. The table's slots
-// hold half a hash and a node; the rest of a key is read from its node
-// (its address, type and length).
+// first whether a key may have been met, and is nearly always sure it was
+// not. Only then is an exact table looked at: the keys are split in parts
+// by their hash, each logged, and a part's table is filled from its log
+// when it is first looked at, so that the few parts a walk looks at cost
+// a table. A slot holds half a hash and a node; the rest of a key is read
+// from its node (its address, type and length).
 type visits struct {
-	filter  []uint64 // a bit set of 16 bits a key, two bits set by each key
-	fshift  uint     // 64 - log2(len(filter))
-	log     []int32  // the nodes met, in order
+	filter []uint64 // a bit set of 32 bits a key, three bits set by each key
+	fshift uint     // 64 - log2(len(filter))
+	parts  []visitPart
+	n      int // keys met
+	expect int // keys expected in all
+}
+
+// visitPart is the keys whose hash, shifted by partShift, is its index
+// (modulo the parts).
+type visitPart struct {
+	log     []int32  // their nodes, in the order met
 	indexed int      // how many of log are in slots
-	expect  int      // how many keys are expected in all
 	slots   []uint64 // the key's hash, high half; its node + 1, low half. 0: empty
 	shift   uint     // 64 - log2(len(slots))
 }
+
+const (
+	partShift = 18
+	partKeys  = 128 // keys a part, about
+	maxParts  = 4096
+)
 
 func hashVisit(p uint64, t, n int32) uint64 {
 	h := p ^ uint64(uint32(t))<<40 ^ uint64(uint32(n))<<20
@@ -755,7 +779,7 @@ func visitHash(n *node) uint64 {
 }
 
 // filterBits are the bits a key of hash h sets in its word of the filter.
-func filterBits(h uint64) uint64 { return 1<<(h&63) | 1<<(h>>6&63) }
+func filterBits(h uint64) uint64 { return 1<<(h&63) | 1<<(h>>6&63) | 1<<(h>>12&63) }
 
 func pow2(n int) (int, uint) {
 	size := 64
@@ -765,56 +789,94 @@ func pow2(n int) (int, uint) {
 	return size, uint(64 - bits.TrailingZeros(uint(size)))
 }
 
-// init makes room for n keys.
+func (v *visits) part(h uint64) *visitPart { return &v.parts[h>>partShift&uint64(len(v.parts)-1)] }
+
+// prefetch fetches what add will read for a key of hash h.
+func (v *visits) prefetch(h uint64) {
+	if len(v.filter) > 0 {
+		prefetch(uintptr(unsafe.Pointer(v.word(h))))
+		prefetch(uintptr(unsafe.Pointer(v.part(h))))
+	}
+}
+
+// word is the filter's word for a key of hash h.
+func (v *visits) word(h uint64) *uint64 { return &v.filter[h>>v.fshift] }
+
+// init makes room for n keys, those met so far (at nodes) among them.
 func (v *visits) init(nodes []node, n int) {
 	v.expect = max(v.expect, n)
-	if size, shift := pow2(n / 4); size > len(v.filter) {
-		v.filter, v.fshift = make([]uint64, size), shift
-		for _, i := range v.log {
-			h := visitHash(&nodes[i])
-			v.filter[h>>v.fshift] |= filterBits(h)
+	size, shift := pow2(n / 2)
+	parts := 1
+	for parts < maxParts && parts*partKeys < n {
+		parts *= 2
+	}
+	if size <= len(v.filter) && parts <= len(v.parts) {
+		return
+	}
+	if size < len(v.filter) {
+		size, shift = len(v.filter), v.fshift
+	}
+	old := v.parts
+	v.filter, v.fshift = make([]uint64, size), shift
+	if parts > len(v.parts) {
+		// One array holds every part's log; a part that outgrows its
+		// share moves out.
+		share := max(n/parts+n/parts/2, 8)
+		logs := make([]int32, parts*share)
+		v.parts = make([]visitPart, parts)
+		for q := range v.parts {
+			v.parts[q].log = logs[q*share : q*share : (q+1)*share]
 		}
 	}
-	if n > cap(v.log) {
-		v.log = slices.Grow(v.log, n-len(v.log))
+	for q := range old {
+		for _, i := range old[q].log {
+			h := visitHash(&nodes[i])
+			if len(old) != len(v.parts) {
+				p := v.part(h)
+				p.log = append(p.log, i)
+			}
+			*v.word(h) |= filterBits(h)
+		}
 	}
 }
 
 // index puts the nodes logged since the last time into the table.
-func (v *visits) index(nodes []node) {
-	if size, shift := pow2(2 * max(len(v.log), v.expect)); size > len(v.slots) {
-		v.slots, v.shift, v.indexed = make([]uint64, size), shift, 0
+func (p *visitPart) index(nodes []node) {
+	if size, shift := pow2(2 * len(p.log)); size > len(p.slots) {
+		p.slots, p.shift, p.indexed = make([]uint64, size), shift, 0
 	}
-	mask := uint64(len(v.slots) - 1)
-	for _, i := range v.log[v.indexed:] {
+	mask := uint64(len(p.slots) - 1)
+	for _, i := range p.log[p.indexed:] {
 		h := visitHash(&nodes[i])
-		s := h >> v.shift
-		for v.slots[s] != 0 {
+		s := h >> p.shift
+		for p.slots[s] != 0 {
 			s = (s + 1) & mask
 		}
-		v.slots[s] = h&^(1<<32-1) | uint64(i+1)
+		p.slots[s] = h&^(1<<32-1) | uint64(i+1)
 	}
-	v.indexed = len(v.log)
+	p.indexed = len(p.log)
 }
 
 // add records the key (p, t, n) met at node i, unless it was met before:
 // then it returns the node where. A node that no longer holds its key (a
 // slice cut short by the size limit) is passed over.
 func (v *visits) add(nodes []node, p unsafe.Pointer, t, n, i int32) (int32, bool) {
-	if 4*len(v.filter) <= len(v.log) {
-		v.init(nodes, 2*len(v.log))
+	if v.n >= 2*len(v.filter) {
+		v.init(nodes, max(2*v.n, 64))
 	}
 	h := hashVisit(uint64(uintptr(p)), t, n)
-	word, b := &v.filter[h>>v.fshift], filterBits(h)
+	word, b := v.word(h), filterBits(h)
+	part := v.part(h)
 	if *word&b != b {
 		*word |= b
-		v.log = append(v.log, i)
+		part.log = append(part.log, i)
+		v.n++
 		return 0, false
 	}
-	v.index(nodes)
-	mask := uint64(len(v.slots) - 1)
-	for s := h >> v.shift; v.slots[s] != 0; s = (s + 1) & mask {
-		if e := v.slots[s]; e>>32 == h>>32 {
+	part.index(nodes)
+	mask := uint64(len(part.slots) - 1)
+	for s := h >> part.shift; part.slots[s] != 0; s = (s + 1) & mask {
+		if e := part.slots[s]; e>>32 == h>>32 {
 			at := int32(uint32(e) - 1)
 			if visitHash(&nodes[at]) == h {
 				if m := &nodes[at]; m.num == uint64(uintptr(p)) && m.typ() == t && (m.kind() != kSlice || m.n == n) {
@@ -823,7 +885,8 @@ func (v *visits) add(nodes []node, p unsafe.Pointer, t, n, i int32) (int32, bool
 			}
 		}
 	}
-	v.log = append(v.log, i)
+	part.log = append(part.log, i)
+	v.n++
 	return 0, false
 }
 
