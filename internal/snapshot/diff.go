@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unsafe"
 )
 
 // Op says how a value changed.
@@ -274,11 +275,17 @@ func (d *differ) maps(x, y *node) {
 	defer func() { d.slots.put(len(idx.slots)); d.hashes.put(len(idx.hashes)) }()
 	// Two walks of one Go map meet its entries in nearly the same order
 	// (runs of it, rotated): b's next entry is looked for first where a's
-	// order puts it, then, when it is not there, through the index. Only
-	// keys that render one to one may be matched that way: where two
-	// entries share a name, the index says which one is matched.
+	// order puts it, then near there (see near), then, when it is not
+	// there, through the index. Only keys that render one to one may be
+	// matched that way: where two entries share a name, the index says
+	// which one is matched.
 	inOrder := oneToOne(d.a.typeOf(x))
-	shift := 0 // b's entry e is guessed to be a's entry e+shift, modulo n
+	shift := 0   // b's entry e is guessed to be a's entry e+shift, modulo n
+	far := false // whether an entry was looked for further than nearBy
+	// Looking near costs at most budget looks, a few times the map's size
+	// (about four in a map that did not change; the orders of one that
+	// grew or shrank in between differ more).
+	budget := 8*n + 8*nearBy
 	matched := 0
 	for e := 0; e < int(y.n); e++ {
 		be := y.first + int32(e)
@@ -290,7 +297,20 @@ func (d *differ) maps(x, y *node) {
 				o = g
 			}
 		}
-		if o < 0 {
+		if o < 0 && inOrder && idx.slots == nil && n > linearScan && budget > 0 && d.b.nodes[be].keyStr() {
+			// The walks start in different tables: the first time, the
+			// entry may be anywhere.
+			reach := nearBy
+			if !far {
+				reach, far = n, true
+			}
+			var looks int
+			o, looks = d.near(x, seen, k, (e+shift)%n, reach)
+			budget -= looks
+		}
+		if o >= 0 {
+			shift = (o - e%n + n) % n
+		} else {
 			if idx.slots == nil && n > linearScan {
 				idx = d.index(x)
 			}
@@ -321,6 +341,35 @@ func (d *differ) maps(x, y *node) {
 			d.down(entry(e, false), func() { d.emit(Removed, d.a.value(e), Value{}) })
 		}
 	}
+}
+
+// nearBy is how far from where it was looked for first an entry is looked
+// for by the address of its key: further than the entries a Go map keeps
+// together (its tables hold at most 1024).
+const nearBy = 1024
+
+// near looks for the unseen entry of map x, of snapshot a, whose key is
+// the very string k (the same bytes in memory, as a key read twice from
+// one map is), at most reach entries from offset g. It returns its offset,
+// or -1, and how many entries it looked at. Two walks of one Go map take its tables in the same order, each
+// from another place: once the first entry is found, an entry that is not
+// where the walk of a put it is not far. This spares a large map that did
+// not change its key index.
+func (d *differ) near(x *node, seen []bool, k string, g, reach int) (int, int) {
+	n := int(x.n)
+	p := unsafe.StringData(k)
+	dist := 1
+	for ; dist <= reach && dist < n; dist++ {
+		for _, o := range [2]int{(g + dist) % n, (g - dist%n + n) % n} {
+			if seen[o] {
+				continue
+			}
+			if c := d.a.key(&d.a.nodes[x.first+int32(o)]); len(c) == len(k) && unsafe.StringData(c) == p {
+				return o, 2 * dist
+			}
+		}
+	}
+	return -1, 2 * dist
 }
 
 // oneToOne reports whether the keys of a map of type t render one to one:

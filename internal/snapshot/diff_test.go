@@ -75,3 +75,26 @@ func TestDiffMapOrders(t *testing.T) {
 		assert.Equal(t, []string{fmt.Sprintf("added [%d]", n+1), fmt.Sprintf("changed [%d]", n/2), "removed [0]"}, paths(c), "n=%d", n)
 	}
 }
+
+// String keys are first looked for near where the other walk met them.
+func TestDiffStringKeysNear(t *testing.T) {
+	for _, n := range []int{linearScan + 1, 1000, 20000} {
+		m := make(map[string]int, n)
+		for i := range n {
+			m[fmt.Sprint("k", i)] = i
+		}
+		before := Take(&m, Limits{})
+		for range 3 {
+			c, _ := Diff(before, Take(&m, Limits{}), 0)
+			require.Empty(t, c, "n=%d", n)
+		}
+		m["k1"] = -1
+		delete(m, "k0")
+		m["new"] = 1
+		// A key of the same bytes elsewhere in memory is the same key.
+		delete(m, "k2")
+		m[string([]byte("k2"))] = 2
+		c, _ := Diff(before, Take(&m, Limits{}), 0)
+		assert.Equal(t, []string{`added ["new"]`, `changed ["k1"]`, `removed ["k0"]`}, paths(c), "n=%d", n)
+	}
+}
