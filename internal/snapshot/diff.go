@@ -282,6 +282,7 @@ func (d *differ) maps(x, y *node) {
 	inOrder := oneToOne(d.a.typeOf(x))
 	shift := 0   // b's entry e is guessed to be a's entry e+shift, modulo n
 	far := false // whether an entry was looked for further than nearBy
+	dir := -1    // where near found the entry last time: 1 ahead, -1 behind
 	// Looking near costs at most budget looks, a few times the map's size
 	// (about four in a map that did not change; the orders of one that
 	// grew or shrank in between differ more).
@@ -304,9 +305,16 @@ func (d *differ) maps(x, y *node) {
 			if !far {
 				reach, far = n, true
 			}
+			g := (e + shift) % n
 			var looks int
-			o, looks = d.near(x, seen, k, (e+shift)%n, reach)
+			o, looks = d.near(x, seen, k, g, reach, -dir)
 			budget -= looks
+			if o >= 0 {
+				dir = 1
+				if (o-g+n)%n > n/2 {
+					dir = -1
+				}
+			}
 		}
 		if o >= 0 {
 			shift = (o - e%n + n) % n
@@ -355,21 +363,33 @@ const nearBy = 1024
 // from another place: once the first entry is found, an entry that is not
 // where the walk of a put it is not far. This spares a large map that did
 // not change its key index.
-func (d *differ) near(x *node, seen []bool, k string, g, reach int) (int, int) {
+//
+// It looks first in the direction dir (1 or -1), up to reach, then in the
+// other: in a Go map's order, the entry is most often behind when it was
+// ahead the time before, and the other way round.
+func (d *differ) near(x *node, seen []bool, k string, g, reach, dir int) (int, int) {
 	n := int(x.n)
 	p := unsafe.StringData(k)
-	dist := 1
-	for ; dist <= reach && dist < n; dist++ {
-		for _, o := range [2]int{(g + dist) % n, (g - dist%n + n) % n} {
+	reach = min(reach, n-1)
+	looks := 0
+	for _, step := range [2]int{dir, -dir} {
+		o := g
+		for range reach {
+			looks++
+			if o += step; o == n {
+				o = 0
+			} else if o < 0 {
+				o = n - 1
+			}
 			if seen[o] {
 				continue
 			}
 			if c := d.a.key(&d.a.nodes[x.first+int32(o)]); len(c) == len(k) && unsafe.StringData(c) == p {
-				return o, 2 * dist
+				return o, looks
 			}
 		}
 	}
-	return -1, 2 * dist
+	return -1, looks
 }
 
 // oneToOne reports whether the keys of a map of type t render one to one:

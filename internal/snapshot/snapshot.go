@@ -640,7 +640,9 @@ func (w *walker) aheadPlan(t int32) *aheadPlan {
 func (p *aheadPlan) value(w *walker, v unsafe.Pointer) {
 	if v != nil {
 		prefetch(uintptr(v))
-		prefetch(uintptr(v) + p.size - 1)
+		if end := uintptr(v) + p.size - 1; end&^63 != uintptr(v)&^63 {
+			prefetch(end) // the T spans two cache lines, or more
+		}
 		w.visited.prefetch(hashVisit(uint64(uintptr(v)), p.typ, 0))
 	}
 }
@@ -791,11 +793,11 @@ func pow2(n int) (int, uint) {
 
 func (v *visits) part(h uint64) *visitPart { return &v.parts[h>>partShift&uint64(len(v.parts)-1)] }
 
-// prefetch fetches what add will read for a key of hash h.
+// prefetch fetches the word of the filter add will read for a key of
+// hash h (the parts are few enough to stay in the caches).
 func (v *visits) prefetch(h uint64) {
 	if len(v.filter) > 0 {
 		prefetch(uintptr(unsafe.Pointer(v.word(h))))
-		prefetch(uintptr(unsafe.Pointer(v.part(h))))
 	}
 }
 
