@@ -576,8 +576,8 @@ func (w *walker) entries(i, first int32, m reflect.Value, ti int32, depth int) {
 // many are held at once, aheadInside how far ahead of the entry walked the
 // fields of a value are read, aheadMin the size of a map worth it.
 const (
-	aheadRing   = 8
-	aheadInside = 4
+	aheadRing   = 16
+	aheadInside = 8
 	aheadMin    = 64
 )
 
