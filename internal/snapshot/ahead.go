@@ -1,0 +1,103 @@
+package snapshot
+
+import (
+	"math"
+	"reflect"
+	"sync/atomic"
+	"unsafe"
+)
+
+// The entries of a large map of pointers are read ahead: aheadRing is how
+// many are held at once, aheadInside how far ahead of the entry walked the
+// fields of a value are read, aheadMin the size of a map worth it.
+const (
+	aheadRing   = 16
+	aheadInside = 8
+	aheadMin    = 64
+)
+
+// aheadPlan says what of a value of type *T the walk will read: the T, and
+// the targets of its pointer, map, slice and interface fields, and the
+// words of the filter of visits their addresses hash to. In a large map of
+// pointers each entry's value is somewhere else in memory, and walking
+// one would wait for memory several times (the struct, its slice, their
+// words in the filter). Instead, the processor is asked to fetch the
+// struct of an entry read ahead, and a few entries later, the struct being
+// there by then, what its fields point to, while the entries before it
+// are walked.
+type aheadPlan struct {
+	typ    int32 // *T's index
+	size   uintptr
+	fields []aheadField
+}
+
+type aheadField struct {
+	off  uintptr
+	typ  int32 // the field's type's index; 0 for an interface
+	kind reflect.Kind
+}
+
+// aheadPlan returns the plan for values of the type at index t, or nil
+// when the type is not a pointer worth fetching ahead.
+func (w *walker) aheadPlan(t int32) *aheadPlan {
+	if info := &w.s.info[t]; info.ahead != nil {
+		if info.ahead.size == 0 {
+			return nil
+		}
+		return info.ahead
+	}
+	p := &aheadPlan{typ: t}
+	if pt := w.s.types[t]; pt.Kind() == reflect.Pointer {
+		e := pt.Elem()
+		p.size = e.Size()
+		et := w.elemType(t)
+		if e.Kind() == reflect.Struct && w.s.info[et].sp == spNone {
+			fts := w.fieldTypes(et)
+			for f := range e.NumField() {
+				sf := e.Field(f)
+				switch k := sf.Type.Kind(); k {
+				case reflect.Pointer, reflect.Map, reflect.Slice:
+					p.fields = append(p.fields, aheadField{off: sf.Offset, typ: fts[f], kind: k})
+				case reflect.Interface:
+					p.fields = append(p.fields, aheadField{off: sf.Offset + unsafe.Sizeof(uintptr(0)), kind: k})
+				}
+			}
+		}
+	}
+	w.s.info[t].ahead = p
+	if p.size == 0 {
+		return nil
+	}
+	return p
+}
+
+// value fetches the T that v points to.
+func (p *aheadPlan) value(w *walker, v unsafe.Pointer) {
+	if v != nil {
+		prefetch(uintptr(v))
+		if end := uintptr(v) + p.size - 1; end&^63 != uintptr(v)&^63 {
+			prefetch(end) // the T spans two cache lines, or more
+		}
+		w.visited.prefetch(hashVisit(uint64(uintptr(v)), p.typ, 0))
+	}
+}
+
+// inside fetches what the fields of the T that v points to point to. The
+// words are loaded atomically, so as not to race with a program that
+// changes them so.
+func (p *aheadPlan) inside(w *walker, v unsafe.Pointer) {
+	if v == nil {
+		return
+	}
+	for _, f := range p.fields {
+		q := atomic.LoadPointer((*unsafe.Pointer)(unsafe.Add(v, f.off)))
+		prefetch(uintptr(q))
+		switch f.kind {
+		case reflect.Pointer, reflect.Map:
+			w.visited.prefetch(hashVisit(uint64(uintptr(q)), f.typ, 0))
+		case reflect.Slice:
+			n := atomic.LoadUintptr((*uintptr)(unsafe.Add(v, f.off+unsafe.Sizeof(q))))
+			w.visited.prefetch(hashVisit(uint64(uintptr(q)), f.typ, int32(min(n, math.MaxInt32))))
+		}
+	}
+}
