@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"os"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -126,7 +127,15 @@ func BenchmarkInvoke(b *testing.B) {
 		{"apigw-v2", fixture(b, "apigw-v2.json"), variants(tp, apiHandler, apiSpool, apiSpoolBare)},
 		{"sqs-10", fixture(b, "sqs-batch-10.json"), variants(tp, sqsHandler, sqsSpool, sqsSpoolBare)},
 	}
+	// scripts/bench.sh runs the benchmarks in rounds (-count 1 each) and
+	// every other round in reverse order: -count n would run each variant
+	// n times in a row, and a variant measured always right after another
+	// would carry whatever drift the machine had then.
+	reverse := os.Getenv("LAMBDAGUARD_BENCH_ORDER") == "reverse"
 	for _, r := range runs {
+		if reverse {
+			slices.Reverse(r.variants)
+		}
 		for _, v := range r.variants {
 			b.Run("event="+r.event+"/handler="+v.name, func(b *testing.B) {
 				invoke(b, v.h, r.payload)

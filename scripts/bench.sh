@@ -47,9 +47,18 @@ cat "$work/machine.txt" >&2
 # One go test invocation for all the comparative benchmarks, so that their
 # ratios hold on a noisy machine. -mod=mod lets bench/go.sum catch up with
 # a root go.mod that gained a dependency since bench/ was last tidied.
-step "bench/: BenchmarkInvoke, BenchmarkDebug (count $COUNT)"
-(cd bench && go test -mod=mod -run '^$' -bench 'BenchmarkInvoke|BenchmarkDebug' -benchmem \
-	-count "$COUNT" -benchtime "$BENCHTIME" -timeout 30m .) | tee "$work/invoke.txt" | grep -E '^Benchmark' >&2
+# In rounds, one run of every benchmark each, every other round in reverse
+# order: -count would run each variant COUNT times in a row, and the ratio
+# of two variants would carry the drift of the machine between them.
+step "bench/: BenchmarkInvoke, BenchmarkDebug ($COUNT rounds)"
+(cd bench && go test -mod=mod -c -o "$work/bench.test" .)
+: >"$work/invoke.txt"
+for round in $(seq "$COUNT"); do
+	order=forward
+	if [ $((round % 2)) -eq 0 ]; then order=reverse; fi
+	(cd bench && LAMBDAGUARD_BENCH_ORDER=$order "$work/bench.test" -test.run '^$' -test.bench 'BenchmarkInvoke|BenchmarkDebug' \
+		-test.benchmem -test.count 1 -test.benchtime "$BENCHTIME" -test.timeout 30m) | tee -a "$work/invoke.txt" | grep -E '^Benchmark' >&2
+done
 
 step "beside the code: guard, tracing, internal/snapshot (count $COUNT)"
 go test -run '^$' -bench '.' -benchmem -count "$COUNT" -benchtime "$BENCHTIME" -timeout 30m \

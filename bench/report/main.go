@@ -170,7 +170,7 @@ func (r *report) write() string {
 	r.p("Written by `scripts/bench.sh` on %s. Every number here was measured by that run; ", m["date"])
 	r.p("nothing is copied from elsewhere. Run the script again to refresh it.\n\n")
 	r.p("| machine | |\n| --- | --- |\n")
-	r.p("| CPU | %s |\n| cores (nproc) | %s |\n| kernel | %s |\n| Go | %s |\n| load average before the run | %s |\n| runs per benchmark | %s (`-count`), `-benchtime %s` |\n\n",
+	r.p("| CPU | %s |\n| cores (nproc) | %s |\n| kernel | %s |\n| Go | %s |\n| load average before the run | %s |\n| runs per benchmark | %s (bench/: rounds of one run each, every other round in reverse order; beside the code: `-count`), `-benchtime %s` |\n\n",
 		m["cpu"], m["nproc"], m["kernel"], m["go"], m["load"], m["count"], m["benchtime"])
 	r.p("The figures are medians of the runs; the benchstat tables below give the spread. ")
 	r.p("The machine is shared and small: compare numbers within one run, not across runs.\n\n")
