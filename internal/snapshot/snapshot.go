@@ -330,19 +330,33 @@ func (w *walker) progress() progress {
 	return progress{len(w.s.nodes), len(w.s.strs), w.visited.n}
 }
 
+// projectBudget bounds what one projection makes room for, in nodes (or
+// twice what the snapshot holds already, when that is more): the first elements
+// of a container may be much larger than the rest, and room for the rest
+// as if they were not is memory a small function does not have. A larger
+// container grows from there by doubling, as without a projection.
+const projectBudget = 1 << 19
+
 // project makes room for the total-done elements left of a container,
 // each as large as the done ones before it, and a little more when the
-// room there is not enough.
+// room there is not enough; within projectBudget and MaxNodes. Strings and
+// visits are bounded alike, and by the nodes: each belongs to one (a
+// string value or a map key, two at most; a pointer, map or slice met, one).
 func (w *walker) project(p progress, done, total int) {
 	left := total - done
 	need := func(now, then int) int { return now + (now-then)*left/done }
-	if n := min(need(len(w.s.nodes), p.nodes), w.lim.MaxNodes); n > cap(w.s.nodes) {
-		w.s.nodes = slices.Grow(w.s.nodes, min(n+n/16, w.lim.MaxNodes)-len(w.s.nodes))
+	nodes := min(need(len(w.s.nodes), p.nodes), w.lim.MaxNodes, max(2*len(w.s.nodes), projectBudget))
+	nodes += nodes / 16
+	if nodes > cap(w.s.nodes) {
+		// At least double, as reserve does: the containers inside a
+		// container project too, and growing by just enough each time
+		// would copy the nodes once per inner container.
+		w.s.nodes = slices.Grow(w.s.nodes, min(max(nodes, 2*cap(w.s.nodes)), w.lim.MaxNodes)-len(w.s.nodes))
 	}
-	if n := need(len(w.s.strs), p.strs); n > cap(w.s.strs) {
-		w.s.strs = slices.Grow(w.s.strs, n+n/16-len(w.s.strs))
+	if n := min(need(len(w.s.strs), p.strs), 2*nodes, max(2*len(w.s.strs), projectBudget)); n > cap(w.s.strs) {
+		w.s.strs = slices.Grow(w.s.strs, max(n+n/16, 2*cap(w.s.strs))-len(w.s.strs))
 	}
-	n := need(w.visited.n, p.visits)
+	n := min(need(w.visited.n, p.visits), nodes, max(2*w.visited.n, projectBudget))
 	w.visited.init(w.s.nodes, n+n/16)
 }
 
@@ -535,8 +549,13 @@ func (w *walker) entries(i, first int32, m reflect.Value, ti int32, depth int) {
 	it := m.MapRange()
 	at := w.progress()
 	read := int32(0) // entries read from the iterator
+	ended := false   // the iterator is exhausted: Next must not be called again
 	next := func() bool {
-		if read >= want || !it.Next() {
+		if ended || read >= want {
+			return false
+		}
+		if !it.Next() {
+			ended = true // the map shrank while we read it
 			return false
 		}
 		e := &ring[int(read)%k]

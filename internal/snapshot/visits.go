@@ -20,7 +20,6 @@ type visits struct {
 	fshift uint     // 64 - log2(len(filter))
 	parts  []visitPart
 	n      int // keys met
-	expect int // keys expected in all
 }
 
 // visitPart is the keys whose hash, shifted by partShift, is its index
@@ -82,7 +81,6 @@ func (v *visits) word(h uint64) *uint64 { return &v.filter[h>>v.fshift] }
 
 // init makes room for n keys, those met so far (at nodes) among them.
 func (v *visits) init(nodes []node, n int) {
-	v.expect = max(v.expect, n)
 	size, shift := pow2(n / 2)
 	parts := 1
 	for parts < maxParts && parts*partKeys < n {
