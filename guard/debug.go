@@ -158,7 +158,7 @@ func take(v *watched, like *snapshot.Snapshot) *snapshot.Snapshot {
 		v.lock.Lock()
 		defer v.lock.Unlock()
 	}
-	return snapshot.Take(v.ptr, snapshot.Limits{Like: like})
+	return snapshot.Take(v.ptr, snapshot.Limits{Like: like, Reuse: v.reuse()})
 }
 
 // stopLabel stops attributing new goroutines to the invocation: cleanup's
@@ -204,6 +204,7 @@ func (d *detector) after(w *watchInv) {
 	afters := d.takeAll(w.vars, w.before)
 	for i, v := range w.vars {
 		findings = append(findings, d.diffVar(v, w.before[i], afters[i], taints)...)
+		v.release(w.before[i], afters[i])
 	}
 	findings = append(findings, d.diffProc(w, taints)...)
 }

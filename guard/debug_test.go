@@ -474,3 +474,41 @@ func TestDebugIgnoreOptions(t *testing.T) {
 	require.Len(t, gos, 1)
 	assert.Contains(t, gos[0], "leakForever", "only the goroutine not ignored")
 }
+
+// Debug mode reuses the memory of a variable's snapshots from one
+// invocation to the next: every invocation still reports what it leaked,
+// and only that.
+func TestDebugRepeatedInvocationsReuseSnapshots(t *testing.T) {
+	sessions := map[string]*settings{}
+	for i := range 300 {
+		sessions[fmt.Sprintf("u%03d", i)] = &settings{Token: fmt.Sprintf("t%d", i)}
+	}
+	watch(t, "sessions", &sessions)
+	h, c := debugGuard(t, func(ctx context.Context, r request) (string, error) {
+		if r.User != "" {
+			sessions["u"+r.User].Token = r.Message
+		}
+		return "ok", nil
+	})
+	users := []string{"001", "", "002", "", "003"}
+	for i, user := range users {
+		_, err := h(context.Background(), request{Message: fmt.Sprintf("msg-%d", i), User: user})
+		require.NoError(t, err)
+	}
+	// A report for each invocation that leaked (those without a user
+	// changed nothing, and have none), with that invocation's entry.
+	require.Len(t, c.reports, 3)
+	seen := map[string]bool{}
+	for i, r := range c.reports {
+		var globals []guard.Finding
+		for _, f := range r.Findings {
+			if f.Kind == guard.KindGlobal {
+				globals = append(globals, f)
+			}
+		}
+		require.Len(t, globals, 1, "report %d", i)
+		assert.Regexp(t, `^sessions\[key\(len=4, hash=[0-9a-f]{8}\)\]\.Token$`, globals[0].Path)
+		assert.False(t, seen[globals[0].Path], "report %d repeats another invocation's entry", i)
+		seen[globals[0].Path] = true
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"sort"
 	"sync"
+
+	"github.com/lambdaguard/lambdaguard/internal/snapshot"
 )
 
 // WatchOption configures a watched variable.
@@ -27,11 +29,51 @@ type watched struct {
 	shared bool
 	lock   sync.Locker
 	err    error
+
+	// spare holds released snapshots of the variable (cleared: no copy of
+	// its data), whose memory the next ones reuse rather than allocating
+	// as much again on every invocation.
+	spareMu sync.Mutex
+	spare   []*snapshot.Snapshot
+}
+
+// maxSpare is how many released snapshots a variable keeps: the two of
+// one invocation at a time.
+const maxSpare = 2
+
+// reuse returns a released snapshot of v, or nil.
+func (v *watched) reuse() *snapshot.Snapshot {
+	v.spareMu.Lock()
+	defer v.spareMu.Unlock()
+	n := len(v.spare)
+	if n == 0 {
+		return nil
+	}
+	s := v.spare[n-1]
+	v.spare[n-1] = nil
+	v.spare = v.spare[:n-1]
+	return s
+}
+
+// release clears snapshots of v and keeps them for reuse.
+func (v *watched) release(snaps ...*snapshot.Snapshot) {
+	for _, s := range snaps {
+		if s == nil {
+			continue
+		}
+		s.Release()
+		v.spareMu.Lock()
+		if len(v.spare) < maxSpare {
+			v.spare = append(v.spare, s)
+		}
+		v.spareMu.Unlock()
+	}
 }
 
 // registry is the one piece of package-level mutable state: the variables
 // registered with Watch, guarded by its mutex. It holds pointers to the
-// user's package-level variables, never per-invocation data.
+// user's package-level variables, never per-invocation data (the spare
+// snapshots of a variable are cleared before they are kept).
 var registry struct {
 	mu   sync.Mutex
 	vars map[string]*watched

@@ -74,3 +74,76 @@ func TestMapThatShrinksWhileRead(t *testing.T) {
 		assert.Greater(t, s.Nodes(), 1, "n=%d", n)
 	}
 }
+
+// A snapshot that reuses a released one's memory records the same as one
+// taken afresh, and the diff still finds every change.
+func TestReuse(t *testing.T) {
+	type entry struct {
+		Token string
+		Tags  []string
+		N     int
+	}
+	data := map[string]*entry{}
+	for i := range 500 {
+		data[fmt.Sprintf("k%03d", i)] = &entry{Token: fmt.Sprintf("tok-%d", i), Tags: []string{"a", "b"}, N: i}
+	}
+	var spare1, spare2 *Snapshot
+	for round := range 4 {
+		before := Take(&data, Limits{Reuse: spare1})
+		fresh := Take(&data, Limits{})
+		changes, _ := Diff(fresh, before, 0)
+		require.Empty(t, changes, "round %d: a reused snapshot differs from a fresh one", round)
+
+		// The invocation: one value changed, one entry added, one removed.
+		data["k001"].Token = fmt.Sprintf("changed-%d", round)
+		data[fmt.Sprintf("new-%d", round)] = &entry{Token: "x"}
+		delete(data, fmt.Sprintf("k%03d", 400+round))
+
+		after := Take(&data, Limits{Like: before, Reuse: spare2})
+		changes, _ = Diff(before, after, 0)
+		var got []string
+		for _, c := range changes {
+			got = append(got, c.Path)
+		}
+		assert.ElementsMatch(t, []string{
+			`["k001"].Token`,
+			fmt.Sprintf(`["new-%d"]`, round),
+			fmt.Sprintf(`["k%03d"]`, 400+round),
+		}, got, "round %d", round)
+
+		before.Release()
+		after.Release()
+		spare1, spare2 = before, after
+	}
+}
+
+// Release leaves no copy of the data in the snapshot's memory, which is
+// kept for reuse.
+func TestReleaseClears(t *testing.T) {
+	secret := "s3cr3t-" + fmt.Sprint(42)
+	data := map[string]string{"token": secret}
+	s := Take(&data, Limits{})
+	s.Release()
+	for _, str := range s.strs[:cap(s.strs)] {
+		assert.NotEqual(t, secret, str)
+	}
+	for _, n := range s.nodes[:cap(s.nodes)] {
+		assert.Equal(t, node{}, n)
+	}
+	s.Release() // twice is harmless
+}
+
+// A snapshot is never reused while it is the one a new snapshot is like,
+// nor before it was released.
+func TestReuseNeedsARelease(t *testing.T) {
+	data := map[string]int{"a": 1, "b": 2}
+	live := Take(&data, Limits{})
+	other := Take(&data, Limits{Like: live, Reuse: live})
+	data["a"] = 3
+	third := Take(&data, Limits{Reuse: other}) // not released: left alone
+	changes, _ := Diff(live, other, 0)
+	assert.Empty(t, changes)
+	changes, _ = Diff(other, third, 0)
+	require.Len(t, changes, 1)
+	assert.Equal(t, `["a"]`, changes[0].Path)
+}

@@ -20,6 +20,11 @@ type Limits struct {
 	// as many values is made up front, which spares the copies of growing
 	// (debug mode's snapshot after an invocation is like the one before).
 	Like *Snapshot
+	// Reuse is a snapshot no longer needed, or nil: the new one takes over
+	// its memory rather than allocating (and the collector reclaiming) as
+	// much again. Reuse must not be used afterwards; release it with
+	// Release as soon as it is no longer needed.
+	Reuse *Snapshot
 }
 
 // Defaults for Limits.
@@ -98,6 +103,11 @@ type Snapshot struct {
 	// visits is how many pointers, maps and slices the walk met: the
 	// size a later snapshot like this one gives its set of them.
 	visits int
+	// released: Release cleared the snapshot for reuse.
+	released bool
+	// seen is the walk's set of visits, kept for a snapshot that reuses
+	// this one's memory.
+	seen visits
 }
 
 func (s *Snapshot) typeOf(n *node) reflect.Type { return s.types[n.typ()] }
@@ -276,9 +286,13 @@ func Take(v any, lim Limits) (s *Snapshot) {
 			w.typeIndex(t)
 		}
 	}
+	if r := lim.Reuse; r != nil && r != lim.Like && r.released {
+		w.visited, r.seen = r.seen, visits{}
+	}
 	defer func() {
 		s.info = nil
 		s.visits = w.visited.n
+		s.seen = w.visited
 		if r := recover(); r != nil {
 			s.Truncated = fmt.Sprintf("snapshot failed: %v", r)
 		}
@@ -306,10 +320,35 @@ func Take(v any, lim Limits) (s *Snapshot) {
 		size = max(size, min(len(lim.Like.nodes)+len(lim.Like.nodes)/16, lim.MaxNodes))
 		strs = max(strs, len(lim.Like.strs)+len(lim.Like.strs)/16)
 	}
-	s.nodes = make([]node, 1, size)
-	s.strs = make([]string, 1, strs)
+	if r := lim.Reuse; r != nil && r != lim.Like && r.released {
+		// Released: cleared up to its length, zero beyond, as reserve
+		// expects of the room past the nodes in use.
+		s.nodes, s.strs = r.nodes[:1], r.strs[:1]
+		r.nodes, r.strs = nil, nil
+	}
+	if cap(s.nodes) < size {
+		s.nodes = make([]node, 1, size)
+	}
+	if cap(s.strs) < strs {
+		s.strs = make([]string, 1, strs)
+	}
 	w.fill(0, rv, -1, 0)
 	return s
+}
+
+// Release clears the snapshot, so that it holds no copy of the data it was
+// taken of, and marks its memory free for a later Take (Limits.Reuse). The
+// snapshot must not be used afterwards.
+func (s *Snapshot) Release() {
+	if s == nil || s.released {
+		return
+	}
+	clear(s.nodes)
+	clear(s.strs)
+	s.nodes, s.strs = s.nodes[:0], s.strs[:0]
+	s.types = nil
+	s.seen.reset()
+	s.released = true
 }
 
 // progress is where a walk stood when it began the elements of a large

@@ -116,6 +116,17 @@ func (v *visits) init(nodes []node, n int) {
 	}
 }
 
+// reset empties the set and keeps its memory, for another walk.
+func (v *visits) reset() {
+	clear(v.filter)
+	for q := range v.parts {
+		p := &v.parts[q]
+		clear(p.slots)
+		p.log, p.indexed = p.log[:0], 0
+	}
+	v.n = 0
+}
+
 // index puts the nodes logged since the last time into the table.
 func (p *visitPart) index(nodes []node) {
 	if size, shift := pow2(2 * len(p.log)); size > len(p.slots) {
