@@ -192,3 +192,50 @@ func fixture(b *testing.B, name string) []byte {
 	}
 	return p
 }
+
+// BenchmarkGuardPaired measures the guard's cost the way a small ratio on a
+// shared machine can be measured: the bare handler and the guarded one
+// invoked alternately, one invocation each per iteration (which goes first
+// alternating too), each timed on its own. Whatever the machine does in the
+// meantime falls on both alike; separate benchmarks, seconds apart, see
+// different machines. It reports the time of each and their ratio.
+func BenchmarkGuardPaired(b *testing.B) {
+	opts := []guard.Option{guard.WithTempBase(benchBase), guard.WithDebug(false), guard.WithLogger(quiet)}
+	pairs := []struct {
+		event       string
+		payload     []byte
+		bare, guard lambda.Handler
+	}{
+		{"apigw-v2", fixture(b, "apigw-v2.json"), lambda.NewHandler(apiHandler), lambda.NewHandler(guard.Wrap(apiHandler, opts...))},
+		{"sqs-10", fixture(b, "sqs-batch-10.json"), lambda.NewHandler(sqsHandler), lambda.NewHandler(guard.Wrap(sqsHandler, opts...))},
+	}
+	for _, p := range pairs {
+		b.Run("event="+p.event, func(b *testing.B) {
+			ctx := lambdaContext(b)
+			call := func(h lambda.Handler) time.Duration {
+				start := time.Now()
+				if _, err := h.Invoke(ctx, p.payload); err != nil {
+					b.Fatal(err)
+				}
+				return time.Since(start)
+			}
+			call(p.bare) // the cold starts
+			call(p.guard)
+			var bare, guarded time.Duration
+			n := 0
+			for b.Loop() {
+				if n%2 == 0 {
+					bare += call(p.bare)
+					guarded += call(p.guard)
+				} else {
+					guarded += call(p.guard)
+					bare += call(p.bare)
+				}
+				n++
+			}
+			b.ReportMetric(float64(bare.Nanoseconds())/float64(n), "bare-ns/op")
+			b.ReportMetric(float64(guarded.Nanoseconds())/float64(n), "guard-ns/op")
+			b.ReportMetric(float64(guarded)/float64(bare), "guard/bare")
+		})
+	}
+}

@@ -3,16 +3,16 @@
 # comparative ones of the bench/ module (bare aws-lambda-go, the guard,
 # tracing against otellambda, debug mode), those beside the code, start-up
 # (GODEBUG=inittrace=1) and binary sizes, and system calls per invocation
-# (strace -c). About 10 minutes on 2 cores with the defaults.
+# (strace -c). About 5 minutes on 2 cores with the defaults.
 #
-#	scripts/bench.sh                  # COUNT=6 runs of each benchmark
-#	COUNT=10 BENCHTIME=1s scripts/bench.sh
+#	scripts/bench.sh                  # COUNT=10 runs of each benchmark
+#	COUNT=16 BENCHTIME=1s scripts/bench.sh
 #	OUT=/tmp/b.md scripts/bench.sh    # elsewhere than docs/BENCHMARKS.md
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-COUNT=${COUNT:-6}
+COUNT=${COUNT:-10}
 BENCHTIME=${BENCHTIME:-300ms}
 OUT=${OUT:-$root/docs/BENCHMARKS.md}
 STARTS=${STARTS:-21}
@@ -50,13 +50,13 @@ cat "$work/machine.txt" >&2
 # In rounds, one run of every benchmark each, every other round in reverse
 # order: -count would run each variant COUNT times in a row, and the ratio
 # of two variants would carry the drift of the machine between them.
-step "bench/: BenchmarkInvoke, BenchmarkDebug ($COUNT rounds)"
+step "bench/: BenchmarkInvoke, BenchmarkGuardPaired, BenchmarkDebug ($COUNT rounds)"
 (cd bench && go test -mod=mod -c -o "$work/bench.test" .)
 : >"$work/invoke.txt"
 for round in $(seq "$COUNT"); do
 	order=forward
 	if [ $((round % 2)) -eq 0 ]; then order=reverse; fi
-	(cd bench && LAMBDAGUARD_BENCH_ORDER=$order "$work/bench.test" -test.run '^$' -test.bench 'BenchmarkInvoke|BenchmarkDebug' \
+	(cd bench && LAMBDAGUARD_BENCH_ORDER=$order "$work/bench.test" -test.run '^$' -test.bench 'BenchmarkInvoke|BenchmarkGuardPaired|BenchmarkDebug' \
 		-test.benchmem -test.count 1 -test.benchtime "$BENCHTIME" -test.timeout 30m) | tee -a "$work/invoke.txt" | grep -E '^Benchmark' >&2
 done
 
