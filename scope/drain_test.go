@@ -62,3 +62,34 @@ func TestDrainNilScope(t *testing.T) {
 	var s *scope.Scope
 	assert.ErrorIs(t, s.Drain(context.Background()), scope.ErrNoScope)
 }
+
+// Work started with Go while Drain waits (a goroutine the handler left
+// running, say) neither crashes the process nor keeps Drain waiting once
+// nothing runs.
+func TestDrainWhileGoStartsWork(t *testing.T) {
+	s := scope.New(context.Background())
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				_ = s.Go(func(context.Context) error {
+					time.Sleep(10 * time.Microsecond)
+					return nil
+				})
+			}
+		}
+	}()
+	for range 500 {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		_ = s.Drain(ctx)
+		cancel()
+	}
+	close(stop)
+	<-done
+	require.NoError(t, s.Close(context.Background()))
+}

@@ -29,10 +29,10 @@ type Scope struct {
 	values   map[any]any // made on the first store
 	cleanups []func(context.Context) error
 
-	wg        sync.WaitGroup
-	goErr     error // first error returned by Go work, guarded by mu
-	inFlight  int   // Go work still running, guarded by mu
-	abandoned bool  // Drain gave up on the work; Close does not wait again; guarded by mu
+	goErr     error         // first error returned by Go work, guarded by mu
+	inFlight  int           // Go work still running, guarded by mu
+	idle      chan struct{} // closed when inFlight drops to 0; made by the first waiter; guarded by mu
+	abandoned bool          // Drain gave up on the work; Close does not wait again; guarded by mu
 
 	closeOnce sync.Once // Do returns to every caller once the first close is over
 	closeErr  error
@@ -134,12 +134,10 @@ func (s *Scope) Go(fn func(context.Context) error) error {
 		s.mu.Unlock()
 		return ErrClosed
 	}
-	s.wg.Add(1)
 	s.inFlight++
 	ctx := s.contextLocked()
 	s.mu.Unlock()
 	go func() {
-		defer s.wg.Done()
 		var err error
 		defer func() {
 			s.mu.Lock()
@@ -147,6 +145,10 @@ func (s *Scope) Go(fn func(context.Context) error) error {
 				s.goErr = err
 			}
 			s.inFlight--
+			if s.inFlight == 0 && s.idle != nil {
+				close(s.idle)
+				s.idle = nil
+			}
 			s.mu.Unlock()
 		}()
 		err = callRecover(func() error { return fn(ctx) })
@@ -359,18 +361,21 @@ func runCleanup(ctx context.Context, hard time.Time, overtime *time.Duration, fn
 
 // wait waits for Go work until it finishes or ctx is done.
 func (s *Scope) wait(ctx context.Context) error {
-	if s.Pending() == 0 {
-		// Nothing runs: no goroutine to wait with. Work that returned has
-		// already kept its error.
+	s.mu.Lock()
+	if s.inFlight == 0 {
+		// Nothing runs. Work that returned has already kept its error.
+		s.mu.Unlock()
 		return nil
 	}
-	done := make(chan struct{})
-	go func() {
-		s.wg.Wait()
-		close(done)
-	}()
+	if s.idle == nil {
+		s.idle = make(chan struct{})
+	}
+	idle := s.idle
+	s.mu.Unlock()
+	// Go may still start work meanwhile (Drain leaves the scope open): the
+	// wait ends the first time nothing runs.
 	select {
-	case <-done:
+	case <-idle:
 		return nil
 	case <-ctx.Done():
 	}

@@ -133,10 +133,12 @@ func TestGoWaitedFor(t *testing.T) {
 func TestGoFirstErrorKept(t *testing.T) {
 	_, s := newCtx(t)
 	first := errors.New("first")
-	second := make(chan struct{})
-	require.NoError(t, s.Go(func(context.Context) error { defer close(second); return first }))
-	require.NoError(t, s.Go(func(context.Context) error { <-second; return errors.New("second") }))
-	require.NoError(t, s.Go(func(context.Context) error { <-second; panic("p") }))
+	require.NoError(t, s.Go(func(context.Context) error { return first }))
+	// The others start once the first has returned and its error is kept
+	// (Pending drops in the same critical section that keeps it).
+	require.Eventually(t, func() bool { return s.Pending() == 0 }, 5*time.Second, time.Millisecond)
+	require.NoError(t, s.Go(func(context.Context) error { return errors.New("second") }))
+	require.NoError(t, s.Go(func(context.Context) error { panic("p") }))
 	err := s.Close(context.Background())
 	assert.ErrorIs(t, err, first)
 	assert.NotContains(t, err.Error(), "second")
