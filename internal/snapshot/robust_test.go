@@ -147,3 +147,18 @@ func TestReuseNeedsARelease(t *testing.T) {
 	require.Len(t, changes, 1)
 	assert.Equal(t, `["a"]`, changes[0].Path)
 }
+
+// A released snapshot whose memory a later one took over, given again as
+// Reuse or as Like, is ignored: the new snapshot is whole.
+func TestReleasedTwiceOrAsLike(t *testing.T) {
+	data := map[string]int{"a": 1, "b": 2}
+	spare := Take(&data, Limits{})
+	spare.Release()
+	first := Take(&data, Limits{Reuse: spare})
+	again := Take(&data, Limits{Reuse: spare, Like: spare})
+	for _, s := range []*Snapshot{first, again} {
+		require.Empty(t, s.Truncated)
+		changes, _ := Diff(Take(&data, Limits{}), s, 0)
+		assert.Empty(t, changes)
+	}
+}

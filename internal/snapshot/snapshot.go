@@ -278,6 +278,9 @@ func Take(v any, lim Limits) (s *Snapshot) {
 		lim.MaxNodes = DefaultMaxNodes
 	}
 	s = &Snapshot{types: make([]reflect.Type, 1, 16), info: make([]typeInfo, 1, 16)}
+	if lim.Like != nil && lim.Like.released {
+		lim.Like = nil // nothing left to be like
+	}
 	w := &walker{s: s, lim: lim, typeIdx: make(map[reflect.Type]int32)}
 	if lim.Like != nil {
 		// The types of the snapshot it is like come first, at the same
@@ -286,7 +289,7 @@ func Take(v any, lim Limits) (s *Snapshot) {
 			w.typeIndex(t)
 		}
 	}
-	if r := lim.Reuse; r != nil && r != lim.Like && r.released {
+	if r := lim.Reuse; r != nil && r.released && r.nodes != nil {
 		w.visited, r.seen = r.seen, visits{}
 	}
 	defer func() {
@@ -320,7 +323,7 @@ func Take(v any, lim Limits) (s *Snapshot) {
 		size = max(size, min(len(lim.Like.nodes)+len(lim.Like.nodes)/16, lim.MaxNodes))
 		strs = max(strs, len(lim.Like.strs)+len(lim.Like.strs)/16)
 	}
-	if r := lim.Reuse; r != nil && r != lim.Like && r.released {
+	if r := lim.Reuse; r != nil && r.released && r.nodes != nil {
 		// Released: cleared up to its length, zero beyond, as reserve
 		// expects of the room past the nodes in use.
 		s.nodes, s.strs = r.nodes[:1], r.strs[:1]
