@@ -295,13 +295,18 @@ func TestDebugDetectorFailuresAreFindings(t *testing.T) {
 func TestDebugReporterPanicDoesNotReachHandler(t *testing.T) {
 	watch(t, "lastMessage", &lastMessage)
 	t.Cleanup(func() { lastMessage = "" })
+	reported := false
 	h := guard.Wrap(func(ctx context.Context, r request) (string, error) {
 		lastMessage = r.Message
 		return "fine", nil
-	}, guard.WithDebug(true), guard.WithReporter(func(guard.Report) { panic("reporter broke") }))
+	}, guard.WithDebug(true), guard.WithTempBase(t.TempDir()), guard.WithReporter(func(guard.Report) {
+		reported = true
+		panic("reporter broke")
+	}))
 	out, err := h(context.Background(), request{Message: "abcd"})
 	require.NoError(t, err)
 	assert.Equal(t, "fine", out)
+	assert.True(t, reported, "the reporter ran (and panicked)")
 }
 
 func TestDebugPanicStillReportsAndRepanics(t *testing.T) {
