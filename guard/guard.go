@@ -105,29 +105,34 @@ func (g *guard) finish(ctx context.Context, inv *invocation, sc *scope.Scope) {
 	if err := sc.Close(&inv.cleanup); err != nil {
 		errs = append(errs, err)
 	}
+	// The wipe and the bookkeeping run even when a flush hook ends its
+	// goroutine (runtime.Goexit, as t.FailNow does): callSafe recovers
+	// panics only.
+	defer func() {
+		if d := inv.end(); d != nil {
+			slow = true
+			g.checkTemp(ctx, inv, d)
+			if err := d.Wipe(); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		if slow {
+			now = time.Now()
+		}
+		g.checkFDs(ctx, inv, now)
+		g.inFlight.Add(-1)
+		// The end of a quick invocation is close enough to its "now": the
+		// gap this measures is a freeze, seconds to hours.
+		g.lastEnd.Store(now.UnixNano())
+		if err := errors.Join(errs...); err != nil {
+			g.cfg.logger.LogAttrs(context.WithoutCancel(ctx), slog.LevelError, "lambdaguard: cleanup failed",
+				slog.String("requestId", inv.info.RequestID), slog.String("error", err.Error()))
+		}
+	}()
 	for _, fn := range g.cfg.flush {
 		if err := callSafe(&inv.cleanup, fn); err != nil {
 			errs = append(errs, err)
 		}
-	}
-	if d := inv.end(); d != nil {
-		slow = true
-		g.checkTemp(ctx, inv, d)
-		if err := d.Wipe(); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	if slow {
-		now = time.Now()
-	}
-	g.checkFDs(ctx, inv, now)
-	g.inFlight.Add(-1)
-	// The end of a quick invocation is close enough to its "now": the gap
-	// this measures is a freeze, seconds to hours.
-	g.lastEnd.Store(now.UnixNano())
-	if err := errors.Join(errs...); err != nil {
-		g.cfg.logger.LogAttrs(context.WithoutCancel(ctx), slog.LevelError, "lambdaguard: cleanup failed",
-			slog.String("requestId", inv.info.RequestID), slog.String("error", err.Error()))
 	}
 }
 

@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -430,4 +432,34 @@ func TestFlushRunsAfterCleanupsBeforeTheResult(t *testing.T) {
 	order = append(order, "returned "+out)
 	require.NoError(t, err, "a failing flush does not change the result")
 	assert.Equal(t, []string{"handler", "cleanup", "flush(deadline=true)", "returned ok"}, order)
+}
+
+// A flush hook that ends its goroutine (runtime.Goexit, as t.FailNow does)
+// still leaves the invocation's directory wiped and the guard's count of
+// running invocations right.
+func TestFlushGoexitStillWipes(t *testing.T) {
+	base := t.TempDir()
+	var dir string
+	var inFlight []int
+	h := guard.Wrap(func(ctx context.Context, _ string) (string, error) {
+		inv, _ := guard.InvocationFrom(ctx)
+		inFlight = append(inFlight, inv.InFlight)
+		d, err := guard.TempDir(ctx)
+		dir = d
+		return "", err
+	}, guard.WithTempBase(base), guard.WithFlush(func(context.Context) error {
+		runtime.Goexit()
+		return nil
+	}))
+	for range 2 {
+		done := make(chan struct{})
+		go func() { // Goexit ends this goroutine, as it would the runtime's
+			defer close(done)
+			_, _ = h(context.Background(), "")
+		}()
+		<-done
+		_, err := os.Stat(dir)
+		assert.ErrorIs(t, err, fs.ErrNotExist, "the temp dir is wiped")
+	}
+	assert.Equal(t, []int{1, 1}, inFlight)
 }
