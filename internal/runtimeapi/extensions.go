@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 const (
@@ -45,7 +47,7 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	id := newRequestID()
+	id := uuid.NewString()
 	s.mu.Lock()
 	s.exts[id] = extension{name: name, events: req.Events}
 	s.mu.Unlock()

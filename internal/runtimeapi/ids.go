@@ -7,16 +7,6 @@ import (
 	"time"
 )
 
-// newRequestID returns a random UUID (version 4), the shape of Lambda's request ids.
-func newRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
-}
-
 func randomHex(n int) string {
 	b := make([]byte, n/2)
 	_, _ = rand.Read(b)

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // Server is the Lambda Runtime API (2018-06-01) on a loopback port, plus the Extensions API
@@ -109,7 +111,7 @@ func (s *Server) Invoke(ctx context.Context, inv Invocation) (Result, error) {
 	if len(inv.Payload) > MaxPayloadSize {
 		return Result{}, fmt.Errorf("%w (got %d bytes)", ErrRequestTooLarge, len(inv.Payload))
 	}
-	c := &call{inv: inv, id: newRequestID(), done: make(chan outcome, 1)}
+	c := &call{inv: inv, id: uuid.NewString(), done: make(chan outcome, 1)} // a random UUID, as Lambda's request ids are
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
