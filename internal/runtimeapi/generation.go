@@ -19,11 +19,11 @@ func (s *Server) beginProcess(pid int) (gen int) {
 // processEnded fails the invocations delivered to the current process with
 // Runtime.ExitError, and, when the process ended before it asked for its first invocation
 // (an init failure), the queued ones too, with the error it posted to /runtime/init/error if
-// any. It then starts a new generation. It reports whether init had completed.
-func (s *Server) processEnded(status string) (initDone bool) {
+// any. It then starts a new generation.
+func (s *Server) processEnded(status string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	initDone = s.ready
+	initDone := s.ready
 	for _, c := range s.inflight {
 		if c.gen == s.gen {
 			s.finishLocked(c, Result{Error: exitError(c.id, status)}, nil)
@@ -42,7 +42,6 @@ func (s *Server) processEnded(status string) (initDone bool) {
 	s.gen++
 	s.ready, s.dead, s.initErr, s.delivered, s.pid = false, false, nil, 0, 0
 	clear(s.exts)
-	return initDone
 }
 
 // abandonInit is for a generation past its init timeout: unless it has asked for an
