@@ -46,6 +46,9 @@ func requestID(ctx context.Context) string {
 }
 
 // begin opens an invocation: its scope, its (lazy) temp directory, its facts.
+// The caller defers finish before it runs anything of the user's, the thaw
+// hooks (thaw) included: a hook that ends its goroutine (runtime.Goexit)
+// must still leave the invocation closed.
 func (g *guard) begin(ctx context.Context, reqID string) (context.Context, *invocation, *scope.Scope) {
 	g.sweep.Do(g.sweepStale)
 	now := time.Now()
@@ -71,7 +74,6 @@ func (g *guard) begin(ctx context.Context, reqID string) (context.Context, *invo
 	ctx = withInvocation(ctx, inv)
 	ctx = scope.NewContext(ctx, sc)
 	ctx = g.reserve(ctx, inv)
-	g.thaw(ctx, info)
 	return ctx, inv, sc
 }
 
@@ -152,18 +154,14 @@ func (g *guard) sweepStale() {
 	}
 }
 
-// invoke runs one invocation of call: begin, the handler through the
-// middleware, finish. A panic of the handler is recovered, the invocation
+// invoke runs one invocation of call: begin, the thaw hooks, the handler
+// through the middleware, finish. A panic of the handler is recovered, the invocation
 // cleaned up, and the panic raised again with the same value so that
 // aws-lambda-go reports it as it would without the guard; runtime.Goexit
 // (t.FailNow in a test) is cleaned up after too.
 func (g *guard) invoke(ctx context.Context, reqID string, event any, call Next) (any, error) {
 	ctx, inv, sc := g.begin(ctx, reqID)
-	var w *watchInv
-	if g.det != nil {
-		w = g.det.before(ctx, reqID, inv.info.Number, event)
-		g.det.enter()
-	}
+	var w *watchInv // set once the thaw hooks have run, in debug mode
 	defer func() {
 		r := recover()
 		if w != nil {
@@ -179,6 +177,11 @@ func (g *guard) invoke(ctx context.Context, reqID string, event any, call Next) 
 			panic(r)
 		}
 	}()
+	g.thaw(ctx, inv.info)
+	if g.det != nil {
+		w = g.det.before(ctx, reqID, inv.info.Number, event)
+		g.det.enter()
+	}
 	res, err := chain(ctx, g.cfg.middleware, event, call)
 	g.checkResponse(ctx, inv, res)
 	return res, err

@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
+	"runtime"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -13,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/lambdaguard/lambdaguard/guard"
+	"github.com/lambdaguard/lambdaguard/scope"
 )
 
 func TestOnThawFiresOnlyPastItsThreshold(t *testing.T) {
@@ -58,4 +63,57 @@ func TestOnThawFiresOnlyPastItsThreshold(t *testing.T) {
 		assert.Contains(t, logs.String(), "reconnect failed")
 		assert.Contains(t, logs.String(), "hook panicked")
 	})
+}
+
+// A thaw hook that ends its goroutine (runtime.Goexit, as t.FailNow does)
+// still leaves the invocation closed: its scope's cleanups run, its temp
+// directory is wiped and the guard's count of running invocations is right,
+// on the plain path and through middleware alike.
+func TestThawGoexitStillCloses(t *testing.T) {
+	passThrough := func(ctx context.Context, ev any, next guard.Next) (any, error) { return next(ctx) }
+	for _, tc := range []struct {
+		name string
+		opts []guard.Option
+	}{
+		{"plain", nil},
+		{"middleware", []guard.Option{guard.WithMiddleware(passThrough)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var dirs []string
+			var closed int
+			var inFlight []string // who saw which count: the hook or the handler
+			hook := func(ctx context.Context, _ time.Duration) error {
+				inv, _ := guard.InvocationFrom(ctx)
+				inFlight = append(inFlight, fmt.Sprintf("thaw:%d", inv.InFlight))
+				d, err := guard.TempDir(ctx)
+				assert.NoError(t, err)
+				dirs = append(dirs, d)
+				assert.NoError(t, scope.From(ctx).OnClose(func(context.Context) error { closed++; return nil }))
+				runtime.Goexit()
+				return nil
+			}
+			h := guard.Wrap(func(ctx context.Context, _ event) (string, error) {
+				inv, _ := guard.InvocationFrom(ctx)
+				inFlight = append(inFlight, fmt.Sprintf("handler:%d", inv.InFlight))
+				return "", nil
+			}, append(tc.opts, guard.WithTempBase(t.TempDir()), guard.OnThaw(0, hook))...)
+			for range 3 {
+				time.Sleep(time.Millisecond) // a gap for the hook to follow
+				done := make(chan struct{})
+				go func() { // Goexit ends this goroutine, as it would the runtime's
+					defer close(done)
+					_, _ = h(lambdaCtx("thaw-goexit"), event{})
+				}()
+				<-done
+			}
+			// The first invocation is a cold start: no hook. The next ones
+			// end in the hook, and each finds no other invocation running.
+			assert.Equal(t, []string{"handler:1", "thaw:1", "thaw:1"}, inFlight)
+			assert.Equal(t, 2, closed, "the scope's cleanups ran")
+			for _, d := range dirs {
+				_, err := os.Stat(d)
+				assert.ErrorIs(t, err, fs.ErrNotExist, "the temp dir is wiped")
+			}
+		})
+	}
 }

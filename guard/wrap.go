@@ -38,6 +38,7 @@ func wrapTyped[TIn, TOut any](g *guard, h func(context.Context, TIn) (TOut, erro
 					panic(r)
 				}
 			}()
+			g.thaw(ctx, inv.info)
 			return h(ctx, in)
 		}
 	}
