@@ -97,7 +97,7 @@ func Check[TIn, TOut any](cfg Config, h func(context.Context, TIn) (TOut, error)
 	wrapped := guard.Wrap(h, opts...)
 
 	prefix := fmt.Sprintf("guardtest-%d", time.Now().UnixNano()%1_000_000)
-	sem := make(chan struct{}, n)
+	sem := make(chan struct{}, n) // of 1: each invocation starts once the one before has its result
 	var wg sync.WaitGroup
 	for i, ev := range events {
 		id := fmt.Sprintf("%s-%04d", prefix, i+1)
@@ -115,9 +115,6 @@ func Check[TIn, TOut any](cfg Config, h func(context.Context, TIn) (TOut, error)
 			results[i].Output, results[i].Err, results[i].Panic = out, err, p
 			mu.Unlock()
 		}()
-		if n == 1 {
-			wg.Wait()
-		}
 	}
 	wg.Wait()
 	checkResponses(results, events, n > 1)
