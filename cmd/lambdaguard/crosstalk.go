@@ -19,9 +19,8 @@ type crosstalk struct {
 }
 
 type sent struct {
-	n       int
-	payload string
-	taints  []taint.T
+	n      int
+	taints []taint.T
 }
 
 // check records j's request and returns a finding when res's response
@@ -51,7 +50,7 @@ func (c *crosstalk) check(j job, requestID string, response []byte) (report.Find
 			}
 		}
 	}
-	c.seen = append(c.seen, sent{n: j.n, payload: string(j.ev.Payload), taints: taint.Of(j.ev.Payload, requestID)})
+	c.seen = append(c.seen, sent{n: j.n, taints: taint.Of(j.ev.Payload, requestID)})
 	if found == nil {
 		return report.Finding{}, false
 	}
