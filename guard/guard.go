@@ -155,10 +155,10 @@ func (g *guard) sweepStale() {
 }
 
 // invoke runs one invocation of call: begin, the thaw hooks, the handler
-// through the middleware, finish. A panic of the handler is recovered, the invocation
-// cleaned up, and the panic raised again with the same value so that
-// aws-lambda-go reports it as it would without the guard; runtime.Goexit
-// (t.FailNow in a test) is cleaned up after too.
+// through the middleware, finish. A panic of the handler is recovered, the
+// invocation cleaned up, and the panic raised again with the same value so
+// that aws-lambda-go reports it as it would without the guard;
+// runtime.Goexit (t.FailNow in a test) is cleaned up after too.
 func (g *guard) invoke(ctx context.Context, reqID string, event any, call Next) (any, error) {
 	ctx, inv, sc := g.begin(ctx, reqID)
 	var w *watchInv // set once the thaw hooks have run, in debug mode
