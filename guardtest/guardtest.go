@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -134,9 +135,9 @@ func invoke[TIn, TOut any](h func(context.Context, TIn) (TOut, error), id string
 // invocation's request (of any other one when they ran concurrently) that
 // the invocation's own request does not carry.
 func checkResponses[TIn, TOut any](results []Result[TOut], events []TIn, concurrent bool) {
-	all := make([][]taint.T, len(events))
+	reqs := make([]taint.Request, len(events))
 	for i, ev := range events {
-		all[i] = taint.Of(ev, results[i].RequestID)
+		reqs[i] = taint.NewRequest(i+1, ev, results[i].RequestID)
 	}
 	for i := range results {
 		if results[i].Panic != nil {
@@ -146,35 +147,20 @@ func checkResponses[TIn, TOut any](results []Result[TOut], events []TIn, concurr
 		if err != nil {
 			continue
 		}
-		resp := string(b)
-		own := string(mustJSON(events[i])) + "\x00" + results[i].RequestID
-		for j := range results {
-			if j == i || (j > i && !concurrent) {
-				continue
-			}
-			for _, t := range all[j] {
-				if !strings.Contains(resp, t.Value) || strings.Contains(own, t.Value) {
-					continue
-				}
-				results[i].Findings = append(results[i].Findings, guard.Finding{
-					Kind: guard.KindTaint,
-					Name: "response",
-					Path: "response",
-					Detail: fmt.Sprintf("carries request data of invocation %d (%s, %s): a warm start served a previous caller's value",
-						j+1, t.From, redacted(t.Value)),
-				})
-				break
-			}
+		others := reqs[:i]
+		if concurrent {
+			others = slices.Concat(reqs[:i], reqs[i+1:])
+		}
+		for _, c := range taint.FindCrosstalk(b, reqs[i], others) {
+			results[i].Findings = append(results[i].Findings, guard.Finding{
+				Kind:   guard.KindTaint,
+				Name:   "response",
+				Path:   "response",
+				Detail: c.Detail(),
+			})
 		}
 	}
 }
-
-func mustJSON(v any) []byte {
-	b, _ := json.Marshal(v)
-	return b
-}
-
-func redacted(s string) string { return fmt.Sprintf("string(len=%d)", len(s)) }
 
 // Describe renders the findings of results readably, one line each, grouped
 // by invocation; it returns "" when there are none.

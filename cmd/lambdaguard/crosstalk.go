@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-	"strings"
 	"sync"
 
 	"github.com/lambdaguard/lambdaguard/cmd/lambdaguard/internal/report"
@@ -15,44 +13,21 @@ import (
 // receives every response, can.
 type crosstalk struct {
 	mu   sync.Mutex
-	seen []sent // invocations answered so far
-}
-
-type sent struct {
-	n      int
-	taints []taint.T
+	seen []taint.Request // invocations answered so far
 }
 
 // check records j's request and returns a finding when res's response
 // carries a string of an earlier invocation's request (of any other one
 // answered before it, when they ran concurrently) that j's own request does
-// not carry.
+// not carry. The finding names the first such invocation.
 func (c *crosstalk) check(j job, requestID string, response []byte) (report.Finding, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	own := string(j.ev.Payload) + "\x00" + requestID
-	resp := string(response)
-	var found *report.Finding
-	for _, s := range c.seen {
-		if found != nil {
-			break
-		}
-		for _, t := range s.taints {
-			if strings.Contains(resp, t.Value) && !strings.Contains(own, t.Value) {
-				found = &report.Finding{
-					Kind: "taint",
-					Name: "response",
-					Path: "response",
-					Detail: fmt.Sprintf("carries request data of invocation %d (%s, string(len=%d)): a warm start served a previous caller's value",
-						s.n, t.From, len(t.Value)),
-				}
-				break
-			}
-		}
-	}
-	c.seen = append(c.seen, sent{n: j.n, taints: taint.Of(j.ev.Payload, requestID)})
-	if found == nil {
+	own := taint.NewRequest(j.n, j.ev.Payload, requestID)
+	found := taint.FindCrosstalk(response, own, c.seen)
+	c.seen = append(c.seen, own)
+	if len(found) == 0 {
 		return report.Finding{}, false
 	}
-	return *found, true
+	return report.Finding{Kind: "taint", Name: "response", Path: "response", Detail: found[0].Detail()}, true
 }
