@@ -2,10 +2,11 @@
 // them up. A report is one line on the function's stderr: a JSON object with the key
 // "lambdaguard_report" whose value is
 //
-//	{"invocation_id": "...", "findings": [{"kind": "...", "name": "...", "path": "...", "detail": "..."}]}
+//	{"invocation_id": "...", "findings": [{"kind": "...", "name": "...", "path": "...", "detail": "...", "in_flight": ["...", "..."]}]}
 //
-// Other keys on the line (time, level, msg from log/slog) are ignored. A line that is not
-// JSON or has no such key is an ordinary log line.
+// ("in_flight" only when several invocations were running at once). Other keys on the line
+// (time, level, msg from log/slog) are ignored. A line that is not JSON or has no such key
+// is an ordinary log line.
 package report
 
 import (
@@ -28,6 +29,9 @@ type Finding struct {
 	Name   string `json:"name"`
 	Path   string `json:"path"`
 	Detail string `json:"detail"`
+	// InFlight lists the request ids of the invocations that were running when a change
+	// was seen, when more than one (--concurrency): the change cannot then be pinned to one.
+	InFlight []string `json:"in_flight,omitempty"`
 }
 
 // Parse reports whether line is a report line, and returns the report it carries.

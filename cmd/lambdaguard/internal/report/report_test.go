@@ -25,7 +25,7 @@ func TestParse(t *testing.T) {
 			name: "bare report with extra finding fields",
 			line: `  {"lambdaguard_report":{"invocation_id":"x","findings":[{"kind":"goroutine","name":"main.worker","detail":"started by x","in_flight":["a","b"]}]}}  `,
 			ok:   true,
-			want: Report{InvocationID: "x", Findings: []Finding{{Kind: "goroutine", Name: "main.worker", Detail: "started by x"}}},
+			want: Report{InvocationID: "x", Findings: []Finding{{Kind: "goroutine", Name: "main.worker", Detail: "started by x", InFlight: []string{"a", "b"}}}},
 		},
 		{name: "plain text", line: "START RequestId: x"},
 		{name: "json without the key", line: `{"level":"INFO","msg":"lambdaguard_report is mentioned"}`},
@@ -72,6 +72,21 @@ func TestSummary(t *testing.T) {
 	require.NoError(t, empty.WriteSummary(&b, func(string) string { return "" }))
 	assert.Equal(t, "lambdaguard: no leaks found\n", b.String())
 	assert.Zero(t, empty.Findings())
+}
+
+// TestSummaryInFlight: under --concurrency the guard lists the invocations
+// running when a change was seen; the summary keeps the list.
+func TestSummaryInFlight(t *testing.T) {
+	r, ok := Parse(`{"lambdaguard_report":{"invocation_id":"req-2","findings":[{"kind":"global","name":"last","path":"last.Message","detail":"changed","in_flight":["req-2","req-1","req-3"]}]}}`)
+	require.True(t, ok)
+	var c Collector
+	c.Add(r)
+	var b strings.Builder
+	require.NoError(t, c.WriteSummary(&b, func(string) string { return "invocation 2" }))
+	assert.Equal(t, `lambdaguard: 1 finding in 1 invocation:
+  invocation 2, request req-2
+    global  last  last.Message  changed [invocations in flight: req-2, req-1, req-3]
+`, b.String())
 }
 
 func FuzzParse(f *testing.F) {

@@ -67,7 +67,11 @@ func (c *Collector) WriteSummary(w io.Writer, label func(id string) string) erro
 		fmt.Fprintf(w, "  %s, request %s\n", name, id)
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		for _, f := range groups[id] {
-			fmt.Fprintf(tw, "    %s\t%s\t%s\t%s\n", clean(f.Kind), clean(f.Name), orDash(clean(f.Path)), clean(f.Detail))
+			detail := clean(f.Detail)
+			if len(f.InFlight) > 1 {
+				detail += " [invocations in flight: " + clean(strings.Join(f.InFlight, ", ")) + "]"
+			}
+			fmt.Fprintf(tw, "    %s\t%s\t%s\t%s\n", clean(f.Kind), clean(f.Name), orDash(clean(f.Path)), detail)
 		}
 		if err := tw.Flush(); err != nil {
 			return err
