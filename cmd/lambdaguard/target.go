@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/lambdaguard/lambdaguard/internal/runtimeapi/bootstrap"
 )
 
 // target is the bootstrap to run.
@@ -57,16 +58,9 @@ func build(ctx context.Context, arg, dir string) (target, error) {
 	}
 	cleanup := func() { _ = os.RemoveAll(tmp) }
 	bin := filepath.Join(tmp, "bootstrap")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOOS=linux", "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
+	if err := bootstrap.Build(ctx, dir, bin); err != nil {
 		cleanup()
-		msg := strings.TrimSpace(string(out))
-		if msg == "" {
-			msg = err.Error()
-		}
-		return target{}, fmt.Errorf("building %s failed:\n%s", arg, msg)
+		return target{}, fmt.Errorf("building %s failed:\n%v", arg, err)
 	}
 	return target{bin: bin, name: filepath.Base(dir), cleanup: cleanup}, nil
 }

@@ -1,17 +1,19 @@
 // Package testbin builds Lambda bootstraps for the project's end-to-end
-// tests, the way Lambda runs them: GOOS=linux, CGO_ENABLED=0. A package is
-// built once per test binary, however many tests ask for it, into a
-// directory that Cleanup removes (call it from TestMain, or let the test
-// binary's temp dir be reclaimed).
+// tests, with the recipe lambdaguard run uses (internal/runtimeapi/bootstrap).
+// A package is built once per test binary, however many tests ask for it,
+// into a directory that Cleanup removes (call it from TestMain, or let the
+// test binary's temp dir be reclaimed).
 package testbin
 
 import (
+	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/lambdaguard/lambdaguard/internal/runtimeapi/bootstrap"
 )
 
 // builds is the cache of one test binary: package path → its build.
@@ -24,7 +26,6 @@ var builds struct {
 type build struct {
 	once sync.Once
 	path string
-	out  []byte
 	err  error
 }
 
@@ -38,13 +39,9 @@ func Build(t testing.TB, pkg string) string {
 	if err != nil {
 		t.Fatalf("testbin: %v", err)
 	}
-	b.once.Do(func() {
-		cmd := exec.Command("go", "build", "-o", b.path, pkg)
-		cmd.Env = append(os.Environ(), "GOOS=linux", "CGO_ENABLED=0")
-		b.out, b.err = cmd.CombinedOutput()
-	})
+	b.once.Do(func() { b.err = bootstrap.Build(context.Background(), pkg, b.path) })
 	if b.err != nil {
-		t.Fatalf("building %s: %v\n%s", pkg, b.err, b.out)
+		t.Fatalf("building %s:\n%v", pkg, b.err)
 	}
 	return b.path
 }
