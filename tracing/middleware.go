@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -116,20 +117,25 @@ func (t *tracer) middleware(ctx context.Context, event any, next guard.Next) (re
 		name = "lambda"
 	}
 	arn := t.arnAttributes(ctx)
-	attrs := make([]attribute.KeyValue, 0, 3+len(arn)+len(src.attrs))
-	attrs = append(attrs,
+	// The start attributes are copied by trace.NewSpanStartConfig (every
+	// TracerProvider gets them through it), so their slice is borrowed.
+	buf := startAttrs.Get().(*[]attribute.KeyValue)
+	attrs := append((*buf)[:0],
 		src.trigger,
 		semconv.FaaSInvocationID(inv.RequestID),
 		semconv.FaaSColdstart(cold),
 	)
 	attrs = append(attrs, arn...)
-	attrs = append(attrs, src.attrs...)
+	attrs = append(attrs, src.attrs.all()...)
 
 	opts := []trace.SpanStartOption{spanKind(src.kind), trace.WithAttributes(attrs...), nil}[:2]
 	if len(links) > 0 {
 		opts = append(opts, trace.WithLinks(links...))
 	}
 	ctx, span := t.tracer.Start(pctx, name, opts...)
+	clear(attrs) // the request id and the event's strings are not kept
+	*buf = attrs[:0]
+	startAttrs.Put(buf)
 	if !ok || cold != inv.ColdStart {
 		// Inside a guard the log handler reads the invocation itself; only
 		// what differs from it is kept.
@@ -160,6 +166,12 @@ func (t *tracer) middleware(ctx context.Context, event any, next guard.Next) (re
 	return next(ctx)
 }
 
+// startAttrs holds the slices the span start attributes are gathered in.
+var startAttrs = sync.Pool{New: func() any {
+	s := make([]attribute.KeyValue, 0, 16)
+	return &s
+}}
+
 // flushContext keeps ctx's deadline (the invocation's) but not its
 // cancellation: a handler's cancelled context must not stop the flush, and
 // the flush must not outlast the invocation.
@@ -186,11 +198,18 @@ func (t *tracer) flushNow(ctx context.Context) {
 // is linked, so the X-Ray trace stays reachable.
 func (t *tracer) parent(ctx context.Context, src *source) (context.Context, []trace.Link) {
 	var links []trace.Link
+	var ids []attribute.KeyValue // the links' attributes, one allocation for all
 	for _, r := range src.records {
 		if sc, ok := t.cfg.extractLink(r.carrier); ok {
+			if links == nil {
+				// Every message's producer, and Lambda's own header.
+				links = make([]trace.Link, 0, len(src.records)+1)
+				ids = make([]attribute.KeyValue, 0, len(src.records))
+			}
 			l := trace.Link{SpanContext: sc}
 			if r.id != "" {
-				l.Attributes = []attribute.KeyValue{semconv.MessagingMessageID(r.id)}
+				ids = append(ids, semconv.MessagingMessageID(r.id))
+				l.Attributes = ids[len(ids)-1 : len(ids) : len(ids)]
 			}
 			links = append(links, l)
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
@@ -67,7 +68,18 @@ func TestLambdaTraceHeader(t *testing.T) {
 		require.NoError(t, err)
 		s := only(t, sr)
 		assert.Equal(t, lambdaTrace, s.Parent().TraceID().String())
-		assert.Len(t, s.Links(), 3)
+		// Each producer's link names its own message.
+		got := map[string]string{}
+		for _, l := range s.Links() {
+			require.Len(t, l.Attributes, 1)
+			require.Equal(t, attribute.Key("messaging.message.id"), l.Attributes[0].Key)
+			got[l.Attributes[0].Value.AsString()] = l.SpanContext.TraceID().String()
+		}
+		assert.Equal(t, map[string]string{
+			"2e1424d4-f796-459a-8184-9c92662be6da": "11111111111111111111111111111111",
+			"b0f9e7c6-5d4c-4b3a-9281-706f5e4d3c2b": "22222222222222222222222222222222",
+			"c3d2e1f0-a9b8-4c7d-8e6f-5a4b3c2d1e0f": "33333333333333333333333333333333",
+		}, got)
 	})
 	t.Run("_X_AMZN_TRACE_ID when invocations are not concurrent", func(t *testing.T) {
 		lambdaEnv(t)

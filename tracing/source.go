@@ -20,11 +20,27 @@ type source struct {
 	trigger attribute.KeyValue
 	kind    trace.SpanKind
 	name    string // span name; empty: the function name
-	attrs   []attribute.KeyValue
+	attrs   attrList
 	carrier propagation.TextMapCarrier // the caller's context; nil: none
 	records []record                   // a batch: one producer context each
 	http    bool                       // the result may carry a status code
 }
+
+// attrList is the few attributes a trigger adds to the span, held in the
+// source itself rather than in a slice of their own: at most six (a batch
+// of one message: system, operation type and name, destination, message
+// id; of several: the count instead of the id).
+type attrList struct {
+	kv [6]attribute.KeyValue
+	n  int
+}
+
+func (l *attrList) add(kv attribute.KeyValue) {
+	l.kv[l.n] = kv
+	l.n++
+}
+
+func (l *attrList) all() []attribute.KeyValue { return l.kv[:l.n] }
 
 // record is one message of a batch.
 type record struct {
@@ -110,16 +126,15 @@ func routeOf(routeKey string) string {
 }
 
 func httpSource(method, route, path string, h headerCarrier) source {
-	s := source{trigger: semconv.FaaSTriggerHTTP, kind: trace.SpanKindServer, http: true, carrier: h,
-		attrs: make([]attribute.KeyValue, 0, 3)}
+	s := source{trigger: semconv.FaaSTriggerHTTP, kind: trace.SpanKindServer, http: true, carrier: h}
 	if method != "" {
-		s.attrs = append(s.attrs, semconv.HTTPRequestMethodKey.String(method))
+		s.attrs.add(semconv.HTTPRequestMethodKey.String(method))
 	}
 	if route != "" {
-		s.attrs = append(s.attrs, semconv.HTTPRoute(route))
+		s.attrs.add(semconv.HTTPRoute(route))
 	}
 	if path != "" {
-		s.attrs = append(s.attrs, semconv.URLPath(path))
+		s.attrs.add(semconv.URLPath(path))
 	}
 	return s
 }
@@ -156,15 +171,13 @@ func messagingSource(system attribute.KeyValue, n int) source {
 		trigger: semconv.FaaSTriggerPubSub,
 		kind:    trace.SpanKindConsumer,
 		name:    "process",
-		attrs: []attribute.KeyValue{
-			system,
-			semconv.MessagingOperationTypeProcess,
-			semconv.MessagingOperationName("process"),
-		},
 		records: make([]record, 0, n),
 	}
+	s.attrs.add(system)
+	s.attrs.add(semconv.MessagingOperationTypeProcess)
+	s.attrs.add(semconv.MessagingOperationName("process"))
 	if n != 1 {
-		s.attrs = append(s.attrs, semconv.MessagingBatchMessageCount(n))
+		s.attrs.add(semconv.MessagingBatchMessageCount(n))
 	}
 	return s
 }
@@ -172,7 +185,7 @@ func messagingSource(system attribute.KeyValue, n int) source {
 // withMessageID names the message of a batch of one.
 func (s source) withMessageID() source {
 	if len(s.records) == 1 && s.records[0].id != "" {
-		s.attrs = append(s.attrs, semconv.MessagingMessageID(s.records[0].id))
+		s.attrs.add(semconv.MessagingMessageID(s.records[0].id))
 	}
 	return s
 }
@@ -182,7 +195,7 @@ func (s *source) setDestination(arn string) {
 	if i := strings.LastIndexByte(arn, ':'); i >= 0 && i+1 < len(arn) {
 		name := arn[i+1:]
 		s.name = "process " + name
-		s.attrs = append(s.attrs, semconv.MessagingDestinationName(name))
+		s.attrs.add(semconv.MessagingDestinationName(name))
 	}
 }
 
