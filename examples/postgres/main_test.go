@@ -96,6 +96,7 @@ func runFrozen(t *testing.T, bin, dsn, validate string) ([]runtimeapi.Result, st
 		Logs: func(l runtimeapi.Line) { mu.Lock(); logs.WriteString(l.Text + "\n"); mu.Unlock() },
 	})
 	require.NoError(t, err)
+	t.Cleanup(func() { _ = f.Close() }) // a failure while frozen leaves no stopped process
 	var res []runtimeapi.Result
 	for i := range 3 {
 		if i > 0 {

@@ -228,6 +228,7 @@ func TestFunctionShutdownSendsSIGTERM(t *testing.T) {
 	logs := &logSink{}
 	f, err := Start(testFunction(t), Config{Logs: logs.add})
 	require.NoError(t, err)
+	t.Cleanup(func() { _ = f.Close() }) // a failure before the Close under test leaves no stopped process
 	r, _ := invoke(t, f, `{"action":"echo"}`)
 	require.Nil(t, r.Error)
 	require.NoError(t, f.Freeze())
