@@ -50,12 +50,8 @@ func (c Carrier) Keys() []string { return slices.Sorted(maps.Keys(c)) }
 //   - A direct invocation: put it in the payload under CarrierField, or in
 //     the client context's custom map.
 func NewCarrier(ctx context.Context, opts ...Option) Carrier {
-	return newCarrier(ctx, newConfig(opts).propagator)
-}
-
-func newCarrier(ctx context.Context, p propagation.TextMapPropagator) Carrier {
 	c := Carrier{}
-	p.Inject(ctx, c)
+	newConfig(opts).propagator.Inject(ctx, c)
 	if len(c) == 0 {
 		return nil
 	}

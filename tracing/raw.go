@@ -83,14 +83,7 @@ func classifyRaw(payload []byte) source {
 	case e.HTTPMethod != "" && (e.Headers != nil || e.MultiValueHeaders != nil || e.RequestContext.ELB != nil):
 		return httpSource(e.HTTPMethod, e.Resource, e.Path, headerCarrier{single: e.Headers, multi: e.MultiValueHeaders})
 	case e.Source != "" && e.DetailType != "":
-		if e.Source == "aws.events" && e.DetailType == "Scheduled Event" {
-			return timerSource
-		}
-		s := source{trigger: semconv.FaaSTriggerPubSub, kind: trace.SpanKindConsumer}
-		if len(e.Detail.Carrier) > 0 {
-			s.carrier = e.Detail.Carrier
-		}
-		return s
+		return eventBridge(e.Source, e.DetailType, e.Detail.Carrier)
 	case len(e.TraceContext.Carrier) > 0:
 		s := otherSource
 		s.carrier = e.TraceContext.Carrier

@@ -203,17 +203,28 @@ func (s *source) setDestination(arn string) {
 // another event carries its producer's context in its detail, under
 // CarrierField.
 func eventBridgeSource(src, detailType string, detail json.RawMessage) source {
-	if src == "aws.events" && detailType == "Scheduled Event" {
+	var d TraceContext
+	if !isScheduled(src, detailType) && bytes.Contains(detail, []byte(CarrierField)) {
+		_ = json.Unmarshal(detail, &d)
+	}
+	return eventBridge(src, detailType, d.Carrier)
+}
+
+// eventBridge is the source of an EventBridge event whose detail carried c.
+func eventBridge(src, detailType string, c Carrier) source {
+	if isScheduled(src, detailType) {
 		return timerSource
 	}
 	s := source{trigger: semconv.FaaSTriggerPubSub, kind: trace.SpanKindConsumer}
-	if bytes.Contains(detail, []byte(CarrierField)) {
-		var d TraceContext
-		if json.Unmarshal(detail, &d) == nil && len(d.Carrier) > 0 {
-			s.carrier = d.Carrier
-		}
+	if len(c) > 0 {
+		s.carrier = c
 	}
 	return s
+}
+
+// isScheduled reports an EventBridge scheduled rule's event.
+func isScheduled(src, detailType string) bool {
+	return src == "aws.events" && detailType == "Scheduled Event"
 }
 
 // isNilPointer reports whether v is a typed nil pointer.
