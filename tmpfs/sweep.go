@@ -49,13 +49,8 @@ func Sweep(base string) (removed int, err error) {
 		if !e.IsDir() || !ownName(name) {
 			continue
 		}
-		if staging {
-			info, err := e.Info()
-			if err != nil || time.Since(info.ModTime()) < stagingGrace {
-				continue
-			}
-		}
-		if info, err := e.Info(); err != nil || !ownDir(info) {
+		info, err := e.Info()
+		if err != nil || !ownDir(info) || staging && time.Since(info.ModTime()) < stagingGrace {
 			continue
 		}
 		ok, err := sweepOne(br, filepath.Join(base, name), name)
