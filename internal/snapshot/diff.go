@@ -35,10 +35,6 @@ type Value struct {
 	Valid  bool
 }
 
-// IsText reports whether the value is a string or bytes: the kind of value
-// that carries request data.
-func (v Value) IsText() bool { return v.Kind == "string" || v.Kind == "bytes" }
-
 // Diff returns the changes from a to b, at most max of them (max <= 0: all)
 // and whether more were left out. Both must be snapshots of the same
 // variable.
@@ -135,13 +131,12 @@ func index(e int32) step { return step{i: e, kind: stepIndex} }
 // second.
 func entry(node int32, b bool) step { return step{node: node, kind: stepEntry, b: b} }
 
-func (d *differ) emit(op Op, old, new Value) bool {
+func (d *differ) emit(op Op, old, new Value) {
 	if d.max > 0 && len(d.out) >= d.max {
 		d.more = true
-		return false
+		return
 	}
 	d.out = append(d.out, Change{Path: d.path.render(d.a, d.b), Op: op, Old: old, New: new})
-	return true
 }
 
 func (d *differ) full() bool { return d.max > 0 && len(d.out) >= d.max }
