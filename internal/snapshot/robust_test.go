@@ -138,14 +138,20 @@ func TestReleaseClears(t *testing.T) {
 func TestReuseNeedsARelease(t *testing.T) {
 	data := map[string]int{"a": 1, "b": 2}
 	live := Take(&data, Limits{})
-	other := Take(&data, Limits{Like: live, Reuse: live})
 	data["a"] = 3
-	third := Take(&data, Limits{Reuse: other}) // not released: left alone
-	changes, _ := Diff(live, other, 0)
-	assert.Empty(t, changes)
-	changes, _ = Diff(other, third, 0)
-	require.Len(t, changes, 1)
-	assert.Equal(t, `["a"]`, changes[0].Path)
+	other := Take(&data, Limits{Like: live, Reuse: live}) // not released: left alone
+	data["a"] = 4
+	third := Take(&data, Limits{Reuse: other}) // nor this one
+	// Each snapshot kept the value of its own moment.
+	for _, c := range []struct {
+		a, b     *Snapshot
+		old, new string
+	}{{live, other, "1", "3"}, {other, third, "3", "4"}} {
+		changes, _ := Diff(c.a, c.b, 0)
+		require.Len(t, changes, 1)
+		assert.Equal(t, `["a"]`, changes[0].Path)
+		assert.Equal(t, [2]string{c.old, c.new}, [2]string{changes[0].Old.Text, changes[0].New.Text})
+	}
 }
 
 // A released snapshot whose memory a later one took over, given again as
