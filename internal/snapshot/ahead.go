@@ -53,15 +53,7 @@ func (w *walker) aheadPlan(t int32) *aheadPlan {
 		et := w.elemType(t)
 		if e.Kind() == reflect.Struct && w.s.info[et].sp == spNone {
 			fts := w.fieldTypes(et)
-			for f := range e.NumField() {
-				sf := e.Field(f)
-				switch k := sf.Type.Kind(); k {
-				case reflect.Pointer, reflect.Map, reflect.Slice:
-					p.fields = append(p.fields, aheadField{off: sf.Offset, typ: fts[f], kind: k})
-				case reflect.Interface:
-					p.fields = append(p.fields, aheadField{off: sf.Offset + unsafe.Sizeof(uintptr(0)), kind: k})
-				}
-			}
+			p.fields = aheadFields(e, func(f int) int32 { return fts[f] })
 		}
 	}
 	w.s.info[t].ahead = p
@@ -71,33 +63,56 @@ func (w *walker) aheadPlan(t int32) *aheadPlan {
 	return p
 }
 
-// value fetches the T that v points to.
-func (p *aheadPlan) value(w *walker, v unsafe.Pointer) {
+// aheadFields lists the fields of struct type e that point somewhere; typ
+// gives the index of field f's type.
+func aheadFields(e reflect.Type, typ func(f int) int32) []aheadField {
+	var fields []aheadField
+	for f := range e.NumField() {
+		sf := e.Field(f)
+		switch k := sf.Type.Kind(); k {
+		case reflect.Pointer, reflect.Map, reflect.Slice:
+			fields = append(fields, aheadField{off: sf.Offset, typ: typ(f), kind: k})
+		case reflect.Interface:
+			fields = append(fields, aheadField{off: sf.Offset + unsafe.Sizeof(uintptr(0)), kind: k})
+		}
+	}
+	return fields
+}
+
+// value fetches the T that v points to, and the word of the filter of
+// visits (when vis is not nil) its address hashes to.
+func (p *aheadPlan) value(vis *visits, v unsafe.Pointer) {
 	if v != nil {
 		prefetch(uintptr(v))
 		if end := uintptr(v) + p.size - 1; end&^63 != uintptr(v)&^63 {
 			prefetch(end) // the T spans two cache lines, or more
 		}
-		w.visited.prefetch(hashVisit(uint64(uintptr(v)), p.typ, 0))
+		if vis != nil {
+			vis.prefetch(hashVisit(uint64(uintptr(v)), p.typ, 0))
+		}
 	}
 }
 
-// inside fetches what the fields of the T that v points to point to. The
-// words are loaded atomically, so as not to race with a program that
-// changes them so.
-func (p *aheadPlan) inside(w *walker, v unsafe.Pointer) {
+// inside fetches what the fields of the T that v points to point to, and
+// (when vis is not nil) their words of the filter of visits. The words are
+// loaded atomically, so as not to race with a program that changes them
+// so.
+func (p *aheadPlan) inside(vis *visits, v unsafe.Pointer) {
 	if v == nil {
 		return
 	}
 	for _, f := range p.fields {
 		q := atomic.LoadPointer((*unsafe.Pointer)(unsafe.Add(v, f.off)))
 		prefetch(uintptr(q))
+		if vis == nil {
+			continue
+		}
 		switch f.kind {
 		case reflect.Pointer, reflect.Map:
-			w.visited.prefetch(hashVisit(uint64(uintptr(q)), f.typ, 0))
+			vis.prefetch(hashVisit(uint64(uintptr(q)), f.typ, 0))
 		case reflect.Slice:
 			n := atomic.LoadUintptr((*uintptr)(unsafe.Add(v, f.off+unsafe.Sizeof(q))))
-			w.visited.prefetch(hashVisit(uint64(uintptr(q)), f.typ, int32(min(n, math.MaxInt32))))
+			vis.prefetch(hashVisit(uint64(uintptr(q)), f.typ, int32(min(n, math.MaxInt32))))
 		}
 	}
 }

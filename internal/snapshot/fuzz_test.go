@@ -7,7 +7,8 @@ import (
 
 // FuzzSnapshotDiff builds arbitrary values from JSON (maps, slices, strings,
 // numbers, nesting) plus a cycle, snapshots two of them and diffs them: it
-// must never panic, and a value diffed against itself has no changes.
+// must never panic, a value diffed against itself has no changes, and
+// Snapshot.Same agrees with the diff.
 func FuzzSnapshotDiff(f *testing.F) {
 	f.Add([]byte(`{"a":1}`), []byte(`{"a":2,"b":[1,2,{"c":"x"}]}`))
 	f.Add([]byte(`[1,[2,[3,[4]]]]`), []byte(`[]`))
@@ -32,5 +33,16 @@ func FuzzSnapshotDiff(f *testing.F) {
 			t.Fatalf("value differs from itself: %+v", c)
 		}
 		sa.Strings(func(string, string) bool { return true })
+		// Unchanged, the value is the same; changed, it is the same only
+		// when a diff finds nothing.
+		if sa.Truncated == "" && !sa.Same(&ha) {
+			t.Fatal("an unchanged value is not the same")
+		}
+		ha.V = b
+		if sa.Same(&ha) {
+			if c, _ := Diff(sa, Take(&ha, lim), 0); len(c) != 0 {
+				t.Fatalf("Same, yet the diff has %+v", c)
+			}
+		}
 	})
 }

@@ -604,7 +604,7 @@ func (w *walker) entries(i, first int32, m reflect.Value, ti int32, depth int) {
 		e.key.SetIterKey(it)
 		e.val.SetIterValue(it)
 		if plan != nil {
-			plan.value(w, e.val.UnsafePointer())
+			plan.value(&w.visited, e.val.UnsafePointer())
 		}
 		read++
 		return true
@@ -617,7 +617,7 @@ func (w *walker) entries(i, first int32, m reflect.Value, ti int32, depth int) {
 		if plan != nil {
 			next()
 			if a := j + aheadInside; a < read {
-				plan.inside(w, ring[int(a)%k].val.UnsafePointer())
+				plan.inside(&w.visited, ring[int(a)%k].val.UnsafePointer())
 			}
 		}
 		e := &ring[int(j)%k]

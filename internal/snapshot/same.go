@@ -1,0 +1,320 @@
+package snapshot
+
+import (
+	"math"
+	"reflect"
+	"strconv"
+	"sync/atomic"
+	"unsafe"
+)
+
+// Same reports whether v holds, value for value, what s recorded: whether a
+// snapshot of v taken now would show no change against s. It reads v as
+// Take does (atomically where Take does) but records nothing, so it costs
+// a fraction of a snapshot and its diff: debug mode asks it first, after
+// an invocation, and takes a snapshot to diff only when the answer is no.
+//
+// Same is strict where it need not be: a pointer, map or slice that now
+// holds equal values at another address, a map walked in an order too far
+// from the one s met, a sync.Map or an atomic.Value or atomic.Pointer, or a
+// snapshot that is incomplete (Truncated) or released, all answer false.
+// False means "take a snapshot and diff"; true is always right. It never
+// panics.
+func (s *Snapshot) Same(v any) (same bool) {
+	if s == nil || s.released || s.Truncated != "" || len(s.nodes) == 0 {
+		return false
+	}
+	defer func() {
+		if recover() != nil {
+			same = false // the program changed v while it was read
+		}
+	}()
+	rv := reflect.ValueOf(v)
+	if rv.Kind() == reflect.Pointer && !rv.IsNil() {
+		rv = rv.Elem()
+	}
+	c := comparer{s: s, sp: make([]int8, len(s.types))}
+	return c.same(0, rv, true)
+}
+
+// comparer walks a value along a snapshot of it.
+type comparer struct {
+	s  *Snapshot
+	sp []int8 // by type index: its special + 1; 0 until known
+	// idx finds a map's entry by its key when the walk's order is too far
+	// from the snapshot's; made for one map at a time, when needed.
+	idx map[string]int32
+}
+
+func (c *comparer) special(t int32) special {
+	if c.sp[t] == 0 {
+		c.sp[t] = int8(classify(c.s.types[t]).sp) + 1
+	}
+	return special(c.sp[t] - 1)
+}
+
+// same compares v with node i. Only a value whose type is not its
+// parent's to say (the root, an interface's) has its type compared: a
+// field's, an element's or an entry's is the one the snapshot met there.
+func (c *comparer) same(i int32, v reflect.Value, dynamic bool) bool {
+	n := &c.s.nodes[i]
+	if !v.IsValid() {
+		return n.kind() == kNil && n.typ() == 0
+	}
+	if dynamic && c.s.types[n.typ()] != v.Type() {
+		return false
+	}
+	k := n.kind()
+	switch v.Kind() {
+	case reflect.Bool:
+		b := uint64(0)
+		if v.Bool() {
+			b = 1
+		}
+		return k == kBool && n.num == b
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return k == kInt && n.num == uint64(loadInt(v))
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return k == kUint && n.num == loadUint(v)
+	case reflect.Float32, reflect.Float64:
+		return k == kFloat && n.num == math.Float64bits(v.Float())
+	case reflect.Complex64, reflect.Complex128:
+		return k == kComplex && c.s.str(n) == strconv.FormatComplex(v.Complex(), 'g', -1, 128)
+	case reflect.String:
+		return k == kString && c.s.str(n) == v.String()
+	case reflect.Pointer:
+		if v.IsNil() {
+			return k == kNil
+		}
+		p := uint64(uintptr(v.UnsafePointer()))
+		switch k {
+		case kRef:
+			return n.num == p && n.n == 0
+		case kPtr:
+			return n.num == p && c.same(n.first, v.Elem(), false)
+		}
+		return false
+	case reflect.Interface:
+		if v.IsNil() {
+			return k == kNil
+		}
+		return k == kIface && c.same(n.first, v.Elem(), true)
+	case reflect.Struct:
+		switch c.special(n.typ()) {
+		case spNone:
+		case spOpaque:
+			return k == kOpaque
+		default:
+			return c.atomic(n, v)
+		}
+		if k != kStruct || int(n.n) != v.NumField() {
+			return false
+		}
+		for f := range int(n.n) {
+			if !c.same(n.first+int32(f), v.Field(f), false) {
+				return false
+			}
+		}
+		return true
+	case reflect.Slice:
+		if v.IsNil() {
+			return k == kNil
+		}
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			return k == kBytes && c.s.str(n) == string(v.Bytes())
+		}
+		p, l := uint64(uintptr(v.UnsafePointer())), v.Len()
+		switch k {
+		case kRef:
+			return n.num == p && int(n.n) == l
+		case kSlice:
+			return n.num == p && int(n.n) == l && c.elems(n, v)
+		}
+		return false
+	case reflect.Array:
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			b := make([]byte, v.Len())
+			reflect.Copy(reflect.ValueOf(b), v)
+			return k == kBytes && c.s.str(n) == string(b)
+		}
+		return k == kArray && int(n.n) == v.Len() && c.elems(n, v)
+	case reflect.Map:
+		if v.IsNil() {
+			return k == kNil
+		}
+		p := uint64(uintptr(v.UnsafePointer()))
+		switch k {
+		case kRef:
+			return n.num == p
+		case kMap:
+			return n.num == p && int(n.n) == v.Len() && c.entries(n, v)
+		}
+		return false
+	case reflect.UnsafePointer:
+		p := v.UnsafePointer()
+		if v.CanAddr() {
+			p = atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(v.UnsafeAddr())))
+		}
+		if p == nil {
+			return k == kNil
+		}
+		return k == kOpaque && n.num == uint64(uintptr(p))
+	case reflect.Func, reflect.Chan:
+		if v.IsNil() {
+			return k == kNil
+		}
+		return k == kOpaque && n.num == uint64(v.Pointer())
+	}
+	return k == kOpaque
+}
+
+// atomic compares the atomic scalars Take reads; the atomics that hold a
+// value of their own (atomic.Value, atomic.Pointer) and sync.Map are left
+// to a snapshot.
+func (c *comparer) atomic(n *node, v reflect.Value) bool {
+	info := classify(v.Type())
+	switch info.sp {
+	case spBool:
+		b := uint64(0)
+		if loadUint(v.Field(info.v)) != 0 {
+			b = 1
+		}
+		return n.kind() == kBool && n.num == b
+	case spInt:
+		return n.kind() == kInt && n.num == uint64(loadInt(v.Field(info.v)))
+	case spUint:
+		return n.kind() == kUint && n.num == loadUint(v.Field(info.v))
+	}
+	return false
+}
+
+func (c *comparer) elems(n *node, v reflect.Value) bool {
+	for j := range int(n.n) {
+		if !c.same(n.first+int32(j), v.Index(j), false) {
+			return false
+		}
+	}
+	return true
+}
+
+// entries compares the entries of map m with those of node n, matched by
+// their rendered keys. Two walks of one Go map meet its entries in nearly
+// the same order (runs of it, rotated; see differ.maps): each entry is
+// looked for where the last one's match puts it, then near there, then
+// through an index of the keys.
+func (c *comparer) entries(n *node, m reflect.Value) bool {
+	size := int(n.n)
+	if size == 0 {
+		return true
+	}
+	if !oneToOne(m.Type()) {
+		return false // two keys may render alike: a diff tells them apart
+	}
+	ro := !m.CanInterface()
+	if ro {
+		// As in walker.entries: SetIterKey refuses a read-only map.
+		p := m.UnsafePointer()
+		m = reflect.NewAt(m.Type(), unsafe.Pointer(&p)).Elem()
+	}
+	t := m.Type()
+	// As in walker.entries, the entries of a large map of pointers are
+	// read ahead of the one compared, and what they point to fetched.
+	plan := c.plan(t.Elem(), size)
+	var ring [aheadRing]struct{ key, val reflect.Value }
+	ahead := 1
+	if plan != nil {
+		ahead = aheadRing
+	}
+	for r := range ahead {
+		ring[r].key, ring[r].val = reflect.New(t.Key()).Elem(), reflect.New(t.Elem()).Elem()
+	}
+	it := m.MapRange()
+	read := 0
+	ended := false // the iterator is exhausted: Next must not be called again
+	next := func() bool {
+		if ended || read > size {
+			return false
+		}
+		if !it.Next() {
+			ended = true
+			return false
+		}
+		e := &ring[read%ahead]
+		e.key.SetIterKey(it)
+		e.val.SetIterValue(it)
+		if plan != nil {
+			plan.value(nil, e.val.UnsafePointer())
+		}
+		read++
+		return true
+	}
+	for range ahead - 1 {
+		next()
+	}
+	c.idx = nil
+	shift := 0    // entry j is guessed to be the snapshot's entry j+shift, modulo size
+	reach := size // how far from the guess an entry is looked for: all of them the first time
+	for j := 0; j < read || next(); j++ {
+		if j >= size {
+			return false // the map grew while it was read
+		}
+		if plan != nil {
+			next()
+			if a := j + aheadInside; a < read {
+				plan.inside(nil, ring[a%ahead].val.UnsafePointer())
+			}
+		}
+		e := &ring[j%ahead]
+		k, _ := renderKey(e.key, ro)
+		g := (j + shift) % size
+		if c.s.key(&c.s.nodes[n.first+int32(g)]) != k {
+			g = c.find(n, k, g, reach)
+			if g < 0 {
+				return false
+			}
+			reach = nearBy
+			shift = (g - j%size + size) % size
+		}
+		if !c.same(n.first+int32(g), e.val, false) {
+			return false
+		}
+	}
+	return read == size // not fewer: the map may have shrunk while it was read
+}
+
+// plan returns how to read ahead the values of a map of size entries of
+// type t, or nil when they are not pointers or too few to be worth it.
+func (c *comparer) plan(t reflect.Type, size int) *aheadPlan {
+	if size < aheadMin || t.Kind() != reflect.Pointer {
+		return nil
+	}
+	p := &aheadPlan{size: t.Elem().Size()}
+	if e := t.Elem(); e.Kind() == reflect.Struct && classify(e).sp == spNone {
+		p.fields = aheadFields(e, func(int) int32 { return 0 })
+	}
+	return p
+}
+
+// find returns the offset of the entry of map node n whose key is k: looked
+// for at most reach entries on each side of g, then through the index. It
+// returns -1 when no entry has that key.
+func (c *comparer) find(n *node, k string, g, reach int) int {
+	size := int(n.n)
+	if c.idx == nil {
+		for d := 1; d <= min(reach, size/2); d++ {
+			for _, o := range [2]int{(g + d) % size, (g - d + size) % size} {
+				if c.s.key(&c.s.nodes[n.first+int32(o)]) == k {
+					return o
+				}
+			}
+		}
+		c.idx = make(map[string]int32, size)
+		for o := range int32(size) {
+			c.idx[c.s.key(&c.s.nodes[n.first+o])] = o
+		}
+	}
+	if o, ok := c.idx[k]; ok {
+		return int(o)
+	}
+	return -1
+}
