@@ -43,7 +43,8 @@ func watchedData(shape string, n int) (any, int64) {
 }
 
 // BenchmarkTakeDiff is what debug mode does per watched variable and
-// invocation: a snapshot before, one after, and their diff. MB/s counts the
+// invocation when the variable changed: a snapshot before, one after, and
+// their diff. MB/s counts the
 // keys and strings of the watched data; ns/op should grow linearly with n.
 func BenchmarkTakeDiff(b *testing.B) {
 	for _, shape := range []string{"strings", "structs"} {
@@ -68,6 +69,34 @@ func BenchmarkTakeDiff(b *testing.B) {
 					before.Release()
 					after.Release()
 					spare1, spare2 = before, after
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkTakeSame is what debug mode does per watched variable and
+// invocation when the invocation left the variable as it found it, the
+// usual case: a snapshot before, and after, Snapshot.Same, which reads the
+// variable along the snapshot without recording anything. Only when Same
+// answers no does debug mode take a second snapshot and diff
+// (BenchmarkTakeDiff).
+func BenchmarkTakeSame(b *testing.B) {
+	for _, shape := range []string{"strings", "structs"} {
+		for _, n := range []int{1_000, 10_000, 100_000} {
+			b.Run(fmt.Sprintf("shape=%s/entries=%d", shape, n), func(b *testing.B) {
+				v, size := watchedData(shape, n)
+				b.SetBytes(size)
+				b.ReportAllocs()
+				spare := Take(v, Limits{})
+				spare.Release()
+				for b.Loop() {
+					before := Take(v, Limits{Reuse: spare})
+					if !before.Same(v) {
+						b.Fatal("data that did not change is not the same")
+					}
+					before.Release()
+					spare = before
 				}
 			})
 		}

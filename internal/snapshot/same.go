@@ -41,9 +41,6 @@ func (s *Snapshot) Same(v any) (same bool) {
 type comparer struct {
 	s  *Snapshot
 	sp []int8 // by type index: its special + 1; 0 until known
-	// idx finds a map's entry by its key when the walk's order is too far
-	// from the snapshot's; made for one map at a time, when needed.
-	idx map[string]int32
 }
 
 func (c *comparer) special(t int32) special {
@@ -251,9 +248,9 @@ func (c *comparer) entries(n *node, m reflect.Value) bool {
 	for range ahead - 1 {
 		next()
 	}
-	c.idx = nil
-	shift := 0    // entry j is guessed to be the snapshot's entry j+shift, modulo size
-	reach := size // how far from the guess an entry is looked for: all of them the first time
+	var idx map[string]int32 // the entries by key, made if the walk's order is too far from the snapshot's
+	shift := 0               // entry j is guessed to be the snapshot's entry j+shift, modulo size
+	reach := size            // how far from the guess an entry is looked for: all of them the first time
 	for j := 0; j < read || next(); j++ {
 		if j >= size {
 			return false // the map grew while it was read
@@ -265,10 +262,10 @@ func (c *comparer) entries(n *node, m reflect.Value) bool {
 			}
 		}
 		e := &ring[j%ahead]
-		k, _ := renderKey(e.key, ro)
+		k, strKey := renderKey(e.key, ro)
 		g := (j + shift) % size
 		if c.s.key(&c.s.nodes[n.first+int32(g)]) != k {
-			g = c.find(n, k, g, reach)
+			g = c.find(n, &idx, k, g, reach, strKey)
 			if g < 0 {
 				return false
 			}
@@ -295,25 +292,29 @@ func (c *comparer) plan(t reflect.Type, size int) *aheadPlan {
 	return p
 }
 
-// find returns the offset of the entry of map node n whose key is k: looked
-// for at most reach entries on each side of g, then through the index. It
-// returns -1 when no entry has that key.
-func (c *comparer) find(n *node, k string, g, reach int) int {
+// find returns the offset of the entry of map node n whose key is k, or -1
+// when none has it. A string key read twice from one map is the very same
+// bytes: it is looked for by address at most reach entries on each side of
+// g, then, as any other key, through an index of the keys.
+func (c *comparer) find(n *node, idx *map[string]int32, k string, g, reach int, strKey bool) int {
 	size := int(n.n)
-	if c.idx == nil {
+	if *idx == nil && strKey {
+		p := unsafe.StringData(k)
 		for d := 1; d <= min(reach, size/2); d++ {
 			for _, o := range [2]int{(g + d) % size, (g - d + size) % size} {
-				if c.s.key(&c.s.nodes[n.first+int32(o)]) == k {
+				if e := c.s.key(&c.s.nodes[n.first+int32(o)]); unsafe.StringData(e) == p && len(e) == len(k) {
 					return o
 				}
 			}
 		}
-		c.idx = make(map[string]int32, size)
+	}
+	if *idx == nil {
+		*idx = make(map[string]int32, size)
 		for o := range int32(size) {
-			c.idx[c.s.key(&c.s.nodes[n.first+o])] = o
+			(*idx)[c.s.key(&c.s.nodes[n.first+o])] = o
 		}
 	}
-	if o, ok := c.idx[k]; ok {
+	if o, ok := (*idx)[k]; ok {
 		return int(o)
 	}
 	return -1
