@@ -120,24 +120,38 @@ func (g *guard) checkResponse(ctx context.Context, inv *invocation, res any) {
 	if g.cfg.limits.ResponseBytes < 0 || res == nil {
 		return
 	}
-	var n int
-	switch v := res.(type) {
-	case []byte:
-		n = len(v)
-	case json.RawMessage:
-		n = len(v)
-	case string:
-		n = len(v)
-	default:
+	n, ok := rawSize(res)
+	if !ok {
 		if !g.cfg.debug {
 			return
 		}
-		b, err := json.Marshal(v)
+		b, err := json.Marshal(res)
 		if err != nil {
 			return
 		}
 		n = len(b)
 	}
+	g.checkResponseSize(ctx, inv, n)
+}
+
+// rawSize returns the size of a result that is its own payload: a []byte,
+// json.RawMessage or string. It keeps nothing of res, so that the fast path
+// of Wrap can box its result for it without an allocation.
+func rawSize(res any) (int, bool) {
+	switch v := res.(type) {
+	case []byte:
+		return len(v), true
+	case json.RawMessage:
+		return len(v), true
+	case string:
+		return len(v), true
+	}
+	return 0, false
+}
+
+// checkResponseSize warns when a response of n bytes is nearly as large as
+// Lambda accepts.
+func (g *guard) checkResponseSize(ctx context.Context, inv *invocation, n int) {
 	if g.cfg.limits.near(int64(n), int64(g.cfg.limits.ResponseBytes)) {
 		g.warnLimit(ctx, inv, "response", "lambdaguard: response near Lambda's payload limit (Function.ResponseSizeTooLarge comes next)",
 			int64(n), int64(g.cfg.limits.ResponseBytes))

@@ -3,6 +3,7 @@ package guard_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -78,4 +79,59 @@ func TestResponseMeasuredInDebugMode(t *testing.T) {
 	_, err := h(lambdaCtx("typed"), event{})
 	require.NoError(t, err)
 	assert.Contains(t, logs.String(), `"quota":"response"`)
+}
+
+// TestResponseOfPlainWrapChecked: a handler wrapped by Wrap alone (no
+// middleware, debug off) has its bytes or string result checked too, as
+// Limits.ResponseBytes says; another result is left alone outside debug
+// mode, where measuring it would mean encoding it.
+func TestResponseOfPlainWrapChecked(t *testing.T) {
+	big := strings.Repeat("z", 950)
+	cases := []struct {
+		name string
+		call func(opts ...guard.Option) error
+		want bool // whether a response warning is logged
+	}{
+		{"string", func(opts ...guard.Option) error {
+			_, err := guard.Wrap(func(context.Context, event) (string, error) { return big, nil }, opts...)(lambdaCtx("plain"), event{})
+			return err
+		}, true},
+		{"bytes", func(opts ...guard.Option) error {
+			_, err := guard.Wrap(func(context.Context, event) ([]byte, error) { return []byte(big), nil }, opts...)(lambdaCtx("plain"), event{})
+			return err
+		}, true},
+		{"raw JSON", func(opts ...guard.Option) error {
+			_, err := guard.Wrap(func(context.Context, event) (json.RawMessage, error) {
+				return json.RawMessage(`"` + big + `"`), nil
+			}, opts...)(lambdaCtx("plain"), event{})
+			return err
+		}, true},
+		{"bytes in an interface", func(opts ...guard.Option) error {
+			_, err := guard.Wrap(func(context.Context, event) (any, error) { return []byte(big), nil }, opts...)(lambdaCtx("plain"), event{})
+			return err
+		}, true},
+		{"small string", func(opts ...guard.Option) error {
+			_, err := guard.Wrap(func(context.Context, event) (string, error) { return "small", nil }, opts...)(lambdaCtx("plain"), event{})
+			return err
+		}, false},
+		{"struct, debug off", func(opts ...guard.Option) error {
+			_, err := guard.Wrap(func(context.Context, event) (result, error) { return result{Read: big}, nil }, opts...)(lambdaCtx("plain"), event{})
+			return err
+		}, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			err := tc.call(guard.WithTempBase(t.TempDir()), guard.WithDebug(false),
+				guard.WithLimits(guard.Limits{ResponseBytes: 1000, FDs: -1}),
+				guard.WithLogger(slog.New(slog.NewJSONHandler(&logs, nil))))
+			require.NoError(t, err)
+			if !tc.want {
+				assert.NotContains(t, logs.String(), `"quota"`)
+				return
+			}
+			assert.Contains(t, logs.String(), `"quota":"response"`)
+			assert.Contains(t, logs.String(), `"requestId":"plain"`)
+		})
+	}
 }

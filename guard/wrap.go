@@ -39,7 +39,13 @@ func wrapTyped[TIn, TOut any](g *guard, h func(context.Context, TIn) (TOut, erro
 				}
 			}()
 			g.thaw(ctx, inv.info)
-			return h(ctx, in)
+			out, err = h(ctx, in)
+			// Only a result that is bytes already is measured here: encoding
+			// another is debug mode's (checkResponse).
+			if n, ok := rawSize(any(out)); ok {
+				g.checkResponseSize(ctx, inv, n)
+			}
+			return out, err
 		}
 	}
 	return func(ctx context.Context, in TIn) (TOut, error) {
