@@ -147,7 +147,9 @@ type plainCloser struct{ closed *[]string }
 func (c plainCloser) Close() { *c.closed = append(*c.closed, "plain") }
 
 // TestCloseSharedClosesInReverse: shutdown closes what was built, the last
-// built first, with whatever Close the value has.
+// built first, with whatever Close the value has, and nothing else: a
+// resource nobody asked for is neither built nor closed, nor is the value of
+// a build that failed.
 func TestCloseSharedClosesInReverse(t *testing.T) {
 	var closed []string
 	a := guard.NewShared("a", func(context.Context) (ctxCloser, error) { return ctxCloser{&closed}, nil })
@@ -157,8 +159,12 @@ func TestCloseSharedClosesInReverse(t *testing.T) {
 			closed = append(closed, "custom")
 			return errors.New("close failed")
 		}))
-	unbuilt := guard.NewShared("unbuilt", func(context.Context) (*conn, error) { panic("never built") })
-	_ = unbuilt
+	var unbuiltBuilds int
+	guard.NewShared("unbuilt", func(context.Context) (*conn, error) { unbuiltBuilds++; return &conn{}, nil },
+		guard.WithClose(func(context.Context, *conn) error { closed = append(closed, "unbuilt"); return nil }))
+	failed := guard.NewShared("failed", func(context.Context) (*conn, error) {
+		return &conn{}, errors.New("handshake failed") // half made: not the caller's to keep
+	}, guard.WithClose(func(context.Context, *conn) error { closed = append(closed, "failed"); return nil }))
 	ctx := context.Background()
 	for _, get := range []func() error{
 		func() error { _, err := a.Get(ctx); return err },
@@ -167,9 +173,12 @@ func TestCloseSharedClosesInReverse(t *testing.T) {
 	} {
 		require.NoError(t, get())
 	}
-	err := guard.CloseShared(ctx)
+	_, err := failed.Get(ctx)
+	require.ErrorContains(t, err, "handshake failed")
+	err = guard.CloseShared(ctx)
 	assert.ErrorContains(t, err, "guard: shared c: close: close failed")
 	assert.Equal(t, []string{"custom", "plain", "ctx"}, closed)
+	assert.Zero(t, unbuiltBuilds, "shutdown builds nothing")
 	require.NoError(t, guard.CloseShared(ctx), "closed resources leave the registry")
 }
 
