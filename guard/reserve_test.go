@@ -25,11 +25,16 @@ func TestCleanupReserve(t *testing.T) {
 		timeout   time.Duration
 		opts      []guard.Option
 		handlerAt time.Duration // when the handler's context ends, from the start
+		// cleanupsFrom is the earliest the cleanups' deadline may be, from
+		// the start: the real deadline less the wipe margin (10ms) and a
+		// grace of at most 100ms and at most half the time left.
+		cleanupsFrom time.Duration
 	}{
-		{"default 100ms", 3 * time.Second, nil, 2900 * time.Millisecond},
-		{"configured", 3 * time.Second, []guard.Option{guard.WithCleanupReserve(time.Second)}, 2 * time.Second},
-		{"at most half", 100 * time.Millisecond, []guard.Option{guard.WithCleanupReserve(time.Second)}, 50 * time.Millisecond},
-		{"off", 3 * time.Second, []guard.Option{guard.WithCleanupReserve(0)}, 3 * time.Second},
+		{"default 100ms", 3 * time.Second, nil, 2900 * time.Millisecond, 2880 * time.Millisecond},
+		{"configured", 3 * time.Second, []guard.Option{guard.WithCleanupReserve(time.Second)}, 2 * time.Second, 2880 * time.Millisecond},
+		// 50ms kept: 40ms after the wipe margin, half of it the grace.
+		{"at most half", 100 * time.Millisecond, []guard.Option{guard.WithCleanupReserve(time.Second)}, 50 * time.Millisecond, 70 * time.Millisecond},
+		{"off", 3 * time.Second, []guard.Option{guard.WithCleanupReserve(0)}, 3 * time.Second, 2880 * time.Millisecond},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -65,7 +70,7 @@ func TestCleanupReserve(t *testing.T) {
 				// at most half the time left), so that the guard can leave a
 				// stuck one behind and still return in time.
 				assert.False(t, cleanupDeadline.After(start.Add(tc.timeout)), "cleanups are bounded by the real deadline")
-				assert.False(t, cleanupDeadline.Before(start.Add(tc.timeout-120*time.Millisecond)), "and get the reserve, less the grace and the wipe margin")
+				assert.False(t, cleanupDeadline.Before(start.Add(tc.cleanupsFrom)), "and get the reserve, less the grace and the wipe margin")
 			})
 		})
 	}
