@@ -1,6 +1,7 @@
 package reliability_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
@@ -48,29 +50,36 @@ type tracedEvent struct {
 	Message string `json:"message"`
 }
 
+// lastRequestID is where hostileHandler leaves each request's id: state that
+// outlives the invocation, reported by the guard once the variable is
+// watched (TestHostileRequestIDs does).
+var lastRequestID string
+
 // hostileHandler is a guarded, traced, debug-mode function as users deploy
 // it: it takes its temp dir, so a hostile id reaches tmpfs, and reports
-// where it was made.
-func hostileHandler(t testing.TB, base string, reports *[]guard.Report) lambda.Handler {
+// where it was made. Reports are dropped unless opts set a reporter.
+func hostileHandler(t testing.TB, base string, opts ...guard.Option) lambda.Handler {
 	t.Helper()
 	spans := tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
 	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
-	var mu sync.Mutex
 	inner := lambda.NewHandler(func(ctx context.Context, ev tracedEvent) (string, error) {
+		if lc, ok := lambdacontext.FromContext(ctx); ok {
+			lastRequestID = lc.AwsRequestID
+		}
 		dir, err := guard.TempDir(ctx)
 		if err != nil {
 			return "", err
 		}
 		return dir, nil
 	})
-	return guard.WrapHandler(inner,
+	return guard.WrapHandler(inner, append([]guard.Option{
 		guard.WithTempBase(base),
 		guard.WithLogger(discardLogger()),
 		guard.WithDebug(true),
-		guard.WithReporter(func(r guard.Report) { mu.Lock(); defer mu.Unlock(); *reports = append(*reports, r) }),
+		guard.WithReporter(func(guard.Report) {}),
 		tracing.WithTracing(tracing.WithTracerProvider(tp)),
-	)
+	}, opts...)...)
 }
 
 func lambdaCtx(id, trace string) context.Context {
@@ -82,12 +91,17 @@ func lambdaCtx(id, trace string) context.Context {
 }
 
 // TestHostileRequestIDs: whatever the request id, the invocation's directory
-// is made under the base with a sanitised name, and the id reaches reports
-// unchanged (they are JSON: encoding makes it harmless).
+// is made under the base with a sanitised name, and the id reaches the
+// invocation's report unchanged, which JSON encodes harmlessly: one line,
+// no raw control characters, the id read back as it was (invalid UTF-8 as
+// U+FFFD).
 func TestHostileRequestIDs(t *testing.T) {
+	guard.Watch("lastRequestID", &lastRequestID)
+	t.Cleanup(func() { guard.Unwatch("lastRequestID"); lastRequestID = "" })
 	base := t.TempDir()
+	var mu sync.Mutex
 	var reports []guard.Report
-	h := hostileHandler(t, base, &reports)
+	h := hostileHandler(t, base, guard.WithReporter(func(r guard.Report) { mu.Lock(); defer mu.Unlock(); reports = append(reports, r) }))
 	for _, id := range hostileIDs {
 		var out []byte
 		var err error
@@ -102,12 +116,29 @@ func TestHostileRequestIDs(t *testing.T) {
 		assert.LessOrEqual(t, len(name), 100, "%.40q", id)
 		assert.NotContains(t, name[len(tmpfs.Prefix):], ".", "%.40q", id)
 		gone(t, dir)
+
+		mu.Lock()
+		got := reports
+		reports = nil
+		mu.Unlock()
+		require.Len(t, got, 1, "%.40q: the leak into lastRequestID is reported", id)
+		r := got[0]
+		if id != "" { // an empty id is replaced by a random one
+			assert.Equal(t, id, r.InvocationID, "%.40q: the report names the request as it came", id)
+		}
+		line, err := json.Marshal(r)
+		require.NoError(t, err, "%.40q", id)
+		assert.True(t, json.Valid(line), "%.40q", id)
+		assert.False(t, bytes.ContainsAny(line, "\n\r\x00"), "%.40q: the report stays one line: %.200s", id, line)
+		var back guard.Report
+		require.NoError(t, json.Unmarshal(line, &back), "%.40q", id)
+		if utf8.ValidString(r.InvocationID) {
+			assert.Equal(t, r.InvocationID, back.InvocationID, "%.40q", id)
+		} else {
+			assert.True(t, utf8.ValidString(back.InvocationID), "%.40q", id)
+		}
 	}
 	emptyDir(t, base)
-	for _, r := range reports {
-		_, err := json.Marshal(r)
-		assert.NoError(t, err)
-	}
 }
 
 // TestHostilePayloads sends what no well-formed trigger sends: invalid JSON,
@@ -116,8 +147,7 @@ func TestHostileRequestIDs(t *testing.T) {
 // result, never a panic, and nothing left in the temp base.
 func TestHostilePayloads(t *testing.T) {
 	base := t.TempDir()
-	var reports []guard.Report
-	h := hostileHandler(t, base, &reports)
+	h := hostileHandler(t, base)
 
 	// (aws-lambda-go decodes with a json.Decoder: trailing data after a
 	// complete value is not an error, so it is not in this list.)
