@@ -75,10 +75,6 @@ func WithClose[T any](fn func(ctx context.Context, v T) error) SharedOption[T] {
 // Name returns the name the resource was declared with.
 func (s *SharedResource[T]) Name() string { return s.name }
 
-// watchName is the name the resource is registered under with Watch, as
-// shared: tooling that lists the watched variables sees it.
-func (s *SharedResource[T]) watchName() string { return "shared " + s.name }
-
 // Get returns the value, building it on the first call, and after a long
 // enough gap checking it first (see WithValidate). A build that fails or
 // panics is not kept: its error is returned, and the next Get tries again.
@@ -110,7 +106,6 @@ func (s *SharedResource[T]) Get(ctx context.Context) (T, error) {
 		}
 		s.v, s.built = v, true
 		shared.add(s)
-		Watch(s.watchName(), s, Shared())
 	}
 	s.lastUse = time.Now().UnixNano()
 	return s.v, nil
@@ -161,7 +156,6 @@ func (s *SharedResource[T]) drop(ctx context.Context) error {
 	var zero T
 	s.v, s.built = zero, false
 	shared.remove(s)
-	Unwatch(s.watchName())
 	err := callSafe(ctx, func(ctx context.Context) error { return s.closeValue(ctx, v) })
 	if err != nil {
 		return fmt.Errorf("guard: shared %s: close: %w", s.name, err)
