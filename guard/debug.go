@@ -316,7 +316,7 @@ func (d *detector) diffProc(w *watchInv, taints []taint.T) []Finding {
 		case "cwd":
 			out = append(out, Finding{Kind: KindCwd, Name: "cwd", Detail: "changed from " + c.Old + " to " + c.New + ": the working directory is process-wide"})
 		case "fd":
-			if d.cfg.ignoreFD != nil && d.cfg.ignoreFD(c.New) || d.otherGuardDir(c.New, w.ownDir) {
+			if d.cfg.ignoreFD(c.New) || d.otherGuardDir(c.New, w.ownDir) {
 				continue
 			}
 			detail := "left open: " + c.New

@@ -27,7 +27,7 @@ type config struct {
 
 	ignoreGoroutines []string
 	ignoreEnv        []string
-	ignoreFD         func(target string) bool
+	ignoreFD         func(target string) bool // never nil once resolved: shared sockets are always ignored
 }
 
 // defaultCleanupTimeout bounds cleanup when the invocation has no deadline
