@@ -171,7 +171,8 @@ func (w *watchInv) stopLabel() {
 }
 
 // after diffs the state against before, and reports what outlived the
-// invocation. It never panics and never touches the handler's result.
+// invocation. It never panics and never touches the handler's result. The
+// caller has stopped the label (stopLabel) before the invocation's cleanup.
 func (d *detector) after(w *watchInv) {
 	var findings []Finding
 	var taints []taint.T
@@ -188,7 +189,6 @@ func (d *detector) after(w *watchInv) {
 		d.mu.Unlock()
 		d.deliver(w, findings, taints, overlap)
 	}()
-	w.stopLabel()
 	d.logClosed(w)
 	findings = append(findings, w.errs...)
 	taints = taint.Of(w.event, w.id)
