@@ -50,9 +50,8 @@ type invKey struct{}
 
 // invocation is what the guard keeps per invocation, in the context.
 type invocation struct {
-	info    Invocation
-	base    string
-	reserve time.Duration // cleanup reserve this invocation got; 0 without a deadline
+	info Invocation
+	base string
 
 	// Contexts embedded here so that an invocation costs one allocation,
 	// not one per context.

@@ -52,11 +52,11 @@ func (g *guard) reserve(ctx context.Context, inv *invocation) context.Context {
 	if inv.info.Deadline.IsZero() {
 		return ctx
 	}
-	inv.reserve = reserveFor(g.cfg.reserve, inv.info.Start, inv.info.Deadline)
-	if inv.reserve <= 0 {
+	r := reserveFor(g.cfg.reserve, inv.info.Start, inv.info.Deadline)
+	if r <= 0 {
 		return ctx
 	}
-	inv.handler.init(ctx, inv.info.Deadline.Add(-inv.reserve), ErrCleanupReserve, false)
+	inv.handler.init(ctx, inv.info.Deadline.Add(-r), ErrCleanupReserve, false)
 	return &inv.handler
 }
 
@@ -64,11 +64,9 @@ func (g *guard) reserve(ctx context.Context, inv *invocation) context.Context {
 // cleanups must have: the start of the reserve and the real deadline, or,
 // without a deadline, the same split of the cleanup timeout from now.
 func (g *guard) closeBy(inv *invocation, now time.Time) (drain, end time.Time) {
-	end = inv.info.Deadline
-	r := inv.reserve
+	start, end := inv.info.Start, inv.info.Deadline
 	if end.IsZero() {
-		end = now.Add(g.cfg.cleanupTimeout)
-		r = reserveFor(g.cfg.reserve, now, end)
+		start, end = now, now.Add(g.cfg.cleanupTimeout)
 	}
-	return end.Add(-r), end
+	return end.Add(-reserveFor(g.cfg.reserve, start, end)), end
 }
