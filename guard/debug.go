@@ -69,9 +69,14 @@ type detector struct {
 }
 
 func newDetector(cfg *config) *detector {
+	// The base as tmpfs.New resolves it: /proc names descriptors by absolute
+	// path, and otherGuardDir matches them against it.
 	base := cfg.tempBase
 	if base == "" {
 		base = os.TempDir()
+	}
+	if abs, err := filepath.Abs(base); err == nil {
+		base = abs
 	}
 	return &detector{cfg: cfg, redact: newRedactor(cfg.showValues), base: base, running: map[*watchInv]struct{}{}}
 }

@@ -517,3 +517,59 @@ func TestDebugRepeatedInvocationsReuseSnapshots(t *testing.T) {
 		seen[globals[0].Path] = true
 	}
 }
+
+// TestDebugRelativeTempBase: with a relative temp base, the directory of an
+// invocation still running, which /proc names by its absolute path, is known
+// for what it is: not a descriptor that an invocation ending meanwhile left
+// open.
+func TestDebugRelativeTempBase(t *testing.T) {
+	t.Chdir(t.TempDir())
+	require.NoError(t, os.Mkdir("base", 0o700))
+	quickIn, opened := make(chan struct{}), make(chan struct{})
+	endQuick, endHolder := make(chan struct{}), make(chan struct{})
+	c := &collector{}
+	h := guard.Wrap(func(ctx context.Context, r request) (string, error) {
+		if r.User != "holder" {
+			close(quickIn)
+			<-endQuick
+			return "", nil
+		}
+		root, err := guard.TempRoot(ctx)
+		if err != nil {
+			return "", err
+		}
+		f, err := root.Create("scratch")
+		if err != nil {
+			return "", err
+		}
+		close(opened)
+		<-endHolder
+		return "", f.Close()
+	}, guard.WithDebug(true), guard.WithReporter(c.add), guard.WithTempBase("base"))
+
+	run := func(user string) <-chan struct{} {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			_, err := h(lambdaCtx("req-"+user), request{User: user})
+			assert.NoError(t, err)
+		}()
+		return done
+	}
+	quickDone := run("quick")
+	<-quickIn // the quick invocation's state is taken
+	holderDone := run("holder")
+	<-opened // the holder's directory and file are open
+	close(endQuick)
+	<-quickDone // and the quick invocation is checked meanwhile
+	close(endHolder)
+	<-holderDone
+
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, r := range c.reports {
+		for _, f := range r.Findings {
+			assert.NotEqual(t, guard.KindFD, f.Kind, "%s: %+v", r.InvocationID, f)
+		}
+	}
+}
