@@ -131,9 +131,41 @@ func (d *detector) before(ctx context.Context, id string, number uint64, event a
 }
 
 // takeAll snapshots vars (like, when not nil, holds earlier snapshots of
-// them): those without a lock of their own while no handler runs.
+// them).
 func (d *detector) takeAll(vars []*watched, like []*snapshot.Snapshot) []*snapshot.Snapshot {
 	out := make([]*snapshot.Snapshot, len(vars))
+	d.readAll(vars, func(i int, v *watched) {
+		var l *snapshot.Snapshot
+		if like != nil {
+			l = like[i]
+		}
+		out[i] = snapshot.Take(v.ptr, snapshot.Limits{Like: l, Reuse: v.reuse()})
+	})
+	return out
+}
+
+// changed returns those of vars that no longer hold what their snapshots
+// in before recorded, and those snapshots. Snapshot.Same reads a variable
+// along its snapshot and records nothing: a variable the invocation left
+// as it found it, the usual case, costs no second snapshot and no diff.
+func (d *detector) changed(vars []*watched, before []*snapshot.Snapshot) ([]*watched, []*snapshot.Snapshot) {
+	same := make([]bool, len(vars))
+	d.readAll(vars, func(i int, v *watched) { same[i] = before[i].Same(v.ptr) })
+	var cv []*watched
+	var cb []*snapshot.Snapshot
+	for i, v := range vars {
+		if same[i] {
+			v.release(before[i])
+			continue
+		}
+		cv, cb = append(cv, v), append(cb, before[i])
+	}
+	return cv, cb
+}
+
+// readAll calls read for each of vars: under the variable's own lock
+// (GuardedBy), or, for those without one, while no handler runs.
+func (d *detector) readAll(vars []*watched, read func(i int, v *watched)) {
 	unguarded := false
 	for _, v := range vars {
 		unguarded = unguarded || v.lock == nil
@@ -143,28 +175,19 @@ func (d *detector) takeAll(vars []*watched, like []*snapshot.Snapshot) []*snapsh
 		defer d.quiet.Unlock()
 	}
 	for i, v := range vars {
-		var l *snapshot.Snapshot
-		if like != nil {
-			l = like[i]
-		}
-		out[i] = take(v, l)
+		func() {
+			if v.lock != nil {
+				v.lock.Lock()
+				defer v.lock.Unlock()
+			}
+			read(i, v)
+		}()
 	}
-	return out
 }
 
 // enter and leave bracket a handler: see quiet.
 func (d *detector) enter() { d.quiet.RLock() }
 func (d *detector) leave() { d.quiet.RUnlock() }
-
-// take snapshots v; like, when not nil, is an earlier snapshot of v, whose
-// size spares the snapshot the cost of growing.
-func take(v *watched, like *snapshot.Snapshot) *snapshot.Snapshot {
-	if v.lock != nil {
-		v.lock.Lock()
-		defer v.lock.Unlock()
-	}
-	return snapshot.Take(v.ptr, snapshot.Limits{Like: like, Reuse: v.reuse()})
-}
 
 // stopLabel stops attributing new goroutines to the invocation: cleanup's
 // own helpers are not the handler's.
@@ -206,10 +229,11 @@ func (d *detector) after(w *watchInv) {
 			Detail: fmt.Sprintf("%d goroutine(s) started by this invocation still running, now in %s", g.Count, g.Top),
 		})
 	}
-	afters := d.takeAll(w.vars, w.before)
-	for i, v := range w.vars {
-		findings = append(findings, d.diffVar(v, w.before[i], afters[i], taints)...)
-		v.release(w.before[i], afters[i])
+	vars, before := d.changed(w.vars, w.before)
+	afters := d.takeAll(vars, before)
+	for i, v := range vars {
+		findings = append(findings, d.diffVar(v, before[i], afters[i], taints)...)
+		v.release(before[i], afters[i])
 	}
 	findings = append(findings, d.diffProc(w, taints)...)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -572,4 +573,35 @@ func TestDebugRelativeTempBase(t *testing.T) {
 			assert.NotEqual(t, guard.KindFD, f.Kind, "%s: %+v", r.InvocationID, f)
 		}
 	}
+}
+
+// After an invocation, a variable is read along its snapshot first: one
+// left as it was has no second snapshot taken. One that holds equal values
+// elsewhere (a copy) is not the same, yet its diff finds nothing to
+// report; one whose entries traded places is reported.
+func TestDebugUnchangedCopiedAndSwapped(t *testing.T) {
+	sessions := map[string]*settings{}
+	for i := range 200 {
+		sessions[fmt.Sprintf("u%03d", i)] = &settings{Token: fmt.Sprintf("t%d", i)}
+	}
+	watch(t, "sessions", &sessions)
+	h, c := debugGuard(t, func(ctx context.Context, r request) (string, error) {
+		switch r.Message {
+		case "copy":
+			sessions = maps.Clone(sessions)
+		case "swap":
+			sessions["u001"], sessions["u002"] = sessions["u002"], sessions["u001"]
+		}
+		return "ok", nil
+	})
+	for _, m := range []string{"", "copy", ""} {
+		_, err := h(context.Background(), request{Message: m})
+		require.NoError(t, err)
+	}
+	assert.Empty(t, c.reports, "nothing changed, or only where the values live")
+
+	_, err := h(context.Background(), request{Message: "swap"})
+	require.NoError(t, err)
+	require.Len(t, c.reports, 1)
+	assert.Len(t, c.findings(guard.KindGlobal), 2, "both entries changed")
 }
