@@ -379,8 +379,10 @@ func (s *Scope) wait(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 	}
-	s.cancelContext(context.Cause(ctx))
+	// Counted before the work is cancelled: a task that returns once
+	// cancelled was running all the same when the deadline came.
 	n := s.Pending()
+	s.cancelContext(context.Cause(ctx))
 	if n == 0 {
 		return nil
 	}
