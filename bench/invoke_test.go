@@ -159,9 +159,10 @@ func invoke(b *testing.B, h lambda.Handler, payload []byte) {
 }
 
 // BenchmarkDebug is a guarded invocation in debug mode with a watched map of
-// 0 to 100,000 entries: a snapshot before the handler, one after, and their
-// diff, besides the process checks debug mode always makes (environment,
-// descriptors, temp base, goroutines). The bytes per operation are the
+// 0 to 100,000 entries that the handler leaves as it was: a snapshot before
+// the handler and, after it, Snapshot.Same (a second snapshot and a diff
+// only for a variable that changed), besides the process checks debug mode
+// always makes (environment, descriptors, temp base, goroutines). The bytes per operation are the
 // watched keys and values, so MB/s is how fast debug mode gets through the
 // watched data; entries=0 is the fixed part.
 func BenchmarkDebug(b *testing.B) {

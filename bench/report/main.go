@@ -338,7 +338,7 @@ func (r *report) invocations() {
 func (r *report) debug() {
 	r.p("## Debug mode and snapshots\n\n")
 	r.p("`Debug` is a guarded invocation in debug mode (the apigw-v2 event) with a watched `map[string]string` of n entries, 68 bytes of key and value each: ")
-	r.p("a snapshot before, one after, their diff, and the process checks debug mode always makes (environment, descriptors, temp base, goroutines). ")
+	r.p("a snapshot before, `Snapshot.Same` after (the handler changes nothing), and the process checks debug mode always makes (environment, descriptors, temp base, goroutines). ")
 	r.p("MB/s counts the watched keys and values. The snapshot work alone (internal/snapshot), for a map of strings and for a map of pointers to small structs (9 values per entry; MB/s counts the strings they hold): ")
 	r.p("`TakeSame` is what debug mode does per watched variable when the invocation left it as it was, the usual case: a snapshot before, and after, `Snapshot.Same`, which reads the variable along the snapshot and records nothing. ")
 	r.p("`TakeDiff` is what it does when the variable changed: a second snapshot, and the diff that names the changes. ")
