@@ -1,5 +1,6 @@
-// Command traced is examples/basic with tracing: the same guarded handler,
-// traced by lambdaguard/tracing into an OpenTelemetry SDK TracerProvider
+// Command traced is examples/basic with tracing: the same guarded handler
+// (copied line for line: examples/basic is a main package), traced by
+// lambdaguard/tracing into an OpenTelemetry SDK TracerProvider
 // that exports over OTLP/HTTP, as a function in production would.
 // scripts/bench.sh compares its binary size and start-up with
 // examples/basic's, which links no OpenTelemetry at all.
@@ -9,6 +10,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log"
 	"net/http"
 	"strings"
@@ -22,7 +24,23 @@ import (
 	"github.com/lambdaguard/lambdaguard/tracing"
 )
 
-var caller = scope.NewKey[string]("caller")
+// caller is who made this request and message what they said; both live in
+// the invocation's scope, never in a package-level variable, so the next
+// caller cannot be served this one's.
+var (
+	caller  = scope.NewKey[string]("caller")
+	message = scope.NewKey[string]("message")
+)
+
+type reply struct {
+	Caller    string `json:"caller"`
+	Message   string `json:"message"`
+	Words     int    `json:"words"`
+	Lines     int    `json:"lines"`
+	RequestID string `json:"requestId"`
+	Cold      bool   `json:"coldStart"`
+	Number    uint64 `json:"invocation"`
+}
 
 func handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	who := req.QueryStringParameters["user"]
@@ -32,25 +50,39 @@ func handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.API
 	if err := caller.Set(ctx, who); err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
+	if err := message.Set(ctx, req.QueryStringParameters["message"]); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+
+	// Spool the body to this invocation's own directory, then read it back
+	// as a stream: nothing another request wrote can be there.
 	root, err := guard.TempRoot(ctx)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	if err := root.WriteFile("body.txt", []byte(req.Body), 0o600); err != nil {
-		return events.APIGatewayV2HTTPResponse{}, err
+		return events.APIGatewayV2HTTPResponse{}, fmt.Errorf("spool body: %w", err)
 	}
 	f, err := root.Open("body.txt")
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
 	defer f.Close()
-	words := 0
+	var r reply
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		words += len(strings.Fields(sc.Text()))
+		r.Lines++
+		r.Words += len(strings.Fields(sc.Text()))
 	}
-	name, _ := caller.Get(ctx)
-	body, err := json.Marshal(map[string]any{"caller": name, "words": words})
+	if err := sc.Err(); err != nil {
+		return events.APIGatewayV2HTTPResponse{}, err
+	}
+
+	inv, _ := guard.InvocationFrom(ctx)
+	r.Caller, _ = caller.Get(ctx)
+	r.Message, _ = message.Get(ctx)
+	r.RequestID, r.Cold, r.Number = inv.RequestID, inv.ColdStart, inv.Number
+	body, err := json.Marshal(r)
 	if err != nil {
 		return events.APIGatewayV2HTTPResponse{}, err
 	}
