@@ -11,4 +11,8 @@
 // address. It is bounded in depth and in size; where it stops it says so
 // (Snapshot.Truncated). It never panics on any value: the walk recovers and
 // reports a failure as truncation.
+//
+// Snapshot.Same reads a value along an earlier snapshot of it and records
+// nothing: whether the value still holds what the snapshot recorded costs a
+// fraction of a second snapshot and its diff.
 package snapshot

@@ -25,3 +25,21 @@ func Example() {
 	// added ["user:42"]
 	// changed ["user:1"].Tags
 }
+
+// Same answers whether a value still holds what a snapshot recorded,
+// without taking another: a second snapshot and a diff are needed only
+// when it does not.
+func ExampleSnapshot_Same() {
+	sessions := map[string][]string{"user:1": {"reader"}}
+	before := snapshot.Take(&sessions, snapshot.Limits{})
+	fmt.Println(before.Same(&sessions))
+
+	sessions["user:1"][0] = "admin"
+	fmt.Println(before.Same(&sessions))
+	changes, _ := snapshot.Diff(before, snapshot.Take(&sessions, snapshot.Limits{}), 0)
+	fmt.Println(changes[0].Op, changes[0].Path)
+	// Output:
+	// true
+	// false
+	// changed ["user:1"][0]
+}
