@@ -4,7 +4,6 @@ import (
 	"math"
 	"reflect"
 	"strconv"
-	"sync/atomic"
 	"unsafe"
 )
 
@@ -15,11 +14,17 @@ import (
 // an invocation, and takes a snapshot to diff only when the answer is no.
 //
 // Same is strict where it need not be: a pointer, map or slice that now
-// holds equal values at another address, a map walked in an order too far
-// from the one s met, a sync.Map or an atomic.Value or atomic.Pointer, or a
-// snapshot that is incomplete (Truncated) or released, all answer false.
-// False means "take a snapshot and diff"; true is always right. It never
-// panics.
+// holds equal values at another address, a sync.Map or an atomic.Value or
+// atomic.Pointer, or a snapshot that is incomplete (Truncated) or
+// released, all answer false. False means "take a snapshot and diff"; true
+// means every value s recorded is still there. v must be what s was taken
+// of (the same pointer: the root's own address is not compared). Two
+// things true does not promise: a new snapshot of a value that shares
+// pointers may stop at MaxDepth elsewhere, since where a shared value is
+// first met depends on the order maps are walked in; and a string is
+// compared by its bytes as they are now, so one made with unsafe.String
+// over a buffer the program later changed (which unsafe.String forbids)
+// looks the same to Same, Take and Diff alike. It never panics.
 func (s *Snapshot) Same(v any) (same bool) {
 	if s == nil || s.released || s.Truncated != "" || len(s.nodes) == 0 {
 		return false
@@ -39,8 +44,9 @@ func (s *Snapshot) Same(v any) (same bool) {
 
 // comparer walks a value along a snapshot of it.
 type comparer struct {
-	s  *Snapshot
-	sp []int8 // by type index: its special + 1; 0 until known
+	s     *Snapshot
+	sp    []int8 // by type index: its special + 1; 0 until known
+	looks int    // entries looked at to match map entries, for tests
 }
 
 func (c *comparer) special(t int32) special {
@@ -130,9 +136,7 @@ func (c *comparer) same(i int32, v reflect.Value, dynamic bool) bool {
 		return false
 	case reflect.Array:
 		if v.Type().Elem().Kind() == reflect.Uint8 {
-			b := make([]byte, v.Len())
-			reflect.Copy(reflect.ValueOf(b), v)
-			return k == kBytes && c.s.str(n) == string(b)
+			return k == kBytes && c.s.str(n) == string(arrayBytes(v))
 		}
 		return k == kArray && int(n.n) == v.Len() && c.elems(n, v)
 	case reflect.Map:
@@ -148,10 +152,7 @@ func (c *comparer) same(i int32, v reflect.Value, dynamic bool) bool {
 		}
 		return false
 	case reflect.UnsafePointer:
-		p := v.UnsafePointer()
-		if v.CanAddr() {
-			p = atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(v.UnsafeAddr())))
-		}
+		p := loadPointer(v)
 		if p == nil {
 			return k == kNil
 		}
@@ -251,6 +252,10 @@ func (c *comparer) entries(n *node, m reflect.Value) bool {
 	var idx map[string]int32 // the entries by key, made if the walk's order is too far from the snapshot's
 	shift := 0               // entry j is guessed to be the snapshot's entry j+shift, modulo size
 	reach := size            // how far from the guess an entry is looked for: all of them the first time
+	// Looking near costs at most budget looks, as in differ.maps: a map
+	// whose order changed altogether (cleared and filled again) goes to
+	// the index instead of being looked through entry by entry.
+	budget := 8*size + 8*nearBy
 	for j := 0; j < read || next(); j++ {
 		if j >= size {
 			return false // the map grew while it was read
@@ -265,7 +270,7 @@ func (c *comparer) entries(n *node, m reflect.Value) bool {
 		k, strKey := renderKey(e.key, ro)
 		g := (j + shift) % size
 		if c.s.key(&c.s.nodes[n.first+int32(g)]) != k {
-			g = c.find(n, &idx, k, g, reach, strKey)
+			g = c.find(n, &idx, k, g, reach, strKey, &budget)
 			if g < 0 {
 				return false
 			}
@@ -295,12 +300,15 @@ func (c *comparer) plan(t reflect.Type, size int) *aheadPlan {
 // find returns the offset of the entry of map node n whose key is k, or -1
 // when none has it. A string key read twice from one map is the very same
 // bytes: it is looked for by address at most reach entries on each side of
-// g, then, as any other key, through an index of the keys.
-func (c *comparer) find(n *node, idx *map[string]int32, k string, g, reach int, strKey bool) int {
+// g, while the budget lasts, then, as any other key, through an index of
+// the keys.
+func (c *comparer) find(n *node, idx *map[string]int32, k string, g, reach int, strKey bool, budget *int) int {
 	size := int(n.n)
-	if *idx == nil && strKey {
+	if *idx == nil && strKey && *budget > 0 {
 		p := unsafe.StringData(k)
 		for d := 1; d <= min(reach, size/2); d++ {
+			c.looks += 2
+			*budget -= 2
 			for _, o := range [2]int{(g + d) % size, (g - d + size) % size} {
 				if e := c.s.key(&c.s.nodes[n.first+int32(o)]); unsafe.StringData(e) == p && len(e) == len(k) {
 					return o

@@ -2,9 +2,11 @@ package snapshot
 
 import (
 	"fmt"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -130,4 +132,79 @@ func TestSameIntKeys(t *testing.T) {
 	assert.True(t, s.Same(&m))
 	m[7] = "changed"
 	assert.False(t, s.Same(&m))
+}
+
+// A map whose order changed altogether (cleared and filled again with the
+// same keys: same address, another hash seed) is matched through the key
+// index once looking near the guess has cost a few looks an entry, not
+// looked through entry by entry.
+func TestSameReorderedMapStaysLinear(t *testing.T) {
+	const n = 2000
+	keys := make([]string, n)
+	m := make(map[string]int, n)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("key-%05d", i)
+		m[keys[i]] = i
+	}
+	s := Take(&m, Limits{})
+	clear(m)
+	for i, k := range keys {
+		m[k] = i
+	}
+	c := comparer{s: s, sp: make([]int8, len(s.types))}
+	require.True(t, c.same(0, reflect.ValueOf(m), true))
+	assert.LessOrEqual(t, c.looks, 9*n+8*nearBy+2, "looks for %d entries", n)
+}
+
+// An array of bytes reached through an unexported field (a uuid.UUID in a
+// struct) is read, addressable or not, instead of failing the snapshot.
+func TestUnexportedByteArray(t *testing.T) {
+	type record struct {
+		id  [4]byte
+		Pub int
+	}
+	byPtr := map[string]*record{"a": {id: [4]byte{1, 2, 3, 4}}} // addressable
+	byVal := map[string]record{"a": {id: [4]byte{1, 2, 3, 4}}}  // not
+	for name, v := range map[string]any{"pointer": &byPtr, "value": &byVal} {
+		s := Take(v, Limits{})
+		require.Empty(t, s.Truncated, name)
+		assert.True(t, s.Same(v), name)
+	}
+	sp, sv := Take(&byPtr, Limits{}), Take(&byVal, Limits{})
+	byPtr["a"].id[0] = 9
+	byVal["a"] = record{id: [4]byte{9, 2, 3, 4}}
+	for name, c := range map[string]struct {
+		s *Snapshot
+		v any
+	}{"pointer": {sp, &byPtr}, "value": {sv, &byVal}} {
+		assert.False(t, c.s.Same(c.v), name)
+		changes, _ := Diff(c.s, Take(c.v, Limits{}), 0)
+		require.Len(t, changes, 1, name)
+		assert.Equal(t, `["a"].id`, changes[0].Path, name)
+	}
+}
+
+// An unsafe.Pointer that the program stores atomically is read atomically,
+// by Take and by Same: no race with a correct program (go test -race).
+func TestUnsafePointerStoredAtomically(t *testing.T) {
+	type holder struct{ P unsafe.Pointer }
+	x, y := 1, 2
+	h := &holder{P: unsafe.Pointer(&x)}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 2000 {
+			p := unsafe.Pointer(&x)
+			if i%2 == 1 {
+				p = unsafe.Pointer(&y)
+			}
+			atomic.StorePointer(&h.P, p)
+		}
+	}()
+	for range 200 {
+		s := Take(&h, Limits{})
+		require.Empty(t, s.Truncated)
+		s.Same(&h)
+	}
+	<-done
 }

@@ -516,10 +516,8 @@ func (w *walker) fill(i int32, v reflect.Value, ti int32, depth int) {
 	case reflect.Array:
 		t := w.s.types[ti]
 		if t.Elem().Kind() == reflect.Uint8 {
-			b := make([]byte, v.Len())
-			reflect.Copy(reflect.ValueOf(b), v)
 			n.setKind(kBytes)
-			n.num = w.text(string(b))
+			n.num = w.text(string(arrayBytes(v)))
 			return
 		}
 		n.setKind(kArray)
@@ -537,10 +535,7 @@ func (w *walker) fill(i int32, v reflect.Value, ti int32, depth int) {
 		n.num = uint64(uintptr(p))
 		w.children(i, v.Len(), func(c int32) { w.entries(i, c, v, ti, depth) })
 	case reflect.UnsafePointer:
-		p := v.UnsafePointer()
-		if v.CanAddr() { // perhaps stored with atomic.StorePointer
-			p = atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(v.UnsafeAddr())))
-		}
+		p := loadPointer(v)
 		if p == nil {
 			n.setKind(kNil)
 			return
@@ -807,6 +802,29 @@ func loadUint(v reflect.Value) uint64 {
 		}
 	}
 	return v.Uint()
+}
+
+// loadPointer reads an unsafe.Pointer: atomically where it lives in memory
+// others can reach, since it may be stored with atomic.StorePointer.
+func loadPointer(v reflect.Value) unsafe.Pointer {
+	if v.CanAddr() {
+		return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(v.UnsafeAddr())))
+	}
+	return v.UnsafePointer()
+}
+
+// arrayBytes copies an array of bytes ([16]byte, a uuid.UUID). reflect.Copy
+// refuses one reached through an unexported field; reading it does not.
+func arrayBytes(v reflect.Value) []byte {
+	b := make([]byte, v.Len())
+	if v.CanAddr() {
+		copy(b, unsafe.Slice((*byte)(unsafe.Pointer(v.UnsafeAddr())), len(b)))
+		return b
+	}
+	for i := range b {
+		b[i] = byte(v.Index(i).Uint())
+	}
+	return b
 }
 
 // renderKey renders a map key for a path. String keys are kept raw and
