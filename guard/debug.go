@@ -70,7 +70,8 @@ type detector struct {
 
 func newDetector(cfg *config) *detector {
 	// The base as tmpfs.New resolves it: /proc names descriptors by absolute
-	// path, and otherGuardDir matches them against it.
+	// path, and otherGuardDir matches them against it. newConfig made a
+	// base given absolute already.
 	base := cfg.tempBase
 	if base == "" {
 		base = os.TempDir()

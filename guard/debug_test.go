@@ -547,6 +547,11 @@ func TestDebugRelativeTempBase(t *testing.T) {
 		<-endHolder
 		return "", f.Close()
 	}, guard.WithDebug(true), guard.WithReporter(c.add), guard.WithTempBase("base"))
+	// The base is where it was when the handler was wrapped, for the temp
+	// dirs and for the detector alike, wherever the function goes later.
+	moved := t.TempDir()
+	t.Chdir(moved)
+	require.NoError(t, os.Mkdir("base", 0o700))
 
 	run := func(user string) <-chan struct{} {
 		done := make(chan struct{})
@@ -573,6 +578,9 @@ func TestDebugRelativeTempBase(t *testing.T) {
 			assert.NotEqual(t, guard.KindFD, f.Kind, "%s: %+v", r.InvocationID, f)
 		}
 	}
+	entries, err := os.ReadDir(filepath.Join(moved, "base"))
+	require.NoError(t, err)
+	assert.Empty(t, entries, "no temp dir was made under the new working directory")
 }
 
 // After an invocation, a variable is read along its snapshot first: one

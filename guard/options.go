@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"time"
 )
 
@@ -48,6 +49,15 @@ func newConfig(opts []Option) *config {
 	if c.logger == nil {
 		c.logger = slog.Default()
 	}
+	if c.tempBase != "" {
+		// Once, here: the temp dirs, the sweep and debug mode's checks must
+		// all mean the same directory, whatever the working directory
+		// becomes. Abs fails only when the working directory is gone, and
+		// then so would every later use of the relative path.
+		if abs, err := filepath.Abs(c.tempBase); err == nil {
+			c.tempBase = abs
+		}
+	}
 	c.limits = c.limits.withDefaults()
 	// Sockets dialled through SharedDial belong to shared resources: never a leak.
 	user := c.ignoreFD
@@ -64,7 +74,9 @@ func newConfig(opts []Option) *config {
 func WithDebug(on bool) Option { return func(c *config) { c.debug = on } }
 
 // WithTempBase sets the directory under which each invocation's temp
-// directory is made. The default is os.TempDir() (/tmp on Lambda).
+// directory is made. The default is os.TempDir() (/tmp on Lambda). A
+// relative dir is taken from the working directory at the time the
+// handler is wrapped.
 func WithTempBase(dir string) Option { return func(c *config) { c.tempBase = dir } }
 
 // WithLogger sets the logger of the guard's own messages: cleanup failures,
