@@ -2,6 +2,7 @@ package guardtest_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -126,4 +127,38 @@ func TestFindingsInInvocationOrder(t *testing.T) {
 	results := []guardtest.Result[string]{{Findings: []guard.Finding{a}}, {}, {Findings: []guard.Finding{b, c}}}
 	assert.Equal(t, []guard.Finding{a, b, c}, guardtest.Findings(results))
 	assert.Empty(t, guardtest.Findings([]guardtest.Result[string]{{}}))
+}
+
+// Raw events ([]byte, as lambda.Handler gets them) are read as the JSON
+// they are: a response that echoes its own request's value is not
+// crosstalk, even when an earlier request carried the same value; one
+// that echoes only an earlier request's is.
+func TestCrosstalkRawEvents(t *testing.T) {
+	var last string
+	echo := func(own bool) func(context.Context, []byte) (string, error) {
+		return func(_ context.Context, ev []byte) (string, error) {
+			var g greeting
+			if err := json.Unmarshal(ev, &g); err != nil {
+				return "", err
+			}
+			prev := last
+			last = g.Name
+			if own {
+				return "hello " + g.Name, nil
+			}
+			return "hello " + prev, nil
+		}
+	}
+	results, err := guardtest.Check(guardtest.Config{}, echo(true),
+		[]byte(`{"name":"alice-secret"}`), []byte(`{"name":"alice-secret","x":"bobby"}`))
+	require.NoError(t, err)
+	assert.Empty(t, guardtest.Findings(results), "its own value")
+
+	last = ""
+	results, err = guardtest.Check(guardtest.Config{}, echo(false),
+		[]byte(`{"name":"alice-secret"}`), []byte(`{"name":"bob-secret"}`))
+	require.NoError(t, err)
+	require.Len(t, results, 2)
+	require.Len(t, results[1].Findings, 1, "another's value")
+	assert.Contains(t, results[1].Findings[0].Detail, "carries request data of invocation 1")
 }
