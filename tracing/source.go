@@ -27,17 +27,21 @@ type source struct {
 }
 
 // attrList is the few attributes a trigger adds to the span, held in the
-// source itself rather than in a slice of their own: at most six (a batch
-// of one message: system, operation type and name, destination, message
-// id; of several: the count instead of the id).
+// source itself rather than in a slice of their own: five at most today (a
+// batch of one message: system, operation type and name, destination,
+// message id; of several: the count instead of the id), room for six.
 type attrList struct {
 	kv [6]attribute.KeyValue
 	n  int
 }
 
+// add keeps kv; beyond the room there is, it drops it rather than panic
+// on the request path (a test of every trigger holds the count).
 func (l *attrList) add(kv attribute.KeyValue) {
-	l.kv[l.n] = kv
-	l.n++
+	if l.n < len(l.kv) {
+		l.kv[l.n] = kv
+		l.n++
+	}
 }
 
 func (l *attrList) all() []attribute.KeyValue { return l.kv[:l.n] }

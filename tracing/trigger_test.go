@@ -116,6 +116,13 @@ func TestTriggers(t *testing.T) {
 			parent: "7d2c4e6f8a0b1c3d5e7f9a1b3c5d7e9f", parentSpan: "4c6e8a0b2d4f6a8c",
 		},
 		{
+			// A carrier with a value that is not a string: what was read of
+			// it still names the parent, typed or raw alike.
+			name: "EventBridge, a carrier entry not a string", fixture: "eventbridge-odd-carrier.json", typed: typed[events.EventBridgeEvent],
+			trigger: "pubsub", kind: trace.SpanKindConsumer, spanName: "orders",
+			parent: "7d2c4e6f8a0b1c3d5e7f9a1b3c5d7e9f", parentSpan: "4c6e8a0b2d4f6a8c",
+		},
+		{
 			name: "scheduled rule", fixture: "scheduled.json", typed: typed[events.EventBridgeEvent],
 			trigger: "timer", kind: trace.SpanKindServer, spanName: "orders",
 		},
