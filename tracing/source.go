@@ -36,7 +36,7 @@ type attrList struct {
 }
 
 // add keeps kv; beyond the room there is, it drops it rather than panic
-// on the request path (a test of every trigger holds the count).
+// on the request path.
 func (l *attrList) add(kv attribute.KeyValue) {
 	if l.n < len(l.kv) {
 		l.kv[l.n] = kv
