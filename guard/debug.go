@@ -146,9 +146,13 @@ func (d *detector) takeAll(vars []*watched, like []*snapshot.Snapshot) []*snapsh
 }
 
 // changed returns those of vars that no longer hold what their snapshots
-// in before recorded, and those snapshots. Snapshot.Same reads a variable
-// along its snapshot and records nothing: a variable the invocation left
-// as it found it, the usual case, costs no second snapshot and no diff.
+// in before recorded, and those snapshots; the snapshots of the others are
+// released (before must not be read afterwards). Snapshot.Same reads a
+// variable along its snapshot and records nothing: a variable the
+// invocation left as it found it, the usual case, costs no second snapshot
+// and no diff. Those that changed are snapshotted after, under another
+// hold of the locks: a concurrent invocation may change them in between,
+// and its changes are reported here, with the invocations in flight.
 func (d *detector) changed(vars []*watched, before []*snapshot.Snapshot) ([]*watched, []*snapshot.Snapshot) {
 	same := make([]bool, len(vars))
 	d.readAll(vars, func(i int, v *watched) { same[i] = before[i].Same(v.ptr) })

@@ -19,8 +19,8 @@ type WatchOption func(*watched)
 func Shared() WatchOption { return func(w *watched) { w.shared = true } }
 
 // GuardedBy names the lock that protects the variable: debug mode holds it
-// while it takes a snapshot, so that reading the variable does not race with
-// a concurrent invocation writing it.
+// while it reads the variable (a snapshot, or the check against one), so
+// that reading it does not race with a concurrent invocation writing it.
 func GuardedBy(l sync.Locker) WatchOption { return func(w *watched) { w.lock = l } }
 
 type watched struct {
