@@ -103,6 +103,57 @@ func BenchmarkTakeSame(b *testing.B) {
 	}
 }
 
+// BenchmarkTakeChanged is what debug mode does per watched variable and
+// invocation when the invocation changed one entry: a snapshot before;
+// after, Snapshot.Same, which finds the change wherever in the walk it
+// comes; then a second snapshot and the diff that names it. The entry
+// changed moves from one invocation to the next.
+func BenchmarkTakeChanged(b *testing.B) {
+	for _, shape := range []string{"strings", "structs"} {
+		for _, n := range []int{1_000, 10_000, 100_000} {
+			b.Run(fmt.Sprintf("shape=%s/entries=%d", shape, n), func(b *testing.B) {
+				v, size := watchedData(shape, n)
+				// change changes entry i and returns what undoes it.
+				change := func(i int) func() {
+					k := fmt.Sprintf("user:%06d", i)
+					switch m := v.(type) {
+					case *map[string]string:
+						old := (*m)[k]
+						(*m)[k] = "changed"
+						return func() { (*m)[k] = old }
+					case *map[string]*session:
+						(*m)[k].Expires++
+						return func() { (*m)[k].Expires-- }
+					}
+					panic(shape)
+				}
+				b.SetBytes(size)
+				b.ReportAllocs()
+				spare1, spare2 := Take(v, Limits{}), Take(v, Limits{})
+				spare1.Release()
+				spare2.Release()
+				i := 0
+				for b.Loop() {
+					before := Take(v, Limits{Reuse: spare1})
+					undo := change(i * 7919 % n)
+					if before.Same(v) {
+						b.Fatal("a change not seen")
+					}
+					after := Take(v, Limits{Like: before, Reuse: spare2})
+					if changes, _ := Diff(before, after, 20); len(changes) != 1 {
+						b.Fatalf("%d changes for one", len(changes))
+					}
+					undo()
+					before.Release()
+					after.Release()
+					spare1, spare2 = before, after
+					i++
+				}
+			})
+		}
+	}
+}
+
 // BenchmarkTake and BenchmarkDiff split BenchmarkTakeDiff's cost.
 func BenchmarkTake(b *testing.B) {
 	v, size := watchedData("structs", 10_000)
