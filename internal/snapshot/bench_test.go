@@ -106,7 +106,8 @@ func BenchmarkTakeSame(b *testing.B) {
 // BenchmarkTakeChanged is what debug mode does per watched variable and
 // invocation when the invocation changed one entry: a snapshot before;
 // after, Snapshot.Same, which finds the change wherever in the walk it
-// comes; then a second snapshot and the diff that names it. The entry
+// comes; then a second snapshot, which keeps only the entries that
+// changed (Limits.Base), and the diff that names the change. The entry
 // changed moves from one invocation to the next.
 func BenchmarkTakeChanged(b *testing.B) {
 	for _, shape := range []string{"strings", "structs"} {
@@ -139,7 +140,7 @@ func BenchmarkTakeChanged(b *testing.B) {
 					if before.Same(v) {
 						b.Fatal("a change not seen")
 					}
-					after := Take(v, Limits{Like: before, Reuse: spare2})
+					after := Take(v, Limits{Like: before, Reuse: spare2, Base: before})
 					if changes, _ := Diff(before, after, 20); len(changes) != 1 {
 						b.Fatalf("%d changes for one", len(changes))
 					}

@@ -156,6 +156,9 @@ func (d *differ) node(i, j int32) {
 		return
 	}
 	x, y := &d.a.nodes[i], &d.b.nodes[j]
+	if y.kind() == kSame && d.b.base == d.a && int32(y.num) == i {
+		return // b holds what a recorded here (Limits.Base)
+	}
 	if x.kind() != y.kind() || !d.sameType(x, y) {
 		if !d.follow(i, j) {
 			d.changed(i, j)
@@ -264,6 +267,9 @@ func addressed(s *Snapshot, i int32, t reflect.Type) bool {
 // value summarises node i.
 func (s *Snapshot) value(i int32) Value {
 	n := &s.nodes[i]
+	if n.kind() == kSame && s.base != nil {
+		return s.base.value(int32(n.num)) // what the base recorded, and still there
+	}
 	v := Value{Valid: true, Length: -1}
 	if t := s.typeOf(n); t != nil {
 		v.Type = t.String()

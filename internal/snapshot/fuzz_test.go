@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"encoding/json"
+	"slices"
 	"testing"
 )
 
@@ -37,6 +38,24 @@ func FuzzSnapshotDiff(f *testing.F) {
 		// when a diff finds nothing.
 		if sa.Truncated == "" && !sa.Same(&ha) {
 			t.Fatal("an unchanged value is not the same")
+		}
+		// A map at the root, changed in place by the other value: a
+		// snapshot taken with Base diffs as a whole one does.
+		if ma, ok := a.(map[string]any); ok {
+			before := Take(&ma, lim)
+			if mb, ok := b.(map[string]any); ok {
+				for k, v := range mb {
+					ma[k] = v
+				}
+			} else {
+				clear(ma)
+			}
+			whole := Take(&ma, Limits{MaxDepth: lim.MaxDepth, MaxNodes: lim.MaxNodes, Like: before})
+			cw, mw := Diff(before, whole, 100)
+			cb, mb := Diff(before, Take(&ma, Limits{MaxDepth: lim.MaxDepth, MaxNodes: lim.MaxNodes, Like: before, Base: before}), 100)
+			if before.Truncated == "" && whole.Truncated == "" && (mw != mb || !slices.Equal(changeSet(cw), changeSet(cb))) {
+				t.Fatalf("with Base %v, whole %v", changeSet(cb), changeSet(cw))
+			}
 		}
 		ha.V = b
 		if sa.Same(&ha) {

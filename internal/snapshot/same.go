@@ -327,3 +327,39 @@ func (c *comparer) find(n *node, idx *map[string]int32, k string, g, reach int, 
 	}
 	return -1
 }
+
+// baseMatch finds, entry by entry, the entries of a map that a base
+// snapshot recorded and that still hold what it recorded (Limits.Base).
+type baseMatch struct {
+	c      *comparer
+	n      *node // the base's map node
+	idx    map[string]int32
+	shift  int
+	reach  int
+	budget int
+}
+
+func newBaseMatch(c *comparer, n *node) *baseMatch {
+	size := int(n.n)
+	return &baseMatch{c: c, n: n, reach: size, budget: 8*size + 8*nearBy}
+}
+
+// same returns the base's node for the map entry met j-th, of key k and
+// value v, when the base recorded it and v still holds what it recorded.
+func (m *baseMatch) same(j int, k, v reflect.Value, ro bool) (int32, bool) {
+	if m == nil || m.n.n == 0 {
+		return 0, false
+	}
+	size := int(m.n.n)
+	key, strKey := renderKey(k, ro)
+	g := (j + m.shift) % size
+	if m.c.s.key(&m.c.s.nodes[m.n.first+int32(g)]) != key {
+		if g = m.c.find(m.n, &m.idx, key, g, m.reach, strKey, &m.budget); g < 0 {
+			return 0, false
+		}
+		m.reach = nearBy
+		m.shift = (g - j%size + size) % size
+	}
+	at := m.n.first + int32(g)
+	return at, m.c.same(at, v, false)
+}

@@ -2,7 +2,10 @@ package snapshot
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
+	"sort"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -207,4 +210,85 @@ func TestUnsafePointerStoredAtomically(t *testing.T) {
 		s.Same(&h)
 	}
 	<-done
+}
+
+// changeSet is a diff's changes, in an order of their own. A value met
+// twice is rendered as a reference where the walk met it the second time,
+// which depends on the order maps were walked in: references and the
+// containers they may stand for are one kind here.
+func changeSet(c []Change) []string {
+	render := func(v Value) string {
+		switch v.Kind {
+		case "ref", "struct", "ptr", "map", "slice", "array", "iface":
+			return "value"
+		}
+		return v.Kind + ":" + v.Text
+	}
+	out := make([]string, len(c))
+	for i, x := range c {
+		out[i] = fmt.Sprintf("%s %s %s -> %s", x.Op, x.Path, render(x.Old), render(x.New))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// newStrings are the strings of after that before has not got: what the
+// guard's taint check reads. (Their paths are where the walk met them
+// first, which depends on the order maps were walked in.)
+func newStrings(before, after *Snapshot) []string {
+	old := map[string]bool{}
+	before.Strings(func(_, s string) bool { old[s] = true; return true })
+	found := map[string]bool{}
+	after.Strings(func(_, s string) bool {
+		if !old[s] {
+			found[s] = true
+		}
+		return true
+	})
+	return slices.Sorted(maps.Keys(found))
+}
+
+// A snapshot taken with Base, which keeps only the root map's entries that
+// changed, diffs against its base exactly as a whole one does, and has the
+// same new strings.
+func TestBaseDiffsAsAWholeSnapshot(t *testing.T) {
+	changes := map[string]func(m map[string]*account){
+		"none":          func(map[string]*account) {},
+		"string field":  func(m map[string]*account) { m["acct-3"].Name = "other" },
+		"nested map":    func(m map[string]*account) { m["acct-3"].Limits["weekly"] = 1 },
+		"retargeted":    func(m map[string]*account) { m["acct-3"].Owner = m["acct-4"] },
+		"added":         func(m map[string]*account) { m["new"] = &account{Name: "fresh-secret"} },
+		"removed":       func(m map[string]*account) { delete(m, "acct-3") },
+		"key replaced":  func(m map[string]*account) { m["other"] = m["acct-3"]; delete(m, "acct-3") },
+		"swapped":       func(m map[string]*account) { m["acct-3"], m["acct-4"] = m["acct-4"], m["acct-3"] },
+		"copy":          func(m map[string]*account) { a := m["acct-5"]; m["acct-5"] = &account{Name: a.Name, Owner: a} },
+		"two entries":   func(m map[string]*account) { m["acct-1"].Balance = -1; m["acct-90"].Tags[0] = "z" },
+		"shared moved":  func(m map[string]*account) { m["acct-7"].Owner = m["acct-8"]; m["acct-8"].Name = "x" },
+		"interface":     func(m map[string]*account) { m["acct-9"].Extra = "request-secret" },
+		"bytes changed": func(m map[string]*account) { m["acct-2"].Raw[1] = 'X' },
+	}
+	for name, change := range changes {
+		t.Run(name, func(t *testing.T) {
+			m := accounts(150) // past the read-ahead threshold
+			before := Take(&m, Limits{})
+			change(m)
+			whole := Take(&m, Limits{Like: before})
+			based := Take(&m, Limits{Like: before, Base: before})
+			require.Empty(t, based.Truncated)
+			if name == "none" {
+				assert.Less(t, based.Nodes(), 200, "unchanged entries are not copied")
+			}
+			cw, mw := Diff(before, whole, 0)
+			cb, mb := Diff(before, based, 0)
+			assert.Equal(t, changeSet(cw), changeSet(cb))
+			assert.Equal(t, mw, mb)
+			assert.Equal(t, newStrings(before, whole), newStrings(before, based))
+		})
+	}
+	// Another map, or no map at the root: Base is not used.
+	m, other := accounts(10), accounts(10)
+	s := Take(&m, Limits{Base: Take(&other, Limits{})})
+	c, _ := Diff(Take(&m, Limits{}), s, 0)
+	assert.Empty(t, c)
+	assert.Greater(t, s.Nodes(), 20)
 }

@@ -25,6 +25,14 @@ type Limits struct {
 	// much again. Reuse must not be used afterwards; release it with
 	// Release as soon as it is no longer needed.
 	Reuse *Snapshot
+	// Base is the snapshot the new one will be diffed against (as Diff's
+	// first), or nil. When both hold a map at the root, the same map, an
+	// entry that Base recorded and that still holds what Base recorded
+	// (Snapshot.Same) is not copied again: the new snapshot notes that it
+	// is Base's. Such a snapshot is for that diff: its Strings leaves those
+	// entries' values out (they are Base's), and Base must not be released
+	// before the diff is done.
+	Base *Snapshot
 }
 
 // Defaults for Limits.
@@ -53,6 +61,7 @@ const (
 	kRef                   // a pointer, map or slice already seen: num = address, first = its node, n = a slice's length
 	kOpaque                // func, chan, unsafe pointer, sync primitives: num = pointer
 	kTruncated             // the walk stopped here (depth or size)
+	kSame                  // a root map's entry as Limits.Base recorded it: num = its node there
 )
 
 // A node's kind, whether its map key is a string, and its type share one
@@ -108,6 +117,9 @@ type Snapshot struct {
 	// seen is the walk's set of visits, kept for a snapshot that reuses
 	// this one's memory.
 	seen visits
+	// base is Limits.Base when some of its entries stand for this
+	// snapshot's (kSame nodes).
+	base *Snapshot
 }
 
 func (s *Snapshot) typeOf(n *node) reflect.Type { return s.types[n.typ()] }
@@ -120,6 +132,7 @@ func (s *Snapshot) Nodes() int { return len(s.nodes) }
 type walker struct {
 	s        *Snapshot
 	lim      Limits
+	base     *comparer // Limits.Base, when the root map's entries may be its (see entries)
 	visited  visits
 	root     unsafe.Pointer // the pointer Take was given, and its type
 	rootType int32
@@ -335,6 +348,12 @@ func Take(v any, lim Limits) (s *Snapshot) {
 	if cap(s.strs) < strs {
 		s.strs = make([]string, 1, strs)
 	}
+	if b := lim.Base; b != nil && !b.released && b.Truncated == "" && len(b.nodes) > 0 &&
+		rv.Kind() == reflect.Map && !rv.IsNil() && oneToOne(rv.Type()) &&
+		b.nodes[0].kind() == kMap && b.nodes[0].num == uint64(uintptr(rv.UnsafePointer())) && b.types[b.nodes[0].typ()] == rv.Type() {
+		w.base = &comparer{s: b, sp: make([]int8, len(b.types))}
+		s.base = b
+	}
 	w.fill(0, rv, -1, 0)
 	return s
 }
@@ -350,6 +369,7 @@ func (s *Snapshot) Release() {
 	clear(s.strs)
 	s.nodes, s.strs = s.nodes[:0], s.strs[:0]
 	s.types = nil
+	s.base = nil
 	s.seen.reset()
 	s.released = true
 }
@@ -607,6 +627,12 @@ func (w *walker) entries(i, first int32, m reflect.Value, ti int32, depth int) {
 	for range k - 1 {
 		next()
 	}
+	// The root map's entries that Limits.Base vouches for are its: matched
+	// by key as Snapshot.Same matches them.
+	var bm *baseMatch
+	if i == 0 && w.base != nil {
+		bm = newBaseMatch(w.base, &w.base.s.nodes[0])
+	}
 	j := int32(0)
 	for j < want && (j < read || next()) {
 		if plan != nil {
@@ -617,7 +643,14 @@ func (w *walker) entries(i, first int32, m reflect.Value, ti int32, depth int) {
 		}
 		e := &ring[int(j)%k]
 		idx := first + j
-		w.fill(idx, e.val, vt, depth+1)
+		if g, ok := bm.same(int(j), e.key, e.val, ro); ok {
+			n := &w.s.nodes[idx]
+			n.tk = uint32(vt) << typeShift
+			n.setKind(kSame)
+			n.num = uint64(g)
+		} else {
+			w.fill(idx, e.val, vt, depth+1)
+		}
 		w.setKey(idx, e.key, ro)
 		j++
 		if j == projectAfter && want >= projectMin {
