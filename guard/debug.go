@@ -140,7 +140,9 @@ func (d *detector) takeAll(vars []*watched, like []*snapshot.Snapshot) []*snapsh
 		if like != nil {
 			l = like[i]
 		}
-		out[i] = snapshot.Take(v.ptr, snapshot.Limits{Like: l, Reuse: v.reuse()})
+		// Taken to be diffed against l: a root map's entries that still
+		// hold what l recorded are not copied again (Limits.Base).
+		out[i] = snapshot.Take(v.ptr, snapshot.Limits{Like: l, Reuse: v.reuse(), Base: l})
 	})
 	return out
 }

@@ -613,3 +613,25 @@ func TestDebugUnchangedCopiedAndSwapped(t *testing.T) {
 	require.Len(t, c.reports, 1)
 	assert.Len(t, c.findings(guard.KindGlobal), 2, "both entries changed")
 }
+
+// Request data left in one entry of a large watched map is found, taint
+// included, though the snapshot after copies only the entries that changed.
+func TestDebugTaintInOneEntryOfALargeMap(t *testing.T) {
+	sessions := map[string]*settings{}
+	for i := range 500 {
+		sessions[fmt.Sprintf("u%03d", i)] = &settings{Token: fmt.Sprintf("t%d", i)}
+	}
+	watch(t, "sessions", &sessions)
+	h, c := debugGuard(t, func(ctx context.Context, r request) (string, error) {
+		sessions["u"+r.User].Token = r.Message
+		return "ok", nil
+	})
+	_, err := h(context.Background(), request{Message: "tok-request-secret", User: "123"})
+	require.NoError(t, err)
+	globals, taints := c.findings(guard.KindGlobal), c.findings(guard.KindTaint)
+	require.Len(t, globals, 1)
+	require.Len(t, taints, 1)
+	assert.Equal(t, globals[0].Path, taints[0].Path)
+	assert.Regexp(t, `^sessions\[key\(len=4, hash=[0-9a-f]{8}\)\]\.Token$`, taints[0].Path)
+	assert.NotContains(t, c.json(t), "tok-request-secret")
+}
