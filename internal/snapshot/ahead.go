@@ -116,3 +116,82 @@ func (p *aheadPlan) inside(vis *visits, v unsafe.Pointer) {
 		}
 	}
 }
+
+// mapReader reads a map's entries into a ring of reused Values (MapIter.Key
+// and Value would allocate one per entry), ahead of the entry walked when a
+// plan says what to fetch.
+type mapReader struct {
+	it    reflect.MapIter
+	ring  [aheadRing]struct{ key, val reflect.Value }
+	k     int // the ring's length in use: aheadRing with a plan, else 1
+	plan  *aheadPlan
+	limit int  // entries read at most
+	read  int  // entries read so far
+	ended bool // the iterator is exhausted: Next must not be called again
+}
+
+// start reads m (see readable) with plan, which may be nil, and fills the
+// ring. vis, the walk's visits or nil, has its filter fetched too; it is
+// passed to each call rather than kept in r, which the reflect calls
+// would make escape, and the walker with it.
+func (r *mapReader) start(m reflect.Value, plan *aheadPlan, vis *visits, limit int) {
+	r.plan, r.limit, r.k = plan, limit, 1
+	if plan != nil {
+		r.k = aheadRing
+	}
+	t := m.Type()
+	for q := range r.k {
+		r.ring[q].key, r.ring[q].val = reflect.New(t.Key()).Elem(), reflect.New(t.Elem()).Elem()
+	}
+	r.it.Reset(m)
+	for range r.k - 1 {
+		r.next(vis)
+	}
+}
+
+// next reads one more entry, and reports whether there was one.
+func (r *mapReader) next(vis *visits) bool {
+	if r.ended || r.read >= r.limit {
+		return false
+	}
+	if !r.it.Next() {
+		r.ended = true // the map shrank while it was read
+		return false
+	}
+	e := &r.ring[r.read%r.k]
+	e.key.SetIterKey(&r.it)
+	e.val.SetIterValue(&r.it)
+	if r.plan != nil {
+		r.plan.value(vis, e.val.UnsafePointer())
+	}
+	r.read++
+	return true
+}
+
+// entry returns entry j, reading it if need be, or nil when the map has
+// no more (or limit were read). Before returning it reads one more ahead
+// and fetches what an entry a little further on points to.
+func (r *mapReader) entry(j int, vis *visits) *struct{ key, val reflect.Value } {
+	if j >= r.read && !r.next(vis) {
+		return nil
+	}
+	if r.plan != nil {
+		r.next(vis)
+		if a := j + aheadInside; a < r.read {
+			r.plan.inside(vis, r.ring[a%r.k].val.UnsafePointer())
+		}
+	}
+	return &r.ring[j%r.k]
+}
+
+// readable returns a map that SetIterKey accepts, and whether m was
+// read-only: reached through an unexported field, m is, and SetIterKey
+// refuses it, so the same map is read through a header not marked so.
+// Its keys are still rendered as read-only.
+func readable(m reflect.Value) (reflect.Value, bool) {
+	if m.CanInterface() {
+		return m, false
+	}
+	p := m.UnsafePointer()
+	return reflect.NewAt(m.Type(), unsafe.Pointer(&p)).Elem(), true
+}

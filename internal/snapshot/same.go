@@ -208,80 +208,25 @@ func (c *comparer) entries(n *node, m reflect.Value) bool {
 	if !oneToOne(m.Type()) {
 		return false // two keys may render alike: a diff tells them apart
 	}
-	ro := !m.CanInterface()
-	if ro {
-		// As in walker.entries: SetIterKey refuses a read-only map.
-		p := m.UnsafePointer()
-		m = reflect.NewAt(m.Type(), unsafe.Pointer(&p)).Elem()
-	}
-	t := m.Type()
+	m, ro := readable(m)
 	// As in walker.entries, the entries of a large map of pointers are
-	// read ahead of the one compared, and what they point to fetched.
-	plan := c.plan(t.Elem(), size)
-	var ring [aheadRing]struct{ key, val reflect.Value }
-	ahead := 1
-	if plan != nil {
-		ahead = aheadRing
-	}
-	for r := range ahead {
-		ring[r].key, ring[r].val = reflect.New(t.Key()).Elem(), reflect.New(t.Elem()).Elem()
-	}
-	it := m.MapRange()
-	read := 0
-	ended := false // the iterator is exhausted: Next must not be called again
-	next := func() bool {
-		if ended || read > size {
-			return false
+	// read ahead of the one compared, and what they point to fetched; one
+	// more than size is read, to see a map that grew.
+	var r mapReader
+	r.start(m, c.plan(m.Type().Elem(), size), nil, size+1)
+	bm := newBaseMatch(c, n)
+	for j := 0; ; j++ {
+		e := r.entry(j, nil)
+		if e == nil {
+			return j == size // not fewer: the map may have shrunk while it was read
 		}
-		if !it.Next() {
-			ended = true
-			return false
-		}
-		e := &ring[read%ahead]
-		e.key.SetIterKey(it)
-		e.val.SetIterValue(it)
-		if plan != nil {
-			plan.value(nil, e.val.UnsafePointer())
-		}
-		read++
-		return true
-	}
-	for range ahead - 1 {
-		next()
-	}
-	var idx map[string]int32 // the entries by key, made if the walk's order is too far from the snapshot's
-	shift := 0               // entry j is guessed to be the snapshot's entry j+shift, modulo size
-	reach := size            // how far from the guess an entry is looked for: all of them the first time
-	// Looking near costs at most budget looks, as in differ.maps: a map
-	// whose order changed altogether (cleared and filled again) goes to
-	// the index instead of being looked through entry by entry.
-	budget := 8*size + 8*nearBy
-	for j := 0; j < read || next(); j++ {
-		if j >= size {
+		if j == size {
 			return false // the map grew while it was read
 		}
-		if plan != nil {
-			next()
-			if a := j + aheadInside; a < read {
-				plan.inside(nil, ring[a%ahead].val.UnsafePointer())
-			}
-		}
-		e := &ring[j%ahead]
-		k, strKey := renderKey(e.key, ro)
-		g := (j + shift) % size
-		if c.s.key(&c.s.nodes[n.first+int32(g)]) != k {
-			g = c.find(n, &idx, k, g, reach, strKey, &budget)
-			if g < 0 {
-				return false
-			}
-			reach = nearBy
-			shift = (g - j%size + size) % size
-		}
-		if !c.same(n.first+int32(g), e.val, false) {
+		if _, same := bm.same(j, e.key, e.val, ro); !same {
 			return false
 		}
 	}
-	return read == size // not fewer: the map may have shrunk while it was read
 }
 
 // plan returns how to read ahead the values of a map of size entries of

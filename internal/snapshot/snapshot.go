@@ -579,54 +579,16 @@ func (w *walker) fill(i int32, v reflect.Value, ti int32, depth int) {
 // entry (MapIter.Key and Value allocate), which halves the cost of a map of
 // strings.
 func (w *walker) entries(i, first int32, m reflect.Value, ti int32, depth int) {
-	ro := !m.CanInterface()
-	if ro {
-		// Reached through an unexported field, m is read-only, and
-		// SetIterKey refuses it: read the same map through a header that
-		// is not marked so. Keys are still rendered as read-only.
-		p := m.UnsafePointer()
-		m = reflect.NewAt(m.Type(), unsafe.Pointer(&p)).Elem()
-	}
-	t := m.Type()
+	m, ro := readable(m)
 	vt := w.elemType(ti)
 	want := w.s.nodes[i].n
 	var plan *aheadPlan
 	if want >= aheadMin {
 		plan = w.aheadPlan(vt)
 	}
-	// A ring of entries read ahead of the one walked (see aheadPlan).
-	var ring [aheadRing]struct{ key, val reflect.Value }
-	k := 1
-	if plan != nil {
-		k = aheadRing
-	}
-	for r := range k {
-		ring[r].key, ring[r].val = reflect.New(t.Key()).Elem(), reflect.New(t.Elem()).Elem()
-	}
-	it := m.MapRange()
+	var r mapReader
+	r.start(m, plan, &w.visited, int(want))
 	at := w.progress()
-	read := int32(0) // entries read from the iterator
-	ended := false   // the iterator is exhausted: Next must not be called again
-	next := func() bool {
-		if ended || read >= want {
-			return false
-		}
-		if !it.Next() {
-			ended = true // the map shrank while we read it
-			return false
-		}
-		e := &ring[int(read)%k]
-		e.key.SetIterKey(it)
-		e.val.SetIterValue(it)
-		if plan != nil {
-			plan.value(&w.visited, e.val.UnsafePointer())
-		}
-		read++
-		return true
-	}
-	for range k - 1 {
-		next()
-	}
 	// The root map's entries that Limits.Base vouches for are its: matched
 	// by key as Snapshot.Same matches them.
 	var bm *baseMatch
@@ -634,14 +596,11 @@ func (w *walker) entries(i, first int32, m reflect.Value, ti int32, depth int) {
 		bm = newBaseMatch(w.base, &w.base.s.nodes[0])
 	}
 	j := int32(0)
-	for j < want && (j < read || next()) {
-		if plan != nil {
-			next()
-			if a := j + aheadInside; a < read {
-				plan.inside(&w.visited, ring[int(a)%k].val.UnsafePointer())
-			}
+	for ; j < want; j++ {
+		e := r.entry(int(j), &w.visited)
+		if e == nil {
+			break // the map shrank while we read it
 		}
-		e := &ring[int(j)%k]
 		idx := first + j
 		if g, ok := bm.same(int(j), e.key, e.val, ro); ok {
 			n := &w.s.nodes[idx]
@@ -652,12 +611,11 @@ func (w *walker) entries(i, first int32, m reflect.Value, ti int32, depth int) {
 			w.fill(idx, e.val, vt, depth+1)
 		}
 		w.setKey(idx, e.key, ro)
-		j++
-		if j == projectAfter && want >= projectMin {
-			w.project(at, int(j), int(want))
+		if j+1 == projectAfter && want >= projectMin {
+			w.project(at, int(j+1), int(want))
 		}
 	}
-	w.s.nodes[i].n = j // the map may have shrunk while we read it
+	w.s.nodes[i].n = j
 }
 
 // setKey records in node i the key of the map entry it holds.
