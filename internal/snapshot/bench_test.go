@@ -42,37 +42,47 @@ func watchedData(shape string, n int) (any, int64) {
 	panic(shape)
 }
 
-// BenchmarkTakeDiff is what debug mode does per watched variable and
-// invocation when the variable changed: a snapshot before, one after, and
-// their diff. MB/s counts the
-// keys and strings of the watched data; ns/op should grow linearly with n.
-func BenchmarkTakeDiff(b *testing.B) {
+// eachWatched runs fn as a sub-benchmark for each shape and size of the
+// watched data, MB/s counting its keys and strings.
+func eachWatched(b *testing.B, fn func(b *testing.B, v any, n int)) {
 	for _, shape := range []string{"strings", "structs"} {
 		for _, n := range []int{1_000, 10_000, 100_000} {
 			b.Run(fmt.Sprintf("shape=%s/entries=%d", shape, n), func(b *testing.B) {
 				v, size := watchedData(shape, n)
 				b.SetBytes(size)
 				b.ReportAllocs()
-				// As debug mode does: the two snapshots of one invocation
-				// are released after their diff and reused by the next.
-				// The first invocation, which has none to reuse, is not
-				// timed: the steady state is.
-				spare1, spare2 := Take(v, Limits{}), Take(v, Limits{})
-				spare1.Release()
-				spare2.Release()
-				for b.Loop() {
-					before := Take(v, Limits{Reuse: spare1})
-					after := Take(v, Limits{Like: before, Reuse: spare2})
-					if changes, _ := Diff(before, after, 20); len(changes) != 0 {
-						b.Fatalf("%d changes in data that did not change", len(changes))
-					}
-					before.Release()
-					after.Release()
-					spare1, spare2 = before, after
-				}
+				fn(b, v, n)
 			})
 		}
 	}
+}
+
+// released returns a snapshot of v, released, as debug mode keeps the
+// snapshots of one invocation for the next to reuse: the first
+// invocation, which has none to reuse, is not timed, the steady state is.
+func released(v any) *Snapshot {
+	s := Take(v, Limits{})
+	s.Release()
+	return s
+}
+
+// BenchmarkTakeDiff is the second snapshot and the diff debug mode makes
+// for a variable that changed, with the snapshot before: two snapshots of
+// the same data and their diff. ns/op should grow linearly with n.
+func BenchmarkTakeDiff(b *testing.B) {
+	eachWatched(b, func(b *testing.B, v any, _ int) {
+		spare1, spare2 := released(v), released(v)
+		for b.Loop() {
+			before := Take(v, Limits{Reuse: spare1})
+			after := Take(v, Limits{Like: before, Reuse: spare2})
+			if changes, _ := Diff(before, after, 20); len(changes) != 0 {
+				b.Fatalf("%d changes in data that did not change", len(changes))
+			}
+			before.Release()
+			after.Release()
+			spare1, spare2 = before, after
+		}
+	})
 }
 
 // BenchmarkTakeSame is what debug mode does per watched variable and
@@ -80,27 +90,19 @@ func BenchmarkTakeDiff(b *testing.B) {
 // usual case: a snapshot before, and after, Snapshot.Same, which reads the
 // variable along the snapshot without recording anything. Only when Same
 // answers no does debug mode take a second snapshot and diff
-// (BenchmarkTakeDiff).
+// (BenchmarkTakeChanged).
 func BenchmarkTakeSame(b *testing.B) {
-	for _, shape := range []string{"strings", "structs"} {
-		for _, n := range []int{1_000, 10_000, 100_000} {
-			b.Run(fmt.Sprintf("shape=%s/entries=%d", shape, n), func(b *testing.B) {
-				v, size := watchedData(shape, n)
-				b.SetBytes(size)
-				b.ReportAllocs()
-				spare := Take(v, Limits{})
-				spare.Release()
-				for b.Loop() {
-					before := Take(v, Limits{Reuse: spare})
-					if !before.Same(v) {
-						b.Fatal("data that did not change is not the same")
-					}
-					before.Release()
-					spare = before
-				}
-			})
+	eachWatched(b, func(b *testing.B, v any, _ int) {
+		spare := released(v)
+		for b.Loop() {
+			before := Take(v, Limits{Reuse: spare})
+			if !before.Same(v) {
+				b.Fatal("data that did not change is not the same")
+			}
+			before.Release()
+			spare = before
 		}
-	}
+	})
 }
 
 // BenchmarkTakeChanged is what debug mode does per watched variable and
@@ -110,49 +112,38 @@ func BenchmarkTakeSame(b *testing.B) {
 // changed (Limits.Base), and the diff that names the change. The entry
 // changed moves from one invocation to the next.
 func BenchmarkTakeChanged(b *testing.B) {
-	for _, shape := range []string{"strings", "structs"} {
-		for _, n := range []int{1_000, 10_000, 100_000} {
-			b.Run(fmt.Sprintf("shape=%s/entries=%d", shape, n), func(b *testing.B) {
-				v, size := watchedData(shape, n)
-				// change changes entry i and returns what undoes it.
-				change := func(i int) func() {
-					k := fmt.Sprintf("user:%06d", i)
-					switch m := v.(type) {
-					case *map[string]string:
-						old := (*m)[k]
-						(*m)[k] = "changed"
-						return func() { (*m)[k] = old }
-					case *map[string]*session:
-						(*m)[k].Expires++
-						return func() { (*m)[k].Expires-- }
-					}
-					panic(shape)
-				}
-				b.SetBytes(size)
-				b.ReportAllocs()
-				spare1, spare2 := Take(v, Limits{}), Take(v, Limits{})
-				spare1.Release()
-				spare2.Release()
-				i := 0
-				for b.Loop() {
-					before := Take(v, Limits{Reuse: spare1})
-					undo := change(i * 7919 % n)
-					if before.Same(v) {
-						b.Fatal("a change not seen")
-					}
-					after := Take(v, Limits{Like: before, Reuse: spare2, Base: before})
-					if changes, _ := Diff(before, after, 20); len(changes) != 1 {
-						b.Fatalf("%d changes for one", len(changes))
-					}
-					undo()
-					before.Release()
-					after.Release()
-					spare1, spare2 = before, after
-					i++
-				}
-			})
+	eachWatched(b, func(b *testing.B, v any, n int) {
+		// change changes entry i and returns what undoes it.
+		change := func(i int) func() {
+			k := fmt.Sprintf("user:%06d", i)
+			switch m := v.(type) {
+			case *map[string]string:
+				old := (*m)[k]
+				(*m)[k] = "changed"
+				return func() { (*m)[k] = old }
+			case *map[string]*session:
+				(*m)[k].Expires++
+				return func() { (*m)[k].Expires-- }
+			}
+			panic(fmt.Sprintf("%T", v))
 		}
-	}
+		spare1, spare2 := released(v), released(v)
+		for i := 0; b.Loop(); i++ {
+			before := Take(v, Limits{Reuse: spare1})
+			undo := change(i * 7919 % n)
+			if before.Same(v) {
+				b.Fatal("a change not seen")
+			}
+			after := Take(v, Limits{Like: before, Reuse: spare2, Base: before})
+			if changes, _ := Diff(before, after, 20); len(changes) != 1 {
+				b.Fatalf("%d changes for one", len(changes))
+			}
+			undo()
+			before.Release()
+			after.Release()
+			spare1, spare2 = before, after
+		}
+	})
 }
 
 // BenchmarkTake and BenchmarkDiff split BenchmarkTakeDiff's cost.
