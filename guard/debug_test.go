@@ -583,10 +583,10 @@ func TestDebugRelativeTempBase(t *testing.T) {
 	assert.Empty(t, entries, "no temp dir was made under the new working directory")
 }
 
-// After an invocation, a variable is read along its snapshot first: one
-// left as it was has no second snapshot taken. One that holds equal values
-// elsewhere (a copy) is not the same, yet its diff finds nothing to
-// report; one whose entries traded places is reported.
+// A variable left as it was, or replaced by a copy holding equal values
+// elsewhere (not the same to Snapshot.Same, yet its diff finds nothing), is
+// not reported; one whose entries traded places is. That an unchanged one
+// gets no second snapshot is TestDebugTakesNoSecondSnapshotOfAnUnchangedVariable's.
 func TestDebugUnchangedCopiedAndSwapped(t *testing.T) {
 	sessions := map[string]*settings{}
 	for i := range 200 {
