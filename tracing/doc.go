@@ -7,7 +7,7 @@
 //
 //	res, err := tracing.Resource(ctx) // the function's resource attributes
 //	...
-//	tp := sdktrace.NewTracerProvider(sdktrace.WithResource(res), sdktrace.WithBatcher(exporter))
+//	tp := sdktrace.NewTracerProvider(sdktrace.WithResource(res), sdktrace.WithSpanProcessor(tracing.NewSpanProcessor(exporter)))
 //	guard.Start(handler, tracing.WithTracing(tracing.WithTracerProvider(tp)))
 //
 // # The invocation's span
@@ -30,12 +30,23 @@
 //
 //	res, err := tracing.Resource(ctx)
 //	...
-//	tp := sdktrace.NewTracerProvider(sdktrace.WithResource(res), sdktrace.WithBatcher(exporter))
+//	tp := sdktrace.NewTracerProvider(sdktrace.WithResource(res), sdktrace.WithSpanProcessor(tracing.NewSpanProcessor(exporter)))
 //
 // faas.coldstart is true for the first invocation of an environment started
 // on demand only: an environment initialised ahead of time
 // (AWS_LAMBDA_INITIALIZATION_TYPE provisioned-concurrency or snap-start)
 // kept no caller waiting.
+//
+// # Exporting
+//
+// The provider is flushed after every invocation, before the result goes
+// back: the process may be frozen right after, and a span left in a buffer
+// would be exported, if ever, on the next thaw. NewSpanProcessor is made for
+// that: it keeps ended spans in memory and the flush exports them in the
+// invocation's own goroutine. The SDK's batch span processor
+// (sdktrace.WithBatcher) works too, at the cost of waking its goroutine for
+// every span that ends and for every flush, more than the rest of the
+// tracing costs for a small invocation.
 //
 // # Where the parent comes from
 //

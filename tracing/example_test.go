@@ -103,3 +103,32 @@ func ExampleResource() {
 	// cloud.region=eu-west-1
 	// cloud.platform=aws_lambda
 }
+
+// A function's provider keeps its ended spans in memory and exports them in
+// the guard's flush after each invocation, with no goroutine of its own.
+func ExampleNewSpanProcessor() {
+	// In a real function: an OTLP exporter, and the resource of Resource.
+	exporter := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(tracing.NewSpanProcessor(exporter)))
+	defer func() { _ = tp.Shutdown(context.Background()) }()
+
+	handler := func(ctx context.Context, order string) (string, error) {
+		_, span := tp.Tracer("orders").Start(ctx, "store order")
+		defer span.End()
+		fmt.Println("exported while the handler runs:", len(exporter.GetSpans()))
+		return "stored " + order, nil
+	}
+	h := guard.Wrap(handler, tracing.WithTracing(tracing.WithTracerProvider(tp), tracing.WithFunctionName("orders")))
+
+	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "8476a536-e9f4-11e8-9739-2dfe598c3fcd"})
+	res, _ := h(ctx, "42")
+	fmt.Println(res)
+	for _, s := range exporter.GetSpans() {
+		fmt.Println("exported:", s.Name)
+	}
+	// Output:
+	// exported while the handler runs: 0
+	// stored 42
+	// exported: store order
+	// exported: orders
+}

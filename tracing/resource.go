@@ -27,7 +27,7 @@ import (
 //
 //	res, err := tracing.Resource(ctx)
 //	...
-//	tp := sdktrace.NewTracerProvider(sdktrace.WithResource(res), sdktrace.WithBatcher(exporter))
+//	tp := sdktrace.NewTracerProvider(sdktrace.WithResource(res), sdktrace.WithSpanProcessor(tracing.NewSpanProcessor(exporter)))
 func Resource(ctx context.Context, attrs ...attribute.KeyValue) (*resource.Resource, error) {
 	opts := []resource.Option{
 		resource.WithTelemetrySDK(),
