@@ -98,6 +98,6 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp))
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(tracing.NewSpanProcessor(exp)))
 	guard.Start(handle, tracing.WithTracing(tracing.WithTracerProvider(tp)))
 }

@@ -49,7 +49,7 @@ func Provider(ctx context.Context) (*sdktrace.TracerProvider, error) {
 		if err != nil {
 			return nil, fmt.Errorf("otlp exporter: %w", err)
 		}
-		opts = append(opts, sdktrace.WithBatcher(exp))
+		opts = append(opts, sdktrace.WithSpanProcessor(tracing.NewSpanProcessor(exp)))
 	}
 	return sdktrace.NewTracerProvider(opts...), nil
 }
