@@ -64,22 +64,33 @@ type variant struct {
 }
 
 // variants returns the handlers compared for one event type, in the order
-// the report lists them. The bare handler comes first: the floor.
-func variants[TIn, TOut any](tp *sdktrace.TracerProvider, h, spooled, spooledBare func(context.Context, TIn) (TOut, error)) []variant {
+// the report lists them. The bare handler comes first: the floor. The
+// tracing variants come twice: with tp, a provider whose spans go through
+// the SDK's batch span processor, and with sp, one whose spans go through
+// tracing.NewSpanProcessor (their names end in -sp).
+func variants[TIn, TOut any](tp, sp *sdktrace.TracerProvider, h, spooled, spooledBare func(context.Context, TIn) (TOut, error)) []variant {
 	opts := []guard.Option{guard.WithTempBase(benchBase), guard.WithDebug(false), guard.WithLogger(quiet)}
-	traced := append(opts[:len(opts):len(opts)], tracing.WithTracing(tracing.WithTracerProvider(tp)))
-	ol := []otellambda.Option{otellambda.WithTracerProvider(tp), otellambda.WithFlusher(tp)}
-	return []variant{
+	vs := []variant{
 		{"bare", lambda.NewHandler(h)},
 		{"guard", lambda.NewHandler(guard.Wrap(h, opts...))},
 		{"bare-tempdir", lambda.NewHandler(spooledBare)},
 		{"guard-tempdir", lambda.NewHandler(guard.Wrap(spooled, opts...))},
-		{"guard-tracing", lambda.NewHandler(guard.Wrap(h, traced...))},
-		{"otellambda", lambda.NewHandler(otellambda.InstrumentHandler(h, ol...))},
-		{"otellambda-wrap", otellambda.WrapHandler(lambda.NewHandler(h), ol...)},
-		{"otellambda-parent", otellambda.WrapHandler(lambda.NewHandler(h), append(ol[:len(ol):len(ol)],
-			otellambda.WithPropagator(tracing.DefaultPropagator()), otellambda.WithEventToCarrier(eventCarrier))...)},
 	}
+	for _, p := range []struct {
+		suffix string
+		tp     *sdktrace.TracerProvider
+	}{{"", tp}, {"-sp", sp}} {
+		traced := append(opts[:len(opts):len(opts)], tracing.WithTracing(tracing.WithTracerProvider(p.tp)))
+		ol := []otellambda.Option{otellambda.WithTracerProvider(p.tp), otellambda.WithFlusher(p.tp)}
+		vs = append(vs,
+			variant{"guard-tracing" + p.suffix, lambda.NewHandler(guard.Wrap(h, traced...))},
+			variant{"otellambda" + p.suffix, lambda.NewHandler(otellambda.InstrumentHandler(h, ol...))},
+			variant{"otellambda-wrap" + p.suffix, otellambda.WrapHandler(lambda.NewHandler(h), ol...)},
+			variant{"otellambda-parent" + p.suffix, otellambda.WrapHandler(lambda.NewHandler(h), append(ol[:len(ol):len(ol)],
+				otellambda.WithPropagator(tracing.DefaultPropagator()), otellambda.WithEventToCarrier(eventCarrier))...)},
+		)
+	}
+	return vs
 }
 
 // eventCarrier is what otellambda needs to continue the caller's trace, as
@@ -112,20 +123,25 @@ func eventCarrier(payload []byte) propagation.TextMapCarrier {
 // BenchmarkInvoke runs one invocation through aws-lambda-go's
 // lambda.NewHandler(...).Invoke, as the runtime loop does, for every
 // variant and both events side by side, so that the ratios hold on a noisy
-// machine. The tracing variants share one SDK TracerProvider with a batching
-// processor and an exporter that drops the spans, flushed after each
-// invocation as in Lambda.
+// machine. The tracing variants share an SDK TracerProvider with an
+// exporter that drops the spans, flushed after each invocation as in
+// Lambda: one with the SDK's batch span processor, one (the -sp variants)
+// with tracing.NewSpanProcessor.
 func BenchmarkInvoke(b *testing.B) {
 	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(discard{}))
-	b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	sp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(tracing.NewSpanProcessor(discard{})))
+	b.Cleanup(func() {
+		_ = tp.Shutdown(context.Background())
+		_ = sp.Shutdown(context.Background())
+	})
 
 	runs := []struct {
 		event    string
 		payload  []byte
 		variants []variant
 	}{
-		{"apigw-v2", fixture(b, "apigw-v2.json"), variants(tp, apiHandler, apiSpool, apiSpoolBare)},
-		{"sqs-10", fixture(b, "sqs-batch-10.json"), variants(tp, sqsHandler, sqsSpool, sqsSpoolBare)},
+		{"apigw-v2", fixture(b, "apigw-v2.json"), variants(tp, sp, apiHandler, apiSpool, apiSpoolBare)},
+		{"sqs-10", fixture(b, "sqs-batch-10.json"), variants(tp, sp, sqsHandler, sqsSpool, sqsSpoolBare)},
 	}
 	// scripts/bench.sh runs the benchmarks in rounds (-count 1 each) and
 	// every other round in reverse order: -count n would run each variant

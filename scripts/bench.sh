@@ -67,6 +67,8 @@ go test -run '^$' -bench '.' -benchmem -count "$COUNT" -benchtime "$BENCHTIME" -
 "$benchstat" -filter '.name:Invoke' -col /handler "$work/invoke.txt" >"$work/invoke-vs-bare.txt" 2>&1 || true
 "$benchstat" -filter '/handler:(otellambda OR otellambda-parent OR otellambda-wrap OR guard-tracing)' \
 	-col '/handler@(otellambda otellambda-parent otellambda-wrap guard-tracing)' "$work/invoke.txt" >"$work/invoke-vs-otellambda.txt" 2>&1 || true
+"$benchstat" -filter '/handler:(otellambda-sp OR otellambda-parent-sp OR otellambda-wrap-sp OR guard-tracing-sp)' \
+	-col '/handler@(otellambda-sp otellambda-parent-sp otellambda-wrap-sp guard-tracing-sp)' "$work/invoke.txt" >"$work/invoke-vs-otellambda-sp.txt" 2>&1 || true
 "$benchstat" "$work/unit.txt" >"$work/unit-stat.txt" 2>&1 || true
 
 step "start-up and binary sizes"

@@ -167,7 +167,16 @@ func status(ok bool) string {
 	return "**not met**"
 }
 
-var handlers = []string{"bare", "guard", "bare-tempdir", "guard-tempdir", "guard-tracing", "otellambda", "otellambda-wrap", "otellambda-parent"}
+var handlers = []string{"bare", "guard", "bare-tempdir", "guard-tempdir",
+	"guard-tracing", "otellambda", "otellambda-wrap", "otellambda-parent",
+	"guard-tracing-sp", "otellambda-sp", "otellambda-wrap-sp", "otellambda-parent-sp"}
+
+// providers are the two TracerProviders the tracing variants run with: the
+// suffix of their handler names, and what the report calls them.
+var providers = []struct{ suffix, what string }{
+	{"", "batch span processor"},
+	{"-sp", "tracing.NewSpanProcessor"},
+}
 var eventsList = []string{"apigw-v2", "sqs-10"}
 
 func invokeName(event, handler string) string {
@@ -202,7 +211,8 @@ func (r *report) write() string {
 
 	r.p("## benchstat\n\n")
 	r.p("Invocations, each handler against the bare one (`benchstat -col /handler`):\n\n```\n%s```\n\n", r.text("invoke-vs-bare.txt"))
-	r.p("Tracing: lambdaguard against otellambda (`benchstat -col /handler`, otellambda first):\n\n```\n%s```\n\n", r.text("invoke-vs-otellambda.txt"))
+	r.p("Tracing: lambdaguard against otellambda, the batch span processor (`benchstat -col /handler`, otellambda first):\n\n```\n%s```\n\n", r.text("invoke-vs-otellambda.txt"))
+	r.p("The same with tracing.NewSpanProcessor:\n\n```\n%s```\n\n", r.text("invoke-vs-otellambda-sp.txt"))
 	r.p("Beside the code (guard, tracing, internal/snapshot):\n\n```\n%s```\n\n", r.text("unit-stat.txt"))
 
 	r.p("## Reproduce\n\n```\nscripts/bench.sh                 # about 5 minutes on 2 cores\nCOUNT=16 scripts/bench.sh        # more runs, tighter intervals\n```\n\n")
@@ -239,19 +249,21 @@ func (r *report) goals(start, sys map[string]string) {
 		r.p("| temp dir unused: zero extra system calls | %s per invocation (strace -c, guard minus bare); file system calls per invocation: guard %s, bare %s | %s |\n",
 			v, sys["guard_files"], sys["bare_files"], status(n < 0.05 && sys["guard_files"] == "none"))
 	}
-	for _, ev := range eventsList {
-		t := r.get(invokeName(ev, "guard-tracing"))
-		if t == nil {
-			continue
-		}
-		for _, peer := range []struct{ handler, what string }{
-			{"otellambda", "otellambda.InstrumentHandler"},
-			{"otellambda-parent", "otellambda.WrapHandler continuing the caller's trace"},
-			{"otellambda-wrap", "otellambda.WrapHandler as configured by default (a new trace per invocation)"},
-		} {
-			if o := r.get(invokeName(ev, peer.handler)); o != nil {
-				rt := t.NS() / o.NS()
-				r.p("| tracing ≤ 1.0 × %s (%s) | %.2f× (%s against %s) | %s |\n", peer.what, ev, rt, dur(t.NS()), dur(o.NS()), status(rt <= 1.0))
+	for _, pv := range providers {
+		for _, ev := range eventsList {
+			t := r.get(invokeName(ev, "guard-tracing"+pv.suffix))
+			if t == nil {
+				continue
+			}
+			for _, peer := range []struct{ handler, what string }{
+				{"otellambda", "otellambda.InstrumentHandler"},
+				{"otellambda-parent", "otellambda.WrapHandler continuing the caller's trace"},
+				{"otellambda-wrap", "otellambda.WrapHandler as configured by default (a new trace per invocation)"},
+			} {
+				if o := r.get(invokeName(ev, peer.handler+pv.suffix)); o != nil {
+					rt := t.NS() / o.NS()
+					r.p("| tracing ≤ 1.0 × %s (%s, %s) | %.2f× (%s against %s) | %s |\n", peer.what, ev, pv.what, rt, dur(t.NS()), dur(o.NS()), status(rt <= 1.0))
+				}
 			}
 		}
 	}
@@ -314,7 +326,9 @@ func (r *report) invocations() {
 	r.p("## One invocation through `lambda.NewHandler(h).Invoke(ctx, payload)`\n\n")
 	r.p("As aws-lambda-go's runtime loop calls a function: JSON decoding of the event and encoding of the result included. ")
 	r.p("Events: `apigw-v2` is a 1.2 KB API Gateway HTTP API (payload v2) request, `sqs-10` a batch of 10 SQS messages (9.7 KB), each with a W3C traceparent. ")
-	r.p("The tracing variants share one SDK TracerProvider with a batching processor and an exporter that drops the spans, flushed after every invocation as in Lambda. ")
+	r.p("The tracing variants share an SDK TracerProvider with an exporter that drops the spans, flushed after every invocation as in Lambda: ")
+	r.p("one with the SDK's batch span processor (`sdktrace.WithBatcher`), and one with `tracing.NewSpanProcessor`, which exports in the flush itself (the handlers whose names end in `-sp`); ")
+	r.p("each lambdaguard variant is compared with the otellambda variants of the same provider. ")
 	r.p("`otellambda` is go.opentelemetry.io/contrib/.../otellambda v0.65.0's InstrumentHandler (typed, the way its README wraps a handler), ")
 	r.p("`otellambda-wrap` its WrapHandler around lambda.NewHandler (bytes), as configured by default: it reads nothing of the event, so its span starts a new trace; ")
 	r.p("`otellambda-parent` the same WrapHandler set up to continue the caller's trace, as lambdaguard's tracing does: lambdaguard's propagator and a `WithEventToCarrier` that reads the request's headers, or the first SQS message's attributes. ")
@@ -323,7 +337,7 @@ func (r *report) invocations() {
 	r.p("`bare-tempdir` makes, writes and removes a directory by hand, the floor for `guard-tempdir`.\n\n")
 	r.p("| event | handler | time/op | × bare | × otellambda | B/op | allocs/op | allocs − bare |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, ev := range eventsList {
-		bare, ol := r.get(invokeName(ev, "bare")), r.get(invokeName(ev, "otellambda"))
+		bare := r.get(invokeName(ev, "bare"))
 		for _, h := range handlers {
 			res := r.get(invokeName(ev, h))
 			if res == nil {
@@ -331,10 +345,24 @@ func (r *report) invocations() {
 			}
 			vsOL := "–"
 			if strings.Contains(h, "tracing") || strings.HasPrefix(h, "otellambda") {
-				vsOL = ratio(res.NS(), ol.NS())
+				peer := "otellambda"
+				if strings.HasSuffix(h, "-sp") {
+					peer += "-sp"
+				}
+				if ol := r.get(invokeName(ev, peer)); ol != nil {
+					vsOL = ratio(res.NS(), ol.NS())
+				}
 			}
 			r.p("| %s | %s | %s | %s | %s | %.0f | %.0f | %+.0f |\n", ev, h, dur(res.NS()), ratio(res.NS(), bare.NS()), vsOL,
 				res.Bytes(), res.Allocs(), res.Allocs()-bare.Allocs())
+		}
+	}
+	r.p("\n")
+	for _, ev := range eventsList {
+		g, b, sp := r.get(invokeName(ev, "guard")), r.get(invokeName(ev, "guard-tracing")), r.get(invokeName(ev, "guard-tracing-sp"))
+		if g != nil && b != nil && sp != nil {
+			r.p("lambdaguard's tracing through `tracing.NewSpanProcessor` against the batch span processor (%s): %s (%s against %s); the tracing alone, beyond the guard: %s against %s.\n",
+				ev, ratio(sp.NS(), b.NS()), dur(sp.NS()), dur(b.NS()), dur(sp.NS()-g.NS()), dur(b.NS()-g.NS()))
 		}
 	}
 	r.p("\n")
