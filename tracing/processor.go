@@ -3,6 +3,7 @@ package tracing
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -32,7 +33,7 @@ const overflowExportTimeout = 30 * time.Second
 //
 // Unsampled spans are not exported. When MaxBufferedSpans spans wait, the
 // span that ends next is exported with them at once, in the goroutine that
-// ends it, rather than dropped. Exports are never concurrent: a flush waits
+// ends it, rather than dropped (see OnEnd). Exports are never concurrent: a flush waits
 // for the export in progress, or for its context to end, in which case its
 // spans stay for the next flush. An export that fails loses its spans, as
 // with the batch span processor; ForceFlush returns the error.
@@ -47,6 +48,7 @@ type SpanProcessor struct {
 	mu      sync.Mutex
 	spans   []sdktrace.ReadOnlySpan // ended, waiting for the next export
 	spare   []sdktrace.ReadOnlySpan // an exported batch's memory, cleared
+	dropped int                     // spans dropped since the last export
 	stopped bool
 }
 
@@ -67,7 +69,10 @@ func NewSpanProcessor(exporter sdktrace.SpanExporter) *SpanProcessor {
 func (p *SpanProcessor) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
 
 // OnEnd keeps a sampled span for the next export. When the buffer is full,
-// it exports the buffered spans and this one before it returns.
+// it exports the buffered spans and this one before it returns, unless an
+// export is running already (an exporter that makes spans of its own ends
+// them while it exports): then the span waits too, up to twice
+// MaxBufferedSpans, past which it is dropped and counted.
 func (p *SpanProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 	if p.exporter == nil || !s.SpanContext().IsSampled() {
 		return
@@ -77,15 +82,26 @@ func (p *SpanProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 		p.mu.Unlock()
 		return
 	}
+	if len(p.spans) >= 2*MaxBufferedSpans {
+		p.dropped++
+		p.mu.Unlock()
+		return
+	}
 	p.spans = append(p.spans, s)
 	full := len(p.spans) >= MaxBufferedSpans
 	p.mu.Unlock()
-	if full {
-		ctx, cancel := context.WithTimeout(context.Background(), overflowExportTimeout)
-		defer cancel()
-		if err := p.export(ctx); err != nil {
-			otel.Handle(err)
-		}
+	if !full {
+		return
+	}
+	select {
+	case <-p.exporting:
+	default:
+		return // the export running takes them, or the next
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), overflowExportTimeout)
+	defer cancel()
+	if err := p.exportHolding(ctx); err != nil {
+		otel.Handle(err)
 	}
 }
 
@@ -127,12 +143,23 @@ func (p *SpanProcessor) export(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+	return p.exportHolding(ctx)
+}
+
+// exportHolding exports the buffered spans; the caller took the exporting
+// token, which it gives back.
+func (p *SpanProcessor) exportHolding(ctx context.Context) error {
 	defer func() { p.exporting <- struct{}{} }()
 
 	p.mu.Lock()
 	batch := p.spans
 	p.spans, p.spare = p.spare, nil
+	dropped := p.dropped
+	p.dropped = 0
 	p.mu.Unlock()
+	if dropped > 0 {
+		otel.Handle(fmt.Errorf("lambdaguard tracing: %d spans dropped: %d were waiting while an export ran", dropped, 2*MaxBufferedSpans))
+	}
 	if len(batch) == 0 {
 		p.putSpare(batch)
 		return nil
@@ -147,7 +174,7 @@ func (p *SpanProcessor) export(ctx context.Context) error {
 // batch already uses it.
 func (p *SpanProcessor) putSpare(batch []sdktrace.ReadOnlySpan) {
 	p.mu.Lock()
-	if p.spare == nil && cap(batch) <= MaxBufferedSpans {
+	if p.spare == nil && cap(batch) <= 2*MaxBufferedSpans {
 		p.spare = batch
 	}
 	p.mu.Unlock()

@@ -3,6 +3,7 @@ package tracing_test
 import (
 	"context"
 	"errors"
+	"log"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/otel"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/goleak"
@@ -281,4 +283,45 @@ func TestSpanProcessorFollowsTheParentsSampling(t *testing.T) {
 	s.End()
 	require.NoError(t, p.ForceFlush(context.Background()))
 	assert.Empty(t, exp.exported(), "the parent-based sampler dropped it; the processor must too")
+}
+
+// While an export runs, a full buffer keeps what ends, up to twice
+// MaxBufferedSpans, without blocking whoever ends it (an exporter that makes
+// spans of its own ends them during its export); past that, spans are
+// dropped and the count reported through OpenTelemetry's error handler.
+func TestSpanProcessorFullDuringAnExport(t *testing.T) {
+	var handled []error
+	var hmu sync.Mutex
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
+		hmu.Lock()
+		defer hmu.Unlock()
+		handled = append(handled, err)
+	}))
+	// The default handler cannot be put back (it would delegate to itself):
+	// one that logs, as the default does.
+	t.Cleanup(func() { otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { log.Print(err) })) })
+
+	exp := &exporter{block: make(chan struct{}), started: make(chan struct{}, 2)}
+	tp, p := newProcessorProvider(t, exp)
+	tr := tp.Tracer("app")
+	_, s := tr.Start(context.Background(), "first")
+	s.End()
+	done := make(chan error)
+	go func() { done <- p.ForceFlush(context.Background()) }()
+	<-exp.started
+
+	const extra = 5
+	for range 2*tracing.MaxBufferedSpans + extra {
+		_, s := tr.Start(context.Background(), "during")
+		s.End() // would block until the export ends if it waited for it
+	}
+	close(exp.block)
+	require.NoError(t, <-done)
+	require.NoError(t, p.ForceFlush(context.Background()))
+	assert.Len(t, exp.exported(), 1+2*tracing.MaxBufferedSpans)
+	assert.False(t, exp.overlapped.Load())
+	hmu.Lock()
+	defer hmu.Unlock()
+	require.Len(t, handled, 1)
+	assert.ErrorContains(t, handled[0], "5 spans dropped")
 }
