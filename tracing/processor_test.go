@@ -3,6 +3,7 @@ package tracing_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log"
 	"sync"
 	"sync/atomic"
@@ -129,10 +130,10 @@ func TestSpanProcessorDropsUnsampledSpans(t *testing.T) {
 	assert.Zero(t, exp.exports(), "nothing to export calls no exporter")
 }
 
-// A full buffer is exported at once rather than dropped, and nothing is
-// exported twice.
+// A full buffer is exported at once, without a flush, rather than dropped,
+// and nothing is exported twice.
 func TestSpanProcessorExportsAFullBuffer(t *testing.T) {
-	exp := &exporter{}
+	exp := &exporter{started: make(chan struct{}, 1)}
 	tp, p := newProcessorProvider(t, exp)
 	tr := tp.Tracer("app")
 	for range tracing.MaxBufferedSpans - 1 {
@@ -142,7 +143,9 @@ func TestSpanProcessorExportsAFullBuffer(t *testing.T) {
 	assert.Zero(t, exp.exports(), "exported before the buffer was full")
 	_, s := tr.Start(context.Background(), "span")
 	s.End()
-	require.Equal(t, 1, exp.exports(), "the full buffer was not exported")
+	<-exp.started // no flush has been asked for
+	require.NoError(t, p.ForceFlush(context.Background()))
+	require.Equal(t, 1, exp.exports(), "the full buffer was not exported in one export")
 	assert.Len(t, exp.exported(), tracing.MaxBufferedSpans)
 
 	_, s = tr.Start(context.Background(), "after")
@@ -150,6 +153,37 @@ func TestSpanProcessorExportsAFullBuffer(t *testing.T) {
 	require.NoError(t, p.ForceFlush(context.Background()))
 	assert.Len(t, exp.exported(), tracing.MaxBufferedSpans+1)
 	assert.Equal(t, "after", exp.exported()[tracing.MaxBufferedSpans])
+}
+
+// endAll ends n spans in another goroutine and fails the test if that does
+// not finish: ending a span must never wait for an export.
+func endAll(t *testing.T, tr trace.Tracer, n int, name string) {
+	t.Helper()
+	ended := make(chan struct{})
+	go func() {
+		defer close(ended)
+		for range n {
+			_, s := tr.Start(context.Background(), name)
+			s.End()
+		}
+	}()
+	select {
+	case <-ended:
+	case <-time.After(time.Minute):
+		t.Fatal("ending spans waited for an export")
+	}
+}
+
+// The export a full buffer starts runs in a goroutine of its own: the span
+// that fills the buffer ends at once, however slow the exporter.
+func TestSpanProcessorFullBufferDoesNotBlockEnd(t *testing.T) {
+	exp := &exporter{block: make(chan struct{}), started: make(chan struct{}, 1)}
+	tp, p := newProcessorProvider(t, exp)
+	endAll(t, tp.Tracer("app"), tracing.MaxBufferedSpans, "span")
+	<-exp.started
+	close(exp.block)
+	require.NoError(t, p.ForceFlush(context.Background()))
+	assert.Len(t, exp.exported(), tracing.MaxBufferedSpans)
 }
 
 // Invocations that end spans and flush at once lose no span, export none
@@ -286,9 +320,8 @@ func TestSpanProcessorFollowsTheParentsSampling(t *testing.T) {
 }
 
 // While an export runs, a full buffer keeps what ends, up to twice
-// MaxBufferedSpans, without blocking whoever ends it (an exporter that makes
-// spans of its own ends them during its export); past that, spans are
-// dropped and the count reported through OpenTelemetry's error handler.
+// MaxBufferedSpans, without blocking whoever ends it; past that, spans are
+// dropped and their count reported through OpenTelemetry's error handler.
 func TestSpanProcessorFullDuringAnExport(t *testing.T) {
 	var handled []error
 	var hmu sync.Mutex
@@ -310,11 +343,7 @@ func TestSpanProcessorFullDuringAnExport(t *testing.T) {
 	go func() { done <- p.ForceFlush(context.Background()) }()
 	<-exp.started
 
-	const extra = 5
-	for range 2*tracing.MaxBufferedSpans + extra {
-		_, s := tr.Start(context.Background(), "during")
-		s.End() // would block until the export ends if it waited for it
-	}
+	endAll(t, tr, 2*tracing.MaxBufferedSpans+5, "during")
 	close(exp.block)
 	require.NoError(t, <-done)
 	require.NoError(t, p.ForceFlush(context.Background()))
@@ -324,4 +353,235 @@ func TestSpanProcessorFullDuringAnExport(t *testing.T) {
 	defer hmu.Unlock()
 	require.Len(t, handled, 1)
 	assert.ErrorContains(t, handled[0], "5 spans dropped")
+}
+
+// waitCtx tells when somebody first asks for its Done channel: a flush or
+// a shutdown does when it starts to wait.
+type waitCtx struct {
+	context.Context
+	asked chan struct{}
+	once  sync.Once
+}
+
+func waiting(ctx context.Context) *waitCtx {
+	return &waitCtx{Context: ctx, asked: make(chan struct{})}
+}
+
+func (c *waitCtx) Done() <-chan struct{} {
+	c.once.Do(func() { close(c.asked) })
+	return c.Context.Done()
+}
+
+// strictExporter records what the exporter contract forbids: an export or
+// a shutdown after the shutdown, or a shutdown during an export.
+type strictExporter struct {
+	exporter
+	shut             atomic.Bool
+	exportAfterShut  atomic.Int32
+	shutDuringExport atomic.Bool
+}
+
+func (e *strictExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	if e.shut.Load() {
+		e.exportAfterShut.Add(1)
+	}
+	return e.exporter.ExportSpans(ctx, spans)
+}
+
+func (e *strictExporter) Shutdown(ctx context.Context) error {
+	if e.inExport.Load() > 0 {
+		e.shutDuringExport.Store(true)
+	}
+	e.shut.Store(true)
+	return e.exporter.Shutdown(ctx)
+}
+
+// A shutdown whose context ends while another invocation's flush exports
+// leaves the exporter's shutdown to that export: never during it, and no
+// export afterwards.
+func TestSpanProcessorShutdownDuringAnExport(t *testing.T) {
+	exp := &strictExporter{exporter: exporter{block: make(chan struct{}), started: make(chan struct{}, 4)}}
+	p := tracing.NewSpanProcessor(exp)
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(p))
+	tr := tp.Tracer("app")
+	_, s := tr.Start(context.Background(), "first")
+	s.End()
+	done := make(chan error)
+	go func() { done <- p.ForceFlush(context.Background()) }()
+	<-exp.started
+
+	_, s = tr.Start(context.Background(), "second")
+	s.End()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
+	defer cancel()
+	assert.ErrorIs(t, p.Shutdown(ctx), context.DeadlineExceeded)
+	assert.False(t, exp.shut.Load(), "shut down while an export ran")
+
+	close(exp.block)
+	require.NoError(t, <-done)
+	require.NoError(t, p.ForceFlush(context.Background()))
+	wctx, wcancel := context.WithTimeout(context.Background(), time.Minute)
+	defer wcancel()
+	require.NoError(t, p.Shutdown(wctx), "a second Shutdown waits for the first, which the export finishes")
+	assert.Equal(t, []string{"first"}, exp.exported())
+	assert.True(t, exp.shut.Load(), "the export that ran did not shut the exporter down")
+	assert.False(t, exp.shutDuringExport.Load())
+	assert.Zero(t, exp.exportAfterShut.Load())
+}
+
+// A shutdown whose context has ended still finds a free exporter first:
+// the buffered spans go out, then the exporter shuts down, every time.
+func TestSpanProcessorShutdownWithAnEndedContext(t *testing.T) {
+	for range 50 {
+		exp := &strictExporter{}
+		p := tracing.NewSpanProcessor(exp)
+		tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(p))
+		_, s := tp.Tracer("app").Start(context.Background(), "span")
+		s.End()
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		_ = p.Shutdown(ctx)
+		require.NoError(t, p.ForceFlush(context.Background()))
+		require.Equal(t, []string{"span"}, exp.exported())
+		require.True(t, exp.shut.Load())
+		require.Zero(t, exp.exportAfterShut.Load())
+	}
+}
+
+// A second Shutdown returns once the exporter is shut down, not before.
+func TestSpanProcessorSecondShutdownWaits(t *testing.T) {
+	exp := &strictExporter{exporter: exporter{block: make(chan struct{}), started: make(chan struct{}, 1)}}
+	p := tracing.NewSpanProcessor(exp)
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(p))
+	_, s := tp.Tracer("app").Start(context.Background(), "span")
+	s.End()
+	first := make(chan error)
+	go func() { first <- p.Shutdown(context.Background()) }()
+	<-exp.started
+	sctx := waiting(context.Background())
+	second := make(chan error)
+	go func() { second <- p.Shutdown(sctx) }()
+	<-sctx.asked // the second Shutdown waits
+	close(exp.block)
+	require.NoError(t, <-second)
+	assert.True(t, exp.shut.Load(), "the second Shutdown returned before the exporter was shut down")
+	require.NoError(t, <-first)
+}
+
+// A flush whose spans another flush took, and lost when that flush's
+// context ended, reports the error rather than success.
+func TestSpanProcessorFlushReportsAnotherExportsFailure(t *testing.T) {
+	exp := &exporter{block: make(chan struct{}), started: make(chan struct{}, 4)}
+	tp, p := newProcessorProvider(t, exp)
+	tr := tp.Tracer("app")
+	_, a := tr.Start(context.Background(), "A's span")
+	a.End()
+	bctx, cancel := context.WithCancel(context.Background())
+	bDone := make(chan error)
+	go func() { bDone <- p.ForceFlush(bctx) }() // invocation B, about to time out
+	<-exp.started
+	actx := waiting(context.Background())
+	aDone := make(chan error)
+	go func() { aDone <- p.ForceFlush(actx) }() // invocation A
+	<-actx.asked                                // A waits for B's export
+	cancel()
+	assert.ErrorIs(t, <-bDone, context.Canceled)
+	assert.ErrorIs(t, <-aDone, context.Canceled, "A's flush reported success for a span that was lost")
+	assert.Empty(t, exp.exported())
+}
+
+// selfTracingExporter ends a span of its own during every export, as an
+// exporter whose HTTP client is traced with the same provider does.
+type selfTracingExporter struct {
+	tr      trace.Tracer
+	mu      sync.Mutex
+	names   []string
+	in      atomic.Int32
+	overlap atomic.Bool
+}
+
+func (e *selfTracingExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	if e.in.Add(1) > 1 {
+		e.overlap.Store(true)
+	}
+	defer e.in.Add(-1)
+	e.mu.Lock()
+	for _, s := range spans {
+		if s.InstrumentationScope().Name == "app" {
+			e.names = append(e.names, s.Name())
+		}
+	}
+	e.mu.Unlock()
+	_, s := e.tr.Start(ctx, "export")
+	s.End()
+	return nil
+}
+
+func (e *selfTracingExporter) Shutdown(context.Context) error { return nil }
+
+// Many invocations ending spans, a few flushes, full buffers exported on
+// their own, and an exporter that makes spans: every span is exported
+// exactly once, and exports never overlap.
+func TestSpanProcessorExportsEverySpanOnce(t *testing.T) {
+	exp := &selfTracingExporter{}
+	p := tracing.NewSpanProcessor(exp)
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(p))
+	exp.tr = tp.Tracer("exporter")
+	tr := tp.Tracer("app")
+	const workers, spans = 8, 3000
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := range spans {
+				_, s := tr.Start(context.Background(), fmt.Sprintf("%d/%d", w, i))
+				s.End()
+				if i%500 == 0 {
+					assert.NoError(t, p.ForceFlush(context.Background()))
+				}
+			}
+		})
+	}
+	wg.Wait()
+	require.NoError(t, p.ForceFlush(context.Background()))
+	require.NoError(t, tp.Shutdown(context.Background()))
+	seen := map[string]int{}
+	for _, n := range exp.names {
+		seen[n]++
+	}
+	assert.Len(t, seen, workers*spans)
+	for n, c := range seen {
+		if c != 1 {
+			t.Errorf("%s exported %d times", n, c)
+		}
+	}
+	assert.False(t, exp.overlap.Load(), "two exports ran at once")
+}
+
+// panicExporter panics in its first export.
+type panicExporter struct{ n atomic.Int32 }
+
+func (e *panicExporter) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error {
+	if e.n.Add(1) == 1 {
+		panic("collector client bug")
+	}
+	return nil
+}
+
+func (e *panicExporter) Shutdown(context.Context) error { return nil }
+
+// An exporter that panics does not keep the exporter from later flushes.
+func TestSpanProcessorSurvivesAPanickingExporter(t *testing.T) {
+	exp := &panicExporter{}
+	p := tracing.NewSpanProcessor(exp)
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(p))
+	_, s := tp.Tracer("app").Start(context.Background(), "a")
+	s.End()
+	assert.Panics(t, func() { _ = p.ForceFlush(context.Background()) })
+	_, s = tp.Tracer("app").Start(context.Background(), "b")
+	s.End()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	require.NoError(t, p.ForceFlush(ctx))
+	require.NoError(t, tp.Shutdown(ctx))
+	assert.EqualValues(t, 2, exp.n.Load())
 }
