@@ -47,6 +47,19 @@ type comparer struct {
 	s     *Snapshot
 	sp    []int8 // by type index: its special + 1; 0 until known
 	looks int    // entries looked at to match map entries, for tests
+	// The struct type met last and its fields (see leaf): most structs
+	// walked are of one type.
+	lastT      int32
+	lastLeaves []leafField
+}
+
+// leafFields returns where the fields of the struct type at index t are,
+// and which are leaves.
+func (c *comparer) leafFields(t int32) []leafField {
+	if c.lastLeaves == nil || c.lastT != t {
+		c.lastT, c.lastLeaves = t, leafFields(c.s.types[t])
+	}
+	return c.lastLeaves
 }
 
 func (c *comparer) special(t int32) special {
@@ -113,8 +126,21 @@ func (c *comparer) same(i int32, v reflect.Value, dynamic bool) bool {
 		if k != kStruct || int(n.n) != v.NumField() {
 			return false
 		}
+		// The fields that are leaves are read where they live (see leaf).
+		var at unsafe.Pointer
+		var leaves []leafField
+		if v.CanAddr() {
+			at, leaves = unsafe.Pointer(v.UnsafeAddr()), c.leafFields(n.typ())
+		}
+		first := n.first
 		for f := range int(n.n) {
-			if !c.same(n.first+int32(f), v.Field(f), false) {
+			if at != nil && leaves[f].kind != reflect.Invalid {
+				if !c.leaf(first+int32(f), unsafe.Add(at, leaves[f].off), leaves[f].kind) {
+					return false
+				}
+				continue
+			}
+			if !c.same(first+int32(f), v.Field(f), false) {
 				return false
 			}
 		}
@@ -187,8 +213,29 @@ func (c *comparer) atomic(n *node, v reflect.Value) bool {
 }
 
 func (c *comparer) elems(n *node, v reflect.Value) bool {
+	first := n.first
+	// Elements that are leaves are read where they live (see leaf): a
+	// slice's always, an array's when it is addressable.
+	if et := v.Type().Elem(); isLeaf(et.Kind()) && n.n > 0 {
+		var data unsafe.Pointer
+		switch {
+		case v.Kind() == reflect.Slice:
+			data = v.UnsafePointer()
+		case v.CanAddr():
+			data = unsafe.Pointer(v.UnsafeAddr())
+		}
+		if data != nil {
+			lk, size := et.Kind(), et.Size()
+			for j := range int(n.n) {
+				if !c.leaf(first+int32(j), unsafe.Add(data, uintptr(j)*size), lk) {
+					return false
+				}
+			}
+			return true
+		}
+	}
 	for j := range int(n.n) {
-		if !c.same(n.first+int32(j), v.Index(j), false) {
+		if !c.same(first+int32(j), v.Index(j), false) {
 			return false
 		}
 	}

@@ -169,6 +169,7 @@ type typeInfo struct {
 	elem   int32   // pointer, slice, array, map: the element's; 0 until known
 	fields []int32 // struct: the fields'; nil until known
 	ahead  *aheadPlan
+	leaves []leafField // struct: where its fields are, and which are leaves; nil until known
 }
 
 var syncTypes = map[string]bool{
@@ -267,6 +268,17 @@ func (w *walker) fieldTypes(t int32) []int32 {
 	}
 	w.s.info[t].fields = f
 	return f
+}
+
+// leafFields returns where the fields of the struct type at index t are,
+// and which are leaves.
+func (w *walker) leafFields(t int32) []leafField {
+	if l := w.s.info[t].leaves; l != nil {
+		return l
+	}
+	l := leafFields(w.s.types[t])
+	w.s.info[t].leaves = l
+	return l
 }
 
 // text adds a string to the snapshot's table and returns its index.
@@ -510,8 +522,19 @@ func (w *walker) fill(i int32, v reflect.Value, ti int32, depth int) {
 		}
 		n.setKind(kStruct)
 		fields := w.fieldTypes(ti)
+		// The fields that are leaves are read where they live (see leaf),
+		// unless they are past MaxDepth.
+		var at unsafe.Pointer
+		var leaves []leafField
+		if v.CanAddr() && depth < w.lim.MaxDepth {
+			at, leaves = unsafe.Pointer(v.UnsafeAddr()), w.leafFields(ti)
+		}
 		w.children(i, len(fields), func(c int32) {
 			for f, ft := range fields {
+				if at != nil && leaves[f].kind != reflect.Invalid {
+					w.leaf(c+int32(f), unsafe.Add(at, leaves[f].off), leaves[f].kind, ft)
+					continue
+				}
 				w.fill(c+int32(f), v.Field(f), ft, depth+1)
 			}
 		})
@@ -630,11 +653,29 @@ func (w *walker) setKey(i int32, k reflect.Value, ro bool) {
 
 func (w *walker) elems(i int32, v reflect.Value, ti int32, depth int) {
 	et := w.elemType(ti)
+	// Elements that are leaves are read where they live (see leaf): a
+	// slice's always, an array's when it is addressable.
+	var data unsafe.Pointer
+	var size uintptr
+	lk := w.s.types[et].Kind()
+	if isLeaf(lk) && depth < w.lim.MaxDepth && v.Len() > 0 {
+		switch {
+		case v.Kind() == reflect.Slice:
+			data = v.UnsafePointer()
+		case v.CanAddr():
+			data = unsafe.Pointer(v.UnsafeAddr())
+		}
+		size = w.s.types[et].Size()
+	}
 	w.children(i, v.Len(), func(c int32) {
 		at := w.progress()
 		k := v.Len()
 		for j := 0; j < k; j++ {
-			w.fill(c+int32(j), v.Index(j), et, depth+1)
+			if data != nil {
+				w.leaf(c+int32(j), unsafe.Add(data, uintptr(j)*size), lk, et)
+			} else {
+				w.fill(c+int32(j), v.Index(j), et, depth+1)
+			}
 			if j+1 == projectAfter && k >= projectMin {
 				w.project(at, j+1, k)
 			}
