@@ -353,5 +353,28 @@ func (m *baseMatch) same(j int, k, v reflect.Value, ro bool) (int32, bool) {
 		m.shift = (g - j%size + size) % size
 	}
 	at := m.n.first + int32(g)
+	m.ahead(g)
 	return at, m.c.same(at, v, false)
+}
+
+// ahead fetches, in a large map, the first nodes below the base's entry
+// aheadInside entries after offset g: two walks of one map meet its
+// entries in nearly the same order, so that entry is most likely the one
+// compared a few entries from now. Its own node, in the run of the map's
+// entries, is in the caches already; the nodes below it (a struct's, its
+// fields' and a few more: four cache lines) are elsewhere, and comparing
+// with them would otherwise wait for memory.
+func (m *baseMatch) ahead(g int) {
+	size := int(m.n.n)
+	if size < aheadMin {
+		return
+	}
+	nodes := m.c.s.nodes
+	e := &nodes[m.n.first+int32((g+aheadInside)%size)]
+	if e.n > 0 && int(e.first) < len(nodes) {
+		p := uintptr(unsafe.Pointer(&nodes[e.first]))
+		for q := range uintptr(4) {
+			prefetch(p + 64*q)
+		}
+	}
 }
