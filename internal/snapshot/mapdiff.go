@@ -29,8 +29,22 @@ func (d *differ) maps(x, y *node) {
 	// grew or shrank in between differ more).
 	budget := 8*n + 8*nearBy
 	matched := 0
+	// b's entries that are a's (kSame, Limits.Base) name their match:
+	// their keys need not be looked at.
+	based := d.b.base == d.a
 	for e := 0; e < int(y.n); e++ {
 		be := y.first + int32(e)
+		if yn := &d.b.nodes[be]; based && yn.kind() == kSame {
+			if o := int64(yn.num) - int64(x.first); o >= 0 && o < int64(n) && !seen[o] {
+				shift = (int(o) - e%n + n) % n
+				matched++
+				seen[o] = true
+				if d.full() {
+					d.more = true // as node says of any entry past max
+				}
+				continue // it holds what a recorded (see node)
+			}
+		}
 		k := d.b.key(&d.b.nodes[be])
 		o := -1
 		if inOrder && n > 0 {

@@ -292,3 +292,29 @@ func TestBaseDiffsAsAWholeSnapshot(t *testing.T) {
 	assert.Empty(t, c)
 	assert.Greater(t, s.Nodes(), 20)
 }
+
+// Past max changes, a diff with a Base-snapshot says more were left out
+// when any entry comes after the last change reported, whether or not it
+// is the base's, as with a whole snapshot.
+func TestBaseDiffPastMax(t *testing.T) {
+	for _, change := range []string{"k3", "k40", "k149"} {
+		m := make(map[string]string)
+		for i := range 150 {
+			m[fmt.Sprintf("k%d", i)] = "v"
+		}
+		before := Take(&m, Limits{})
+		m[change] = "changed"
+		based := Take(&m, Limits{Like: before, Base: before})
+		root := &based.nodes[0]
+		at := -1
+		for e := range root.n {
+			if based.key(&based.nodes[root.first+e]) == change {
+				at = int(e)
+			}
+		}
+		require.GreaterOrEqual(t, at, 0)
+		c, more := Diff(before, based, 1)
+		assert.Equal(t, []string{`changed ["` + change + `"]`}, paths(c))
+		assert.Equal(t, at < 149, more, "%s, entry %d", change, at)
+	}
+}
