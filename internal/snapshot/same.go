@@ -329,11 +329,14 @@ type baseMatch struct {
 	shift  int
 	reach  int
 	budget int
+	// Where the entries missed last and the time before were looked for
+	// first (see predict); -1: not yet.
+	miss1, miss2 int
 }
 
 func newBaseMatch(c *comparer, n *node) *baseMatch {
 	size := int(n.n)
-	return &baseMatch{c: c, n: n, reach: size, budget: 8*size + 8*nearBy}
+	return &baseMatch{c: c, n: n, reach: size, budget: 8*size + 8*nearBy, miss1: -1, miss2: -1}
 }
 
 // same returns the base's node for the map entry met j-th, of key k and
@@ -346,7 +349,12 @@ func (m *baseMatch) same(j int, k, v reflect.Value, ro bool) (int32, bool) {
 	key, strKey := renderKey(k, ro)
 	g := (j + m.shift) % size
 	if m.c.s.key(&m.c.s.nodes[m.n.first+int32(g)]) != key {
-		if g = m.c.find(m.n, &m.idx, key, g, m.reach, strKey, &m.budget); g < 0 {
+		o := m.predict(key, strKey)
+		m.miss1, m.miss2 = g, m.miss1
+		if o < 0 {
+			o = m.c.find(m.n, &m.idx, key, g, m.reach, strKey, &m.budget)
+		}
+		if g = o; g < 0 {
 			return 0, false
 		}
 		m.reach = nearBy
@@ -355,6 +363,43 @@ func (m *baseMatch) same(j int, k, v reflect.Value, ro bool) (int32, bool) {
 	at := m.n.first + int32(g)
 	m.ahead(g)
 	return at, m.c.same(at, v, false)
+}
+
+// predict returns the offset of the entry whose key is the very string k
+// (see find) where the order of a Go map's walk puts it, or -1. A walk
+// takes the map's tables in one order, from a table chosen at random, and
+// the entries of each from a place chosen at random: where the base's walk
+// met a table's entries at offsets t to t+l, another walk meets them from
+// t+s to t+l, then from t to t+s, then the next table's from t+l+s' on. It
+// misses the guess twice a table: after t+l, the entry is t, which was the
+// guess two misses before (at the end of the table before); after t+s, it
+// is the next table's t+l+s', s' after the guess at the last miss (t+l).
+func (m *baseMatch) predict(k string, strKey bool) int {
+	if !strKey || m.idx != nil || m.miss1 < 0 || m.budget <= 0 {
+		return -1
+	}
+	size := int(m.n.n)
+	p := unsafe.StringData(k)
+	is := func(o int) bool {
+		e := m.c.s.key(&m.c.s.nodes[m.n.first+int32(o)])
+		return unsafe.StringData(e) == p && len(e) == len(k)
+	}
+	m.c.looks++
+	m.budget--
+	if m.miss2 >= 0 && is(m.miss2) {
+		return m.miss2
+	}
+	for d := range min(nearBy, size) {
+		if m.budget <= 0 {
+			break
+		}
+		m.c.looks++
+		m.budget--
+		if o := (m.miss1 + d) % size; is(o) {
+			return o
+		}
+	}
+	return -1
 }
 
 // ahead fetches, in a large map, the first nodes below the base's entry

@@ -318,3 +318,27 @@ func TestBaseDiffPastMax(t *testing.T) {
 		assert.Equal(t, at < 149, more, "%s, entry %d", change, at)
 	}
 }
+
+// A map of many tables, walked from elsewhere each time: its entries are
+// matched with the base's wherever they are, and only its changes differ.
+func TestBaseLargeMap(t *testing.T) {
+	m := accounts(20_000)
+	before := Take(&m, Limits{})
+	for range 3 {
+		assert.True(t, before.Same(&m))
+	}
+	m["acct-5"].Balance = -5
+	m["acct-19999"].Name = "renamed"
+	delete(m, "acct-100")
+	m["acct-new"] = &account{Name: "new"}
+	assert.False(t, before.Same(&m))
+	whole := Take(&m, Limits{Like: before})
+	for range 3 {
+		based := Take(&m, Limits{Like: before, Base: before})
+		require.Empty(t, based.Truncated)
+		cw, _ := Diff(before, whole, 0)
+		cb, _ := Diff(before, based, 0)
+		assert.Equal(t, changeSet(cw), changeSet(cb))
+		assert.Len(t, cb, 4)
+	}
+}
