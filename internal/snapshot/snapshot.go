@@ -629,18 +629,21 @@ func (w *walker) entries(i, first int32, m reflect.Value, ti int32, depth int) {
 	if want >= aheadMin {
 		plan = w.aheadPlan(vt)
 	}
-	var r mapReader
-	r.start(m, plan, &w.visited, int(want))
-	at := w.progress()
 	// The root map's entries that Limits.Base vouches for are its: matched
-	// by key as Snapshot.Same matches them.
+	// by key as Snapshot.Same matches them. Those are most, and the words
+	// of the filter of visits their values would look at are not fetched.
 	var bm *baseMatch
+	vis := &w.visited
 	if i == 0 && w.base != nil {
 		bm = newBaseMatch(w.base, &w.base.s.nodes[0])
+		vis = nil
 	}
+	var r mapReader
+	r.start(m, plan, vis, int(want))
+	at := w.progress()
 	j := int32(0)
 	for ; j < want; j++ {
-		e := r.entry(int(j), &w.visited)
+		e := r.entry(int(j), vis)
 		if e == nil {
 			break // the map shrank while we read it
 		}
