@@ -118,7 +118,8 @@ func (p *aheadPlan) inside(vis *visits, v unsafe.Pointer) {
 }
 
 // mapReader reads a map's entries into a ring of reused Values (MapIter.Key
-// and Value would allocate one per entry), ahead of the entry walked when a
+// and Value would allocate one per entry, but for a pointer, which Value
+// returns as is and is taken from it), ahead of the entry walked when a
 // plan says what to fetch.
 type mapReader struct {
 	it    reflect.MapIter
@@ -128,6 +129,7 @@ type mapReader struct {
 	limit int  // entries read at most
 	read  int  // entries read so far
 	ended bool // the iterator is exhausted: Next must not be called again
+	ptrs  bool // the values are pointers
 }
 
 // start reads m (see readable) with plan, which may be nil, and fills the
@@ -140,6 +142,7 @@ func (r *mapReader) start(m reflect.Value, plan *aheadPlan, vis *visits, limit i
 		r.k = aheadRing
 	}
 	t := m.Type()
+	r.ptrs = t.Elem().Kind() == reflect.Pointer
 	for q := range r.k {
 		r.ring[q].key, r.ring[q].val = reflect.New(t.Key()).Elem(), reflect.New(t.Elem()).Elem()
 	}
@@ -160,7 +163,11 @@ func (r *mapReader) next(vis *visits) bool {
 	}
 	e := &r.ring[r.read%r.k]
 	e.key.SetIterKey(&r.it)
-	e.val.SetIterValue(&r.it)
+	if r.ptrs {
+		e.val = r.it.Value() // a pointer is the Value's own word: no copy, no allocation
+	} else {
+		e.val.SetIterValue(&r.it)
+	}
 	if r.plan != nil {
 		r.plan.value(vis, e.val.UnsafePointer())
 	}

@@ -618,9 +618,8 @@ func (w *walker) fill(i int32, v reflect.Value, ti int32, depth int) {
 }
 
 // entries records the entries of map m, node i, from node first on. Each
-// key and value is copied into one reused Value rather than a new one per
-// entry (MapIter.Key and Value allocate), which halves the cost of a map of
-// strings.
+// key and value is read into a reused Value rather than a new one per entry
+// (see mapReader), which halves the cost of a map of strings.
 func (w *walker) entries(i, first int32, m reflect.Value, ti int32, depth int) {
 	m, ro := readable(m)
 	vt := w.elemType(ti)
