@@ -2,6 +2,7 @@ package tracing_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log"
@@ -584,4 +585,40 @@ func TestSpanProcessorSurvivesAPanickingExporter(t *testing.T) {
 	require.NoError(t, p.ForceFlush(ctx))
 	require.NoError(t, tp.Shutdown(ctx))
 	assert.EqualValues(t, 2, exp.n.Load())
+}
+
+// Debug mode does not report the export a full buffer started as a
+// goroutine the invocation left running, when the flush gave up on it; a
+// goroutine of the handler's own that it left running is reported.
+func TestSpanProcessorExportIsNotALeakInDebugMode(t *testing.T) {
+	lambdaEnv(t)
+	exp := &exporter{block: make(chan struct{}), started: make(chan struct{}, 1)}
+	tp, _ := newProcessorProvider(t, exp)
+	var reports []guard.Report
+	stray := make(chan struct{})
+	defer close(stray)
+	h := guard.Wrap(func(ctx context.Context, _ json.RawMessage) (string, error) {
+		for range tracing.MaxBufferedSpans {
+			_, s := tp.Tracer("app").Start(ctx, "item")
+			s.End()
+		}
+		<-exp.started // the export runs, and waits
+		go func() { <-stray }()
+		return "ok", nil
+	}, guard.WithDebug(true), guard.WithTempBase(t.TempDir()),
+		guard.WithReporter(func(r guard.Report) { reports = append(reports, r) }),
+		tracing.WithTracing(tracing.WithTracerProvider(tp), tracing.WithFlushTimeout(time.Millisecond)))
+	_, err := h(invocation("req-1", ""), json.RawMessage(`{}`))
+	require.NoError(t, err)
+	close(exp.block)
+	var goroutines []string
+	for _, r := range reports {
+		for _, f := range r.Findings {
+			if f.Kind == guard.KindGoroutine {
+				goroutines = append(goroutines, f.Name)
+			}
+		}
+	}
+	require.Len(t, goroutines, 1, "%q", goroutines)
+	assert.Contains(t, goroutines[0], "TestSpanProcessorExportIsNotALeakInDebugMode")
 }
