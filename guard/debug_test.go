@@ -8,6 +8,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -634,4 +635,32 @@ func TestDebugTaintInOneEntryOfALargeMap(t *testing.T) {
 	assert.Equal(t, globals[0].Path, taints[0].Path)
 	assert.Regexp(t, `^sessions\[key\(len=4, hash=[0-9a-f]{8}\)\]\.Token$`, taints[0].Path)
 	assert.NotContains(t, c.json(t), "tok-request-secret")
+}
+
+// A session two keys share, changed after one key was dropped, is reported
+// whichever key the snapshot before recorded it under (maps are walked in
+// a random order: each case runs a few times).
+func TestDebugSharedEntryChangedAfterItsOtherKeyWentAway(t *testing.T) {
+	for _, drop := range slices.Repeat([]string{"u1", "u2"}, 4) {
+		t.Run(drop, func(t *testing.T) {
+			shared := &settings{Token: "t0"}
+			sessions := map[string]*settings{"u1": shared, "u2": shared}
+			watch(t, "sessions", &sessions)
+			h, c := debugGuard(t, func(ctx context.Context, r request) (string, error) {
+				delete(sessions, drop)
+				shared.Token = r.Message
+				return "ok", nil
+			})
+			_, err := h(context.Background(), request{Message: "tok-request-secret"})
+			require.NoError(t, err)
+			var tokens int
+			for _, f := range c.findings(guard.KindGlobal) {
+				if strings.HasSuffix(f.Path, ".Token") {
+					tokens++
+				}
+			}
+			assert.Equal(t, 1, tokens, "the shared session's change was not reported: %s", c.json(t))
+			assert.Len(t, c.findings(guard.KindTaint), 1)
+		})
+	}
 }

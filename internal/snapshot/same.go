@@ -24,7 +24,9 @@ import (
 // first met depends on the order maps are walked in; and a string is
 // compared by its bytes as they are now, so one made with unsafe.String
 // over a buffer the program later changed (which unsafe.String forbids)
-// looks the same to Same, Take and Diff alike. It never panics.
+// looks the same to Same, Take and Diff alike; a float32 is recorded as the
+// float64 it converts to, which makes a signalling NaN quiet, so a NaN
+// whose only change is that bit looks the same too. It never panics.
 func (s *Snapshot) Same(v any) (same bool) {
 	if s == nil || s.released || s.Truncated != "" || len(s.nodes) == 0 {
 		return false
@@ -51,6 +53,17 @@ type comparer struct {
 	// walked are of one type.
 	lastT      int32
 	lastLeaves []leafField
+	// inTake: the comparer judges one root-map entry at a time for Take
+	// (Limits.Base). A reference is then the same only when it refers
+	// into that entry (at self, or from lo on) or to the root: what it
+	// refers to elsewhere may be gone or changed, unseen by this entry.
+	inTake   bool
+	self, lo int32
+}
+
+// refOK reports whether a reference to node f may be taken as the same.
+func (c *comparer) refOK(f int32) bool {
+	return !c.inTake || f == 0 || f == c.self || f >= c.lo
 }
 
 // leafFields returns where the fields of the struct type at index t are,
@@ -105,7 +118,7 @@ func (c *comparer) same(i int32, v reflect.Value, dynamic bool) bool {
 		p := uint64(uintptr(v.UnsafePointer()))
 		switch k {
 		case kRef:
-			return n.num == p && n.n == 0
+			return n.num == p && n.n == 0 && c.refOK(n.first)
 		case kPtr:
 			return n.num == p && c.same(n.first, v.Elem(), false)
 		}
@@ -155,7 +168,7 @@ func (c *comparer) same(i int32, v reflect.Value, dynamic bool) bool {
 		p, l := uint64(uintptr(v.UnsafePointer())), v.Len()
 		switch k {
 		case kRef:
-			return n.num == p && int(n.n) == l
+			return n.num == p && int(n.n) == l && c.refOK(n.first)
 		case kSlice:
 			return n.num == p && int(n.n) == l && c.elems(n, v)
 		}
@@ -172,7 +185,7 @@ func (c *comparer) same(i int32, v reflect.Value, dynamic bool) bool {
 		p := uint64(uintptr(v.UnsafePointer()))
 		switch k {
 		case kRef:
-			return n.num == p
+			return n.num == p && c.refOK(n.first)
 		case kMap:
 			return n.num == p && int(n.n) == v.Len() && c.entries(n, v)
 		}
@@ -361,6 +374,12 @@ func (m *baseMatch) same(j int, k, v reflect.Value, ro bool) (int32, bool) {
 		m.shift = (g - j%size + size) % size
 	}
 	at := m.n.first + int32(g)
+	if m.c.inTake && m.n == &m.c.s.nodes[0] { // the root map's entry, not one of a map inside it
+		m.c.self, m.c.lo = at, math.MaxInt32
+		if en := &m.c.s.nodes[at]; en.kind() != kRef && en.n > 0 {
+			m.c.lo = en.first
+		}
+	}
 	m.ahead(g)
 	return at, m.c.same(at, v, false)
 }

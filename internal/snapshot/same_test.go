@@ -293,6 +293,63 @@ func TestBaseDiffsAsAWholeSnapshot(t *testing.T) {
 	assert.Greater(t, s.Nodes(), 20)
 }
 
+// A value that two entries of the root map share is recorded in full under
+// the entry walked first and as a reference under the other. When that
+// first entry is removed or retargeted and the shared value changed, the
+// other entry must not pass for unchanged on its address alone: the base
+// walk takes a reference as the same only when it refers inside its own
+// entry. Maps are walked in a random order: each case runs a few times.
+func TestBaseSharedAcrossEntries(t *testing.T) {
+	type item struct{ X int }
+	for _, k := range slices.Repeat([]string{"a", "b"}, 8) { // whichever was walked first
+		t.Run("pointer removed "+k, func(t *testing.T) {
+			p := &item{X: 1}
+			m := map[string]*item{"a": p, "b": p}
+			before := Take(&m, Limits{})
+			delete(m, k)
+			p.X = 2
+			assertBaseDiffsAsWhole(t, before, &m)
+		})
+		t.Run("pointer retargeted "+k, func(t *testing.T) {
+			p := &item{X: 1}
+			m := map[string]*item{"a": p, "b": p}
+			before := Take(&m, Limits{})
+			m[k] = &item{X: 1}
+			p.X = 2
+			assertBaseDiffsAsWhole(t, before, &m)
+		})
+		t.Run("slice retargeted "+k, func(t *testing.T) {
+			sh := []int{1, 2, 3}
+			m := map[string][]int{"a": sh, "b": sh}
+			before := Take(&m, Limits{})
+			m[k] = []int{1, 2, 3}
+			sh[1] = 20
+			assertBaseDiffsAsWhole(t, before, &m)
+		})
+		t.Run("map retargeted "+k, func(t *testing.T) {
+			sh := map[string]int{"x": 1}
+			m := map[string]map[string]int{"a": sh, "b": sh}
+			before := Take(&m, Limits{})
+			m[k] = map[string]int{"x": 1}
+			sh["x"] = 2
+			assertBaseDiffsAsWhole(t, before, &m)
+		})
+	}
+}
+
+// assertBaseDiffsAsWhole checks that a snapshot of v taken with before as
+// its base diffs against before exactly as a whole snapshot does, and that
+// the diff sees a change.
+func assertBaseDiffsAsWhole(t *testing.T, before *Snapshot, v any) {
+	t.Helper()
+	whole := Take(v, Limits{Like: before})
+	based := Take(v, Limits{Like: before, Base: before})
+	cw, _ := Diff(before, whole, 0)
+	cb, _ := Diff(before, based, 0)
+	require.NotEmpty(t, cw)
+	assert.Equal(t, changeSet(cw), changeSet(cb))
+}
+
 // Past max changes, a diff with a Base-snapshot says more were left out
 // when any entry comes after the last change reported, whether or not it
 // is the base's, as with a whole snapshot.

@@ -363,7 +363,7 @@ func Take(v any, lim Limits) (s *Snapshot) {
 	if b := lim.Base; b != nil && !b.released && b.Truncated == "" && len(b.nodes) > 0 &&
 		rv.Kind() == reflect.Map && !rv.IsNil() && oneToOne(rv.Type()) &&
 		b.nodes[0].kind() == kMap && b.nodes[0].num == uint64(uintptr(rv.UnsafePointer())) && b.types[b.nodes[0].typ()] == rv.Type() {
-		w.base = &comparer{s: b, sp: make([]int8, len(b.types))}
+		w.base = &comparer{s: b, sp: make([]int8, len(b.types)), inTake: true}
 		s.base = b
 	}
 	w.fill(0, rv, -1, 0)
