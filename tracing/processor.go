@@ -29,8 +29,8 @@ const lateShutdownTimeout = time.Second
 // SpanProcessor is a span processor for functions whose TracerProvider is
 // flushed after every invocation, as WithTracing and Middleware do. It
 // holds ended spans in memory and exports them when flushed, in the
-// flushing goroutine: nothing of it runs between invocations, when the
-// execution environment may be frozen anyway.
+// flushing goroutine: it keeps no goroutine of its own, to be frozen
+// between invocations.
 //
 // The SDK's batch span processor (sdktrace.WithBatcher) hands every ended
 // span to a goroutine of its own, and a flush to that goroutine and to one
@@ -39,9 +39,10 @@ const lateShutdownTimeout = time.Second
 // a slice under a lock, and a flush calls the exporter directly.
 //
 // Unsampled spans are not exported. When the buffer reaches
-// MaxBufferedSpans, its spans are exported at once, in a goroutine of their
-// own so that ending a span never waits for an export; a flush waits for
-// that export as for any other. Calls to the exporter never overlap, its
+// MaxBufferedSpans, its spans are exported at once, in a goroutine started
+// for that export, so that ending a span never waits; a flush waits for
+// that export as for any other (if the flush gives up first, the export
+// goes on past the invocation). Calls to the exporter never overlap, its
 // Shutdown included. A flush that waits for an export in progress gives up
 // when its context ends, and its spans stay for the next flush. An export
 // that fails loses its spans, as with the batch span processor; the error
@@ -52,7 +53,8 @@ const lateShutdownTimeout = time.Second
 type SpanProcessor struct {
 	exporter sdktrace.SpanExporter
 	// exporting holds one token: whoever holds it may call the exporter.
-	// After the exporter's Shutdown it is never given back.
+	// After the exporter's Shutdown it is never given back. It is given
+	// back, and taken without waiting, only under mu.
 	exporting chan struct{}
 	// done is closed when the exporter has been shut down.
 	done chan struct{}
@@ -65,10 +67,11 @@ type SpanProcessor struct {
 	// late: Shutdown's context ended while an export ran; the export
 	// shuts the exporter down when it ends, instead of giving the token
 	// back.
-	late     bool
-	exports  uint64 // exports finished
-	failedAt uint64 // the number of the last export that failed, 0 if none
-	failed   error  // its error
+	late      bool
+	exports   uint64 // exports finished
+	failedAt  uint64 // the number of the last export that failed, 0 if none
+	failed    error  // its error
+	discarded int    // spans the exporter's Shutdown came before
 }
 
 var _ sdktrace.SpanProcessor = (*SpanProcessor)(nil)
@@ -101,37 +104,53 @@ func (p *SpanProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 		p.mu.Unlock()
 		return
 	}
-	if len(p.spans) >= 2*MaxBufferedSpans {
-		p.dropped++
+	if len(p.spans) < 2*MaxBufferedSpans {
+		p.spans = append(p.spans, s)
+		s = nil
+	}
+	if len(p.spans) < MaxBufferedSpans || !p.tryTake() {
+		if s != nil {
+			p.dropped++
+		}
 		p.mu.Unlock()
 		return
 	}
-	p.spans = append(p.spans, s)
-	full := len(p.spans) >= MaxBufferedSpans
-	p.mu.Unlock()
-	if !full {
-		return
+	// This goroutine holds the token: the buffer is its batch.
+	batch, dropped := p.takeBatch()
+	if s != nil {
+		p.spans = append(p.spans, s)
 	}
+	p.mu.Unlock()
+	go p.exportOverflow(batch, dropped)
+}
+
+// tryTake takes the token if it is free. The caller holds mu.
+func (p *SpanProcessor) tryTake() bool {
 	select {
 	case <-p.exporting:
+		return true
 	default:
-		return // the export running, or the next, takes them
+		return false
 	}
-	go func() {
-		defer p.release()
-		ctx, cancel := context.WithTimeout(context.Background(), overflowExportTimeout)
-		defer cancel()
-		if err := p.exportBatch(ctx, math.MaxUint64); err != nil {
-			otel.Handle(err)
-		}
-	}()
+}
+
+// exportOverflow exports a full buffer's batch, taken by whoever holds the
+// token for it.
+func (p *SpanProcessor) exportOverflow(batch []sdktrace.ReadOnlySpan, dropped int) {
+	ctx, cancel := context.WithTimeout(context.Background(), overflowExportTimeout)
+	defer cancel()
+	defer p.release(ctx)
+	if err := p.send(ctx, batch, dropped, math.MaxUint64); err != nil {
+		otel.Handle(err)
+	}
 }
 
 // ForceFlush exports the spans that ended before it was called. It returns
 // the exporter's error, or that of an export in progress when it was
 // called, which took those spans. It waits for an export in progress; if
 // ctx ends first, it returns ctx's error and the spans wait for the next
-// flush. After Shutdown it does nothing.
+// flush. Called after Shutdown it does nothing; overtaken by Shutdown, it
+// returns an error if spans were not exported.
 func (p *SpanProcessor) ForceFlush(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -148,12 +167,30 @@ func (p *SpanProcessor) ForceFlush(ctx context.Context) error {
 	select {
 	case <-p.exporting:
 	case <-p.done:
-		return nil
+		return p.lostTo(since)
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	defer p.release()
-	return p.exportBatch(ctx, since)
+	defer p.release(ctx)
+	p.mu.Lock()
+	batch, dropped := p.takeBatch()
+	p.mu.Unlock()
+	return p.send(ctx, batch, dropped, since)
+}
+
+// lostTo returns what became of the spans of a flush that Shutdown
+// overtook: the error of an export that ended since, or the spans that
+// the exporter's Shutdown came before.
+func (p *SpanProcessor) lostTo(since uint64) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.failedAt > since {
+		return p.failed
+	}
+	if p.discarded > 0 {
+		return fmt.Errorf("lambdaguard tracing: %d spans not exported: the span processor was shut down first", p.discarded)
+	}
+	return nil
 }
 
 // Shutdown exports what is left and shuts the exporter down; spans that end
@@ -164,6 +201,9 @@ func (p *SpanProcessor) Shutdown(ctx context.Context) error {
 	p.mu.Lock()
 	first := !p.stopped
 	p.stopped = true
+	// A free token wins over a context that has ended: select would pick
+	// either.
+	took := first && p.exporter != nil && p.tryTake()
 	p.mu.Unlock()
 	if p.exporter == nil {
 		return nil
@@ -176,78 +216,76 @@ func (p *SpanProcessor) Shutdown(ctx context.Context) error {
 			return ctx.Err()
 		}
 	}
-	// A free token wins over a context that has ended: select would pick
-	// either.
-	select {
-	case <-p.exporting:
-	default:
+	if !took {
 		select {
 		case <-p.exporting:
 		case <-ctx.Done():
 			return p.shutdownLate(ctx)
 		}
 	}
-	err := p.exportBatch(ctx, math.MaxUint64)
+	p.mu.Lock()
+	batch, dropped := p.takeBatch()
+	p.mu.Unlock()
+	err := p.send(ctx, batch, dropped, math.MaxUint64)
 	return errors.Join(err, p.shutdownExporter(ctx))
 }
 
 // shutdownLate leaves the exporter's shutdown to the export in progress,
-// when Shutdown's context ended before it.
+// when Shutdown's context ended before it; or, if that export has just
+// given the token back, shuts the exporter down itself.
 func (p *SpanProcessor) shutdownLate(ctx context.Context) error {
 	p.mu.Lock()
-	p.late = true
-	p.mu.Unlock()
-	// The export may have given the token back before it could see late.
-	select {
-	case <-p.exporting:
-	default:
+	if !p.tryTake() {
+		p.late = true // the holder's release sees it: both under mu
+		p.mu.Unlock()
 		return ctx.Err()
 	}
-	p.mu.Lock()
-	p.late = false
 	p.mu.Unlock()
 	return errors.Join(ctx.Err(), p.shutdownExporter(ctx))
 }
 
-// shutdownExporter shuts the exporter down. The caller holds the token,
-// and keeps it.
+// shutdownExporter shuts the exporter down, within ctx. The caller holds
+// the token, and keeps it.
 func (p *SpanProcessor) shutdownExporter(ctx context.Context) error {
 	defer close(p.done)
 	p.mu.Lock()
-	clear(p.spans) // left unexported: Shutdown's context ended first
+	p.discarded += len(p.spans) // left unexported: Shutdown's context ended first
+	clear(p.spans)
 	p.spans, p.spare = nil, nil
 	p.mu.Unlock()
 	return p.exporter.Shutdown(ctx)
 }
 
-// release gives the token back, or, when Shutdown has left it the task,
-// shuts the exporter down instead.
-func (p *SpanProcessor) release() {
+// release ends the holder's turn: it gives the token back (a buffer that
+// filled meanwhile is exported when the next span ends, or by the next
+// flush); or, when Shutdown has left it the task, shuts the exporter down,
+// within the holder's ctx.
+func (p *SpanProcessor) release(ctx context.Context) {
 	p.mu.Lock()
-	late := p.late
-	p.late = false
-	p.mu.Unlock()
-	if !late {
-		p.exporting <- struct{}{}
+	if !p.late {
+		p.exporting <- struct{}{} // never waits: this was the only token
+		p.mu.Unlock()
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), lateShutdownTimeout)
-	defer cancel()
+	p.late = false
+	p.mu.Unlock()
 	if err := p.shutdownExporter(ctx); err != nil {
 		otel.Handle(err)
 	}
 }
 
-// exportBatch exports the buffered spans; the caller holds the token. It
-// returns the export's error or, when that succeeded, the error of the last
-// export that failed after the since-th.
-func (p *SpanProcessor) exportBatch(ctx context.Context, since uint64) error {
-	p.mu.Lock()
-	batch := p.spans
-	p.spans, p.spare = p.spare, nil
-	dropped := p.dropped
-	p.dropped = 0
-	p.mu.Unlock()
+// takeBatch takes the buffered spans for an export, and the count of those
+// dropped since the last. The caller holds mu, and the token.
+func (p *SpanProcessor) takeBatch() ([]sdktrace.ReadOnlySpan, int) {
+	batch, dropped := p.spans, p.dropped
+	p.spans, p.spare, p.dropped = p.spare, nil, 0
+	return batch, dropped
+}
+
+// send exports a batch, and reports the spans dropped before it; the
+// caller holds the token. It returns the export's error or, when that
+// succeeded, the error of the last export that failed after the since-th.
+func (p *SpanProcessor) send(ctx context.Context, batch []sdktrace.ReadOnlySpan, dropped int, since uint64) error {
 	if dropped > 0 {
 		otel.Handle(fmt.Errorf("lambdaguard tracing: %d spans dropped: %d were waiting while an export ran", dropped, 2*MaxBufferedSpans))
 	}

@@ -622,3 +622,110 @@ func TestSpanProcessorExportIsNotALeakInDebugMode(t *testing.T) {
 	require.Len(t, goroutines, 1, "%q", goroutines)
 	assert.Contains(t, goroutines[0], "TestSpanProcessorExportIsNotALeakInDebugMode")
 }
+
+// hookExporter calls onExport at the end of every export, before returning.
+type hookExporter struct {
+	strictExporter
+	onExport func()
+}
+
+func (e *hookExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	err := e.strictExporter.ExportSpans(ctx, spans)
+	if e.onExport != nil {
+		e.onExport()
+	}
+	return err
+}
+
+// Shutdown's context ends exactly as the running export ends: whichever
+// way the race goes, the exporter ends up shut down. (The hand-off of the
+// shutdown to the export and the export's giving the token back were
+// once two steps, and a shutdown could fall between them.)
+func TestSpanProcessorLateShutdownIsNeverLost(t *testing.T) {
+	lost := 0
+	const runs = 20000
+	for i := range runs {
+		sctx, scancel := context.WithCancel(context.Background())
+		exp := &hookExporter{strictExporter: strictExporter{exporter: exporter{block: make(chan struct{}), started: make(chan struct{}, 1)}}}
+		spin := time.Duration(i%40) * 250 * time.Nanosecond // sweep the delay after the cancel
+		exp.onExport = func() {
+			scancel()
+			for t0 := time.Now(); time.Since(t0) < spin; {
+			}
+		}
+		p := tracing.NewSpanProcessor(exp)
+		tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(p))
+		_, s := tp.Tracer("app").Start(context.Background(), "span")
+		s.End()
+		fdone := make(chan error)
+		go func() { fdone <- p.ForceFlush(context.Background()) }()
+		<-exp.started
+		wctx := waiting(sctx)
+		sdone := make(chan error)
+		go func() { sdone <- p.Shutdown(wctx) }()
+		<-wctx.asked
+		close(exp.block) // the export ends and cancels Shutdown's context
+		<-fdone
+		<-sdone
+		if !exp.shut.Load() {
+			lost++
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			err := p.Shutdown(ctx)
+			cancel()
+			if lost == 1 {
+				t.Logf("run %d: exporter not shut down; a second Shutdown (2s) returns %v; exporter shut=%v", i, err, exp.shut.Load())
+			}
+		}
+	}
+	assert.Zero(t, lost, "exporter never shut down in %d of %d runs", lost, runs)
+}
+
+// Spans that piled up during an export are exported as it ends, and the
+// spans that end afterwards are kept, not dropped for a buffer that was
+// full while the export ran.
+func TestSpanProcessorBufferFilledDuringAnExport(t *testing.T) {
+	exp := &exporter{block: make(chan struct{}), started: make(chan struct{}, 4)}
+	tp, p := newProcessorProvider(t, exp)
+	tr := tp.Tracer("app")
+	_, s := tr.Start(context.Background(), "first")
+	s.End()
+	done := make(chan error)
+	go func() { done <- p.ForceFlush(context.Background()) }()
+	<-exp.started
+	endAll(t, tr, 2*tracing.MaxBufferedSpans, "during")
+	close(exp.block)
+	require.NoError(t, <-done) // no export runs any more
+	endAll(t, tr, 10, "after")
+	require.NoError(t, p.ForceFlush(context.Background()))
+	assert.Equal(t, 1+2*tracing.MaxBufferedSpans+10, len(exp.exported()), "spans that ended while no export ran were dropped")
+}
+
+// A flush called before Shutdown, waiting for another's export, reports
+// that its span was not exported when Shutdown came first.
+func TestSpanProcessorFlushOvertakenByShutdown(t *testing.T) {
+	exp := &strictExporter{exporter: exporter{block: make(chan struct{}), started: make(chan struct{}, 4)}}
+	p := tracing.NewSpanProcessor(exp)
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(p))
+	tr := tp.Tracer("app")
+	_, s := tr.Start(context.Background(), "H's span")
+	s.End()
+	hdone := make(chan error)
+	go func() { hdone <- p.ForceFlush(context.Background()) }()
+	<-exp.started
+
+	_, s = tr.Start(context.Background(), "F's span")
+	s.End()
+	fctx := waiting(context.Background())
+	fdone := make(chan error)
+	go func() { fdone <- p.ForceFlush(fctx) }() // invocation F flushes, and waits
+	<-fctx.asked
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
+	defer cancel()
+	assert.ErrorIs(t, p.Shutdown(ctx), context.DeadlineExceeded)
+	close(exp.block)
+	require.NoError(t, <-hdone)
+	ferr := <-fdone
+	assert.NotContains(t, exp.exported(), "F's span")
+	assert.ErrorContains(t, ferr, "1 spans not exported", "F's flush returned nil, but its span was never exported")
+}
