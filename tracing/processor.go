@@ -149,8 +149,9 @@ func (p *SpanProcessor) exportOverflow(batch []sdktrace.ReadOnlySpan, dropped in
 // the exporter's error, or that of an export in progress when it was
 // called, which took those spans. It waits for an export in progress; if
 // ctx ends first, it returns ctx's error and the spans wait for the next
-// flush. Called after Shutdown it does nothing; overtaken by Shutdown, it
-// returns an error if spans were not exported.
+// flush. Called once Shutdown has begun it does nothing (Shutdown exports
+// what is left, and returns the outcome); overtaken by Shutdown while it
+// waited, it returns an error if spans were not exported.
 func (p *SpanProcessor) ForceFlush(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -223,10 +224,17 @@ func (p *SpanProcessor) Shutdown(ctx context.Context) error {
 			return p.shutdownLate(ctx)
 		}
 	}
+	sent := false
+	defer func() {
+		if !sent { // the exporter panicked: shut it down all the same
+			_ = p.shutdownExporter(ctx)
+		}
+	}()
 	p.mu.Lock()
 	batch, dropped := p.takeBatch()
 	p.mu.Unlock()
 	err := p.send(ctx, batch, dropped, math.MaxUint64)
+	sent = true
 	return errors.Join(err, p.shutdownExporter(ctx))
 }
 
@@ -258,8 +266,8 @@ func (p *SpanProcessor) shutdownExporter(ctx context.Context) error {
 
 // release ends the holder's turn: it gives the token back (a buffer that
 // filled meanwhile is exported when the next span ends, or by the next
-// flush); or, when Shutdown has left it the task, shuts the exporter down,
-// within the holder's ctx.
+// flush); or, when Shutdown has left it the task, shuts the exporter down
+// (within lateShutdownTimeout).
 func (p *SpanProcessor) release(ctx context.Context) {
 	p.mu.Lock()
 	if !p.late {
@@ -269,6 +277,10 @@ func (p *SpanProcessor) release(ctx context.Context) {
 	}
 	p.late = false
 	p.mu.Unlock()
+	// The holder's context may well have ended: a slow export is what
+	// made Shutdown late.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), lateShutdownTimeout)
+	defer cancel()
 	if err := p.shutdownExporter(ctx); err != nil {
 		otel.Handle(err)
 	}
@@ -291,6 +303,16 @@ func (p *SpanProcessor) send(ctx context.Context, batch []sdktrace.ReadOnlySpan,
 	}
 	var err error
 	if len(batch) > 0 {
+		defer func() {
+			if r := recover(); r != nil {
+				// The flushes waiting for these spans learn they are lost.
+				p.mu.Lock()
+				p.exports++
+				p.failed, p.failedAt = fmt.Errorf("lambdaguard tracing: the exporter panicked: %v", r), p.exports
+				p.mu.Unlock()
+				panic(r)
+			}
+		}()
 		err = p.exporter.ExportSpans(ctx, batch)
 		clear(batch) // the spans are not kept past their export
 	}

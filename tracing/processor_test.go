@@ -729,3 +729,116 @@ func TestSpanProcessorFlushOvertakenByShutdown(t *testing.T) {
 	assert.NotContains(t, exp.exported(), "F's span")
 	assert.ErrorContains(t, ferr, "1 spans not exported", "F's flush returned nil, but its span was never exported")
 }
+
+// panicFirst panics in its first export; counts its Shutdowns.
+type panicFirst struct {
+	n     atomic.Int32
+	shuts atomic.Int32
+}
+
+func (e *panicFirst) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error {
+	if e.n.Add(1) == 1 {
+		panic("collector client bug")
+	}
+	return nil
+}
+func (e *panicFirst) Shutdown(context.Context) error {
+	e.shuts.Add(1)
+	return nil
+}
+
+// An exporter that panics in Shutdown's export is shut down all the same,
+// and a second Shutdown does not wait for it forever.
+func TestSpanProcessorShutdownSurvivesAPanickingExport(t *testing.T) {
+	exp := &panicFirst{}
+	p := tracing.NewSpanProcessor(exp)
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(p))
+	_, s := tp.Tracer("app").Start(context.Background(), "a")
+	s.End()
+	assert.Panics(t, func() { _ = p.Shutdown(context.Background()) })
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	assert.NoError(t, p.Shutdown(ctx))
+	assert.EqualValues(t, 1, exp.shuts.Load(), "exporter never shut down")
+}
+
+// ctxShutExporter records whether its Shutdown got a context that had
+// already ended.
+type ctxShutExporter struct {
+	exporter
+	shutCtxErr atomic.Value
+}
+
+func (e *ctxShutExporter) Shutdown(ctx context.Context) error {
+	e.shutCtxErr.Store(errors.Join(ctx.Err(), errors.New("-")))
+	return ctx.Err()
+}
+
+// The exporter's shutdown, left by a late Shutdown to the export that held
+// it up, gets a context of its own: the export's has likely ended.
+func TestSpanProcessorLateShutdownGetsAContextOfItsOwn(t *testing.T) {
+	exp := &ctxShutExporter{exporter: exporter{block: make(chan struct{}), started: make(chan struct{}, 1)}}
+	p := tracing.NewSpanProcessor(exp)
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(p))
+	_, s := tp.Tracer("app").Start(context.Background(), "span")
+	s.End()
+	fctx, fcancel := context.WithCancel(context.Background())
+	fdone := make(chan error)
+	go func() { fdone <- p.ForceFlush(fctx) }()
+	<-exp.started
+	sctx, scancel := context.WithTimeout(context.Background(), time.Millisecond)
+	defer scancel()
+	assert.ErrorIs(t, p.Shutdown(sctx), context.DeadlineExceeded)
+	fcancel() // the flush's context ends too; its export returns
+	<-fdone
+	require.NotNil(t, exp.shutCtxErr.Load())
+	assert.NotErrorIs(t, exp.shutCtxErr.Load().(error), context.Canceled, "exporter shut down with an ended context")
+}
+
+// blockThenPanic blocks its first export until block closes, then panics.
+type blockThenPanic struct {
+	n       atomic.Int32
+	block   chan struct{}
+	started chan struct{}
+	mu      sync.Mutex
+	names   []string
+}
+
+func (e *blockThenPanic) ExportSpans(_ context.Context, spans []sdktrace.ReadOnlySpan) error {
+	if e.n.Add(1) == 1 {
+		e.started <- struct{}{}
+		<-e.block
+		panic("collector client bug")
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, s := range spans {
+		e.names = append(e.names, s.Name())
+	}
+	return nil
+}
+func (e *blockThenPanic) Shutdown(context.Context) error { return nil }
+
+// A flush whose spans an export that panicked had taken reports it.
+func TestSpanProcessorFlushReportsAPanickedExport(t *testing.T) {
+	exp := &blockThenPanic{block: make(chan struct{}), started: make(chan struct{}, 1)}
+	p := tracing.NewSpanProcessor(exp)
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(p))
+	_, s := tp.Tracer("app").Start(context.Background(), "F's span")
+	s.End()
+	hdone := make(chan any)
+	go func() {
+		defer func() { hdone <- recover() }()
+		_ = p.ForceFlush(context.Background())
+	}()
+	<-exp.started // H's export took F's span
+	fctx := waiting(context.Background())
+	fdone := make(chan error)
+	go func() { fdone <- p.ForceFlush(fctx) }()
+	<-fctx.asked
+	close(exp.block)
+	assert.NotNil(t, <-hdone, "H's export did not panic")
+	ferr := <-fdone
+	assert.Empty(t, exp.names)
+	assert.ErrorContains(t, ferr, "the exporter panicked", "F's span was never exported, and F returned nil")
+}
