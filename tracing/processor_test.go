@@ -338,11 +338,7 @@ func TestSpanProcessorFullDuringAnExport(t *testing.T) {
 	exp := &exporter{block: make(chan struct{}), started: make(chan struct{}, 2)}
 	tp, p := newProcessorProvider(t, exp)
 	tr := tp.Tracer("app")
-	_, s := tr.Start(context.Background(), "first")
-	s.End()
-	done := make(chan error)
-	go func() { done <- p.ForceFlush(context.Background()) }()
-	<-exp.started
+	done := flushHeldUp(tr, p, exp.started, "first")
 
 	endAll(t, tr, 2*tracing.MaxBufferedSpans+5, "during")
 	close(exp.block)
@@ -405,13 +401,9 @@ func TestSpanProcessorShutdownDuringAnExport(t *testing.T) {
 	p := tracing.NewSpanProcessor(exp)
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(p))
 	tr := tp.Tracer("app")
-	_, s := tr.Start(context.Background(), "first")
-	s.End()
-	done := make(chan error)
-	go func() { done <- p.ForceFlush(context.Background()) }()
-	<-exp.started
+	done := flushHeldUp(tr, p, exp.started, "first")
 
-	_, s = tr.Start(context.Background(), "second")
+	_, s := tr.Start(context.Background(), "second")
 	s.End()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
 	defer cancel()
@@ -687,11 +679,7 @@ func TestSpanProcessorBufferFilledDuringAnExport(t *testing.T) {
 	exp := &exporter{block: make(chan struct{}), started: make(chan struct{}, 4)}
 	tp, p := newProcessorProvider(t, exp)
 	tr := tp.Tracer("app")
-	_, s := tr.Start(context.Background(), "first")
-	s.End()
-	done := make(chan error)
-	go func() { done <- p.ForceFlush(context.Background()) }()
-	<-exp.started
+	done := flushHeldUp(tr, p, exp.started, "first")
 	endAll(t, tr, 2*tracing.MaxBufferedSpans, "during")
 	close(exp.block)
 	require.NoError(t, <-done) // no export runs any more
@@ -707,13 +695,9 @@ func TestSpanProcessorFlushOvertakenByShutdown(t *testing.T) {
 	p := tracing.NewSpanProcessor(exp)
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(p))
 	tr := tp.Tracer("app")
-	_, s := tr.Start(context.Background(), "H's span")
-	s.End()
-	hdone := make(chan error)
-	go func() { hdone <- p.ForceFlush(context.Background()) }()
-	<-exp.started
+	hdone := flushHeldUp(tr, p, exp.started, "H's span")
 
-	_, s = tr.Start(context.Background(), "F's span")
+	_, s := tr.Start(context.Background(), "F's span")
 	s.End()
 	fctx := waiting(context.Background())
 	fdone := make(chan error)
@@ -841,4 +825,16 @@ func TestSpanProcessorFlushReportsAPanickedExport(t *testing.T) {
 	ferr := <-fdone
 	assert.Empty(t, exp.names)
 	assert.ErrorContains(t, ferr, "the exporter panicked", "F's span was never exported, and F returned nil")
+}
+
+// flushHeldUp ends a span named name and starts a flush, and returns its
+// result once the export has started (on started): the exporter's block
+// holds it up until the test closes it.
+func flushHeldUp(tr trace.Tracer, p *tracing.SpanProcessor, started <-chan struct{}, name string) <-chan error {
+	_, s := tr.Start(context.Background(), name)
+	s.End()
+	done := make(chan error, 1)
+	go func() { done <- p.ForceFlush(context.Background()) }()
+	<-started
+	return done
 }
