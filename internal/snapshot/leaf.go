@@ -58,8 +58,11 @@ func leafFields(t reflect.Type) []leafField {
 }
 
 // leafNum reads the leaf of kind k (not a string) at p, which lives where
-// the program may change it, and returns the node's kind and num for it,
-// as fill records them: loadInt, loadUint.
+// the program may change it, and returns the node's kind and num for it.
+// Integers of the sizes sync/atomic changes are loaded atomically (an int64
+// only where it is aligned: misaligned, on 32-bit platforms, no atomic can
+// change it). fill reads addressable integers through it too (loadInt,
+// loadUint).
 func leafNum(p unsafe.Pointer, k reflect.Kind) (kind, uint64) {
 	switch k {
 	case reflect.Bool:

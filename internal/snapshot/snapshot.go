@@ -821,42 +821,22 @@ func (w *walker) syncMap(i int32, m *sync.Map, depth int) {
 }
 
 // loadInt reads a signed integer. One that lives in memory others can reach
-// may be changed with sync/atomic (atomic.AddInt64(&s.n, 1)): it is loaded
-// atomically, so that the snapshot does not race with a correct program.
+// may be changed with sync/atomic (atomic.AddInt64(&s.n, 1)): it is read
+// where it lives, as leafNum reads it (atomically for the sizes sync/atomic
+// changes), so that the snapshot does not race with a correct program.
 func loadInt(v reflect.Value) int64 {
-	switch v.Kind() {
-	case reflect.Int32:
-		if v.CanAddr() {
-			return int64(atomic.LoadInt32((*int32)(unsafe.Pointer(v.UnsafeAddr()))))
-		}
-	case reflect.Int64:
-		if v.CanAddr() {
-			// Misaligned (on 32-bit platforms), no atomic can change it.
-			if p := unsafe.Pointer(v.UnsafeAddr()); uintptr(p)%8 == 0 {
-				return atomic.LoadInt64((*int64)(p))
-			}
-		}
+	if v.CanAddr() {
+		_, n := leafNum(unsafe.Pointer(v.UnsafeAddr()), v.Kind())
+		return int64(n)
 	}
 	return v.Int()
 }
 
 // loadUint is loadInt for unsigned integers.
 func loadUint(v reflect.Value) uint64 {
-	switch v.Kind() {
-	case reflect.Uint32:
-		if v.CanAddr() {
-			return uint64(atomic.LoadUint32((*uint32)(unsafe.Pointer(v.UnsafeAddr()))))
-		}
-	case reflect.Uint64:
-		if v.CanAddr() {
-			if p := unsafe.Pointer(v.UnsafeAddr()); uintptr(p)%8 == 0 {
-				return atomic.LoadUint64((*uint64)(p))
-			}
-		}
-	case reflect.Uintptr:
-		if v.CanAddr() {
-			return uint64(atomic.LoadUintptr((*uintptr)(unsafe.Pointer(v.UnsafeAddr()))))
-		}
+	if v.CanAddr() {
+		_, n := leafNum(unsafe.Pointer(v.UnsafeAddr()), v.Kind())
+		return n
 	}
 	return v.Uint()
 }
