@@ -307,19 +307,6 @@ func TestSpanProcessorStartsNoGoroutine(t *testing.T) {
 	goleak.VerifyNone(t)
 }
 
-// A span whose parent was not sampled is not exported.
-func TestSpanProcessorFollowsTheParentsSampling(t *testing.T) {
-	exp := &exporter{}
-	tp, p := newProcessorProvider(t, exp)
-	ctx := trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{
-		TraceID: trace.TraceID{1}, SpanID: trace.SpanID{1}, Remote: true, // not sampled upstream
-	}))
-	_, s := tp.Tracer("app").Start(ctx, "child of an unsampled parent")
-	s.End()
-	require.NoError(t, p.ForceFlush(context.Background()))
-	assert.Empty(t, exp.exported(), "the parent-based sampler dropped it; the processor must too")
-}
-
 // While an export runs, a full buffer keeps what ends, up to twice
 // MaxBufferedSpans, without blocking whoever ends it; past that, spans are
 // dropped and their count reported through OpenTelemetry's error handler.
@@ -550,21 +537,9 @@ func TestSpanProcessorExportsEverySpanOnce(t *testing.T) {
 	assert.False(t, exp.overlap.Load(), "two exports ran at once")
 }
 
-// panicExporter panics in its first export.
-type panicExporter struct{ n atomic.Int32 }
-
-func (e *panicExporter) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error {
-	if e.n.Add(1) == 1 {
-		panic("collector client bug")
-	}
-	return nil
-}
-
-func (e *panicExporter) Shutdown(context.Context) error { return nil }
-
 // An exporter that panics does not keep the exporter from later flushes.
 func TestSpanProcessorSurvivesAPanickingExporter(t *testing.T) {
-	exp := &panicExporter{}
+	exp := &panicFirst{}
 	p := tracing.NewSpanProcessor(exp)
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(p))
 	_, s := tp.Tracer("app").Start(context.Background(), "a")
