@@ -61,6 +61,7 @@ type invocation struct {
 
 	mu    sync.Mutex
 	dir   *tmpfs.Dir
+	roots []*os.Root // handed out by TempRoot, closed by end
 	ended bool
 }
 
@@ -118,16 +119,39 @@ func TempDir(ctx context.Context) (string, error) {
 }
 
 // TempRoot is TempDir as an os.Root, through which nothing can escape the
-// directory. The Root belongs to the guard: do not close it.
+// directory, symlinks included.
+//
+// Each call opens a Root of its own (one file descriptor) on the
+// invocation's directory: the directory that was made, even if its name has
+// been given to something else since. The handler may close it, with defer
+// root.Close() as usual, and the guard closes whatever is still open when
+// the invocation ends, before the directory is wiped; closing it twice is
+// harmless. A Root kept beyond the invocation is closed all the same, so
+// it cannot carry one request's files into the next. Files opened through
+// it are the handler's to close: closing the Root leaves them open, and
+// debug mode reports one still open. Call it once and pass the Root along,
+// rather than once per file: every Root stays open until closed or the end
+// of the invocation.
 func TempRoot(ctx context.Context) (*os.Root, error) {
-	d, err := tempDir(ctx)
+	inv := invocationOf(ctx)
+	if inv == nil {
+		return nil, ErrNoInvocation
+	}
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	d, err := inv.dirLocked()
 	if err != nil {
 		return nil, err
 	}
-	r := d.Root()
-	if r == nil {
+	r, err := d.OpenRoot()
+	if errors.Is(err, tmpfs.ErrWiped) {
 		return nil, ErrInvocationEnded
 	}
+	if err != nil {
+		return nil, fmt.Errorf("guard: temp dir: %w", err)
+	}
+	// Under inv.mu, as end is: a Root handed out is always one end closes.
+	inv.roots = append(inv.roots, r)
 	return r, nil
 }
 
@@ -138,6 +162,12 @@ func tempDir(ctx context.Context) (*tmpfs.Dir, error) {
 	}
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
+	return inv.dirLocked()
+}
+
+// dirLocked returns the invocation's directory, making it on the first
+// call. inv.mu must be held.
+func (inv *invocation) dirLocked() (*tmpfs.Dir, error) {
 	if inv.ended {
 		return nil, ErrInvocationEnded
 	}
@@ -151,14 +181,21 @@ func tempDir(ctx context.Context) (*tmpfs.Dir, error) {
 	return inv.dir, nil
 }
 
-// end marks the invocation as over and returns its directory, if one was
-// made, for the caller to wipe.
+// end marks the invocation as over, closes the Roots TempRoot handed out
+// (those the handler closed already included: a second Close does nothing)
+// and returns its directory, if one was made, for the caller to wipe. The
+// wipe goes through the Dir's own Root, never through one handed out, so
+// what the handler did with those cannot stop it; they are closed first so
+// that none is left open on the removed directory.
 func (inv *invocation) end() *tmpfs.Dir {
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
 	inv.ended = true
-	d := inv.dir
-	return d
+	for _, r := range inv.roots {
+		_ = r.Close()
+	}
+	inv.roots = nil
+	return inv.dir
 }
 
 // dirPath returns the path of the invocation's directory, "" if none was made.

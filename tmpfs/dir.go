@@ -96,11 +96,33 @@ func (d *Dir) Path() string { return d.path }
 
 // Root returns an os.Root on the directory: nothing opened through it can
 // escape the directory, symlinks included. The Root belongs to the Dir; it is
-// closed by Wipe and must not be closed by the caller. It is nil after Wipe.
+// closed by Wipe and must not be closed by the caller: Wipe removes the
+// directory through it. It is nil after Wipe. Use OpenRoot for a Root to
+// hand on to code that may close it.
 func (d *Dir) Root() *os.Root {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.root
+}
+
+// OpenRoot opens a new os.Root on the directory, for a caller to own and
+// close when done with it; closing it leaves the Dir and its own Root alone,
+// and Wipe does not depend on it. It is opened through the Dir's own Root,
+// not by path, so it is the directory that was made and locked even if its
+// name has been given to something else meanwhile. After Wipe it returns
+// ErrWiped. A Root still open after Wipe refers to the removed directory:
+// nothing can be created through it.
+func (d *Dir) OpenRoot() (*os.Root, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.wiped {
+		return nil, ErrWiped
+	}
+	r, err := d.root.OpenRoot(".")
+	if err != nil {
+		return nil, fmt.Errorf("tmpfs: %w", err)
+	}
+	return r, nil
 }
 
 // Usage is what a directory holds.
