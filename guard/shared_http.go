@@ -16,7 +16,12 @@ import (
 //
 // c is copied, not changed: its *http.Transport (http.DefaultTransport when c
 // or its Transport is nil) is cloned, with its dial functions wrapped by
-// SharedDial. A Transport of another type is used as it is.
+// SharedDial. A Transport that wraps another (tracing.NewTransport, or any
+// middleware with the methods Unwrap and WithBase) is rebuilt around the
+// same treatment of what it wraps, so that its own work (spans, headers) is
+// kept and the *http.Transport at the bottom is the clone. A Transport of
+// another type is used as it is, and its connections stay in debug reports:
+// declare them with SharedDial where it dials.
 func SharedHTTPClient(name string, after time.Duration, c *http.Client) *SharedResource[*http.Client] {
 	build := func(context.Context) (*http.Client, error) { return sharedHTTPClient(c), nil }
 	return NewShared(name, build,
@@ -30,6 +35,23 @@ func SharedHTTPClient(name string, after time.Duration, c *http.Client) *SharedR
 		}))
 }
 
+// transportWrapper is what SharedHTTPClient needs of a RoundTripper that
+// wraps another (instrumentation, retries, signing) to reach the
+// *http.Transport under it. Unwrap returns the RoundTripper wrapped;
+// WithBase returns a new RoundTripper doing the same work around another
+// one, leaving the receiver as it is. The guard names the methods only,
+// never the packages that have them: tracing's transport has them, and
+// the guard does not import OpenTelemetry.
+type transportWrapper interface {
+	http.RoundTripper
+	Unwrap() http.RoundTripper
+	WithBase(base http.RoundTripper) http.RoundTripper
+}
+
+// maxTransportDepth bounds how many wrappers sharedTransport goes through: a
+// wrapper that, wrongly, unwraps to itself must not make it loop.
+const maxTransportDepth = 16
+
 func sharedHTTPClient(c *http.Client) *http.Client {
 	var out http.Client
 	if c != nil {
@@ -39,14 +61,41 @@ func sharedHTTPClient(c *http.Client) *http.Client {
 	if rt == nil {
 		rt = http.DefaultTransport
 	}
-	if t, ok := rt.(*http.Transport); ok {
+	if shared, ok := sharedTransport(rt, 0); ok {
+		rt = shared
+	}
+	out.Transport = rt
+	return &out
+}
+
+// sharedTransport returns rt with the *http.Transport at its bottom cloned
+// and its dial functions wrapped by SharedDial, every wrapper above it
+// rebuilt around the result. It reports false, and rt is to be used as it
+// is, when no *http.Transport is reached.
+func sharedTransport(rt http.RoundTripper, depth int) (http.RoundTripper, bool) {
+	switch t := rt.(type) {
+	case *http.Transport:
 		t = t.Clone()
 		t.DialContext = SharedDial(t.DialContext)
 		if t.DialTLSContext != nil {
 			t.DialTLSContext = SharedDial(t.DialTLSContext)
 		}
-		rt = t
+		return t, true
+	case transportWrapper:
+		if depth >= maxTransportDepth {
+			return rt, false
+		}
+		base := t.Unwrap()
+		if base == nil {
+			return rt, false // what nil stands for is the wrapper's business
+		}
+		shared, ok := sharedTransport(base, depth+1)
+		if !ok {
+			return rt, false
+		}
+		if rebuilt := t.WithBase(shared); rebuilt != nil {
+			return rebuilt, true
+		}
 	}
-	out.Transport = rt
-	return &out
+	return rt, false
 }
