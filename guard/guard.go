@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/google/uuid"
 
+	"github.com/lambdaguard/lambdaguard/internal/detect"
 	"github.com/lambdaguard/lambdaguard/scope"
 	"github.com/lambdaguard/lambdaguard/tmpfs"
 )
@@ -19,7 +20,7 @@ import (
 // counters and process-level facts, never anything of one invocation.
 type guard struct {
 	cfg *config
-	det *detector // nil unless debug mode is on
+	det *detect.Detector // nil unless debug mode is on
 
 	count    atomic.Uint64
 	inFlight atomic.Int64
@@ -81,7 +82,7 @@ func (g *guard) begin(ctx context.Context, reqID string) (context.Context, *invo
 // start of the cleanup reserve, cancelling and reporting what still runs
 // then, runs the cleanups and wipes the temp directory within the real
 // deadline. Failures are logged; they never change the handler's result.
-func (g *guard) finish(ctx context.Context, inv *invocation, sc *scope.Scope) {
+func (g *guard) finish(ctx context.Context, inv *invocation, sc *scope.Scope, w *detect.Inv) {
 	defer inv.handler.stop() // the handler's context, which ends at the reserve
 	now := time.Now()
 	drainBy, end := g.closeBy(inv, now)
@@ -131,10 +132,17 @@ func (g *guard) finish(ctx context.Context, inv *invocation, sc *scope.Scope) {
 				slog.String("requestId", inv.info.RequestID), slog.String("error", err.Error()))
 		}
 	}()
-	for _, fn := range g.cfg.flush {
-		if err := callSafe(&inv.cleanup, fn); err != nil {
-			errs = append(errs, err)
+	flush := func() {
+		for _, fn := range g.cfg.flush {
+			if err := callSafe(&inv.cleanup, fn); err != nil {
+				errs = append(errs, err)
+			}
 		}
+	}
+	if w != nil && len(g.cfg.flush) > 0 {
+		w.Flush(flush)
+	} else {
+		flush()
 	}
 }
 
@@ -161,28 +169,27 @@ func (g *guard) sweepStale() {
 // runtime.Goexit (t.FailNow in a test) is cleaned up after too.
 func (g *guard) invoke(ctx context.Context, reqID string, event any, call Next) (any, error) {
 	ctx, inv, sc := g.begin(ctx, reqID)
-	var w *watchInv // set once the thaw hooks have run, in debug mode
+	var w *detect.Inv // set once the thaw hooks have run, in debug mode
 	defer func() {
 		r := recover()
+		w.StopLabel()
+		g.finish(ctx, inv, sc, w)
 		if w != nil {
-			g.det.leave()
-		}
-		w.stopLabel()
-		g.finish(ctx, inv, sc)
-		if w != nil {
-			w.ownDir = inv.dirPath()
-			g.det.after(w)
+			w.SetOwnDir(inv.dirPath())
+			g.det.End(w)
 		}
 		if r != nil {
 			panic(r)
 		}
 	}()
 	g.thaw(ctx, inv.info)
+	hctx := ctx
 	if g.det != nil {
-		w = g.det.before(ctx, reqID, inv.info.Number, event)
-		g.det.enter()
+		// The handler gets the context that carries the invocation's
+		// goroutine label; cleanup keeps the unlabelled one.
+		hctx, w = g.det.Begin(ctx, reqID, event)
 	}
-	res, err := chain(ctx, g.cfg.middleware, event, call)
+	res, err := chain(hctx, g.cfg.middleware, event, call)
 	g.checkResponse(ctx, inv, res)
 	return res, err
 }

@@ -2,9 +2,12 @@ package guard
 
 import (
 	"context"
+	"encoding"
 	"encoding/json"
 	"log/slog"
 	"os"
+	"reflect"
+	"sync"
 	"time"
 
 	"github.com/lambdaguard/lambdaguard/tmpfs"
@@ -122,7 +125,10 @@ func (g *guard) checkResponse(ctx context.Context, inv *invocation, res any) {
 	}
 	n, ok := rawSize(res)
 	if !ok {
-		if !g.cfg.debug {
+		// Encoding it here would run its MarshalJSON a second time, before
+		// aws-lambda-go does: a result that drains a cursor would reach the
+		// caller empty. Only plain data is measured.
+		if !g.cfg.debug || encodesItself(reflect.TypeOf(res)) {
 			return
 		}
 		b, err := json.Marshal(res)
@@ -162,4 +168,52 @@ func (g *guard) warnLimit(ctx context.Context, inv *invocation, quota, msg strin
 	g.cfg.logger.LogAttrs(context.WithoutCancel(ctx), slog.LevelWarn, msg,
 		slog.String("requestId", inv.info.RequestID), slog.String("quota", quota),
 		slog.Int64("used", used), slog.Int64("limit", limit))
+}
+
+// selfEncoding caches encodesItself by type.
+var selfEncoding sync.Map // reflect.Type → bool
+
+var (
+	jsonMarshaler = reflect.TypeFor[json.Marshaler]()
+	textMarshaler = reflect.TypeFor[encoding.TextMarshaler]()
+)
+
+// encodesItself reports whether encoding a value of type t may run code of
+// its own: a MarshalJSON or MarshalText anywhere in it, or an interface
+// whose dynamic value may have one.
+func encodesItself(t reflect.Type) bool {
+	if v, ok := selfEncoding.Load(t); ok {
+		return v.(bool)
+	}
+	out := encodes(t, map[reflect.Type]bool{})
+	selfEncoding.Store(t, out)
+	return out
+}
+
+func encodes(t reflect.Type, seen map[reflect.Type]bool) bool {
+	if seen[t] {
+		return false
+	}
+	seen[t] = true
+	if t.Implements(jsonMarshaler) || t.Implements(textMarshaler) ||
+		reflect.PointerTo(t).Implements(jsonMarshaler) || reflect.PointerTo(t).Implements(textMarshaler) {
+		return true
+	}
+	switch t.Kind() {
+	case reflect.Interface:
+		return true
+	case reflect.Pointer, reflect.Slice, reflect.Array:
+		return encodes(t.Elem(), seen)
+	case reflect.Map:
+		return encodes(t.Key(), seen) || encodes(t.Elem(), seen)
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if f := t.Field(i); f.IsExported() || f.Anonymous {
+				if encodes(f.Type, seen) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

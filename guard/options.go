@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 )
 
@@ -18,6 +19,7 @@ type config struct {
 	logger         *slog.Logger
 	reporter       func(Report)
 	showValues     bool
+	sample         float64 // fraction of invocations debug mode checks, in (0, 1]
 	middleware     []Middleware
 	cleanupTimeout time.Duration
 	shutdown       []func(context.Context) error
@@ -38,6 +40,7 @@ const defaultCleanupTimeout = 10 * time.Second
 func newConfig(opts []Option) *config {
 	c := &config{
 		debug:          os.Getenv("LAMBDAGUARD_DEBUG") == "1" || os.Getenv("LAMBDAGUARD_DEBUG") == "true",
+		sample:         sampleFromEnv(os.Getenv("LAMBDAGUARD_DEBUG_SAMPLE")),
 		cleanupTimeout: defaultCleanupTimeout,
 		reserve:        defaultReserve,
 	}
@@ -48,6 +51,9 @@ func newConfig(opts []Option) *config {
 	}
 	if c.logger == nil {
 		c.logger = slog.Default()
+	}
+	if c.sample <= 0 {
+		c.debug = false // a rate of 0 checks nothing: debug mode costs nothing then
 	}
 	if c.tempBase != "" {
 		// Once, here: the temp dirs, the sweep and debug mode's checks must
@@ -72,6 +78,31 @@ func newConfig(opts []Option) *config {
 // the time the handler is wrapped. Debug mode costs a snapshot and a diff per
 // invocation; off, it costs nothing.
 func WithDebug(on bool) Option { return func(c *config) { c.debug = on } }
+
+// WithDebugSample makes debug mode check a fraction of the invocations, rate
+// in (0, 1], chosen at random per invocation: cheap enough to leave on in
+// production. An invocation that is not checked costs what debug mode off
+// costs but for a counter. Below 1, watched variables without GuardedBy are
+// not checked (a goroutine left by an unchecked invocation cannot be told
+// apart from the process's own, and could be writing them); each is named
+// once in a detector finding. A rate of 0 or less turns debug mode off.
+// Without this option the rate is LAMBDAGUARD_DEBUG_SAMPLE when it is set
+// (for example 0.01), else 1.
+func WithDebugSample(rate float64) Option {
+	return func(c *config) { c.sample = min(rate, 1) }
+}
+
+// sampleFromEnv reads LAMBDAGUARD_DEBUG_SAMPLE: 1 when unset or malformed.
+func sampleFromEnv(v string) float64 {
+	if v == "" {
+		return 1
+	}
+	r, err := strconv.ParseFloat(v, 64)
+	if err != nil || r != r {
+		return 1
+	}
+	return min(r, 1)
+}
 
 // WithTempBase sets the directory under which each invocation's temp
 // directory is made. The default is os.TempDir() (/tmp on Lambda). A

@@ -33,7 +33,7 @@ func wrapTyped[TIn, TOut any](g *guard, h func(context.Context, TIn) (TOut, erro
 			ctx, inv, sc := g.begin(ctx, requestID(ctx))
 			defer func() {
 				r := recover()
-				g.finish(ctx, inv, sc)
+				g.finish(ctx, inv, sc, nil)
 				if r != nil {
 					panic(r)
 				}

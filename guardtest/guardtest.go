@@ -69,15 +69,21 @@ func RunConfig[TIn, TOut any](t testing.TB, cfg Config, h func(context.Context, 
 
 // Check runs the events as RunConfig does and returns the results with their
 // findings, for tests that expect findings. The guard's temp base is a new
-// directory, removed at the end, unless GuardOptions set one. The error is
-// about the run itself (the temp base could not be made), never about the
-// handler.
+// directory, removed at the end, unless GuardOptions set one; TMPDIR points
+// at it while the run lasts, so that files the handler makes with
+// os.CreateTemp("", …) or under os.TempDir() are seen. When the run ends,
+// the shared resources (guard.NewShared, guard.SharedHTTPClient) are closed
+// and forgotten, so that the next test builds its own. Runs of parallel tests
+// share the directory, TMPDIR and the reset, which comes when the last of
+// them ends; a parallel test that makes temp files of its own meanwhile
+// makes them there too. The error is about the run itself (the temp base
+// could not be made), never about the handler.
 func Check[TIn, TOut any](cfg Config, h func(context.Context, TIn) (TOut, error), events ...TIn) ([]Result[TOut], error) {
-	base, err := os.MkdirTemp("", "guardtest-")
+	base, release, err := acquire()
 	if err != nil {
-		return nil, fmt.Errorf("guardtest: %w", err)
+		return nil, err
 	}
-	defer os.RemoveAll(base)
+	defer release()
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 30 * time.Second
 	}
@@ -198,4 +204,49 @@ func Findings[TOut any](results []Result[TOut]) []guard.Finding {
 		out = append(out, r.Findings...)
 	}
 	return out
+}
+
+// runs is what the runs in progress share: the temp base TMPDIR points at
+// while any runs. Package-level because TMPDIR is process-wide; guarded by
+// its mutex.
+var runs struct {
+	mu     sync.Mutex
+	n      int
+	base   string
+	tmpdir string
+	hadTmp bool
+}
+
+// acquire makes the run's temp base (or joins the one of the runs in
+// progress) and points TMPDIR at it. release undoes it when the last run
+// ends, and resets the shared resources then.
+func acquire() (base string, release func(), err error) {
+	runs.mu.Lock()
+	defer runs.mu.Unlock()
+	if runs.n == 0 {
+		b, err := os.MkdirTemp("", "guardtest-")
+		if err != nil {
+			return "", nil, fmt.Errorf("guardtest: %w", err)
+		}
+		runs.base = b
+		runs.tmpdir, runs.hadTmp = os.LookupEnv("TMPDIR")
+		_ = os.Setenv("TMPDIR", b)
+	}
+	runs.n++
+	return runs.base, func() {
+		runs.mu.Lock()
+		defer runs.mu.Unlock()
+		if runs.n--; runs.n > 0 {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = guard.CloseShared(ctx)
+		cancel()
+		if runs.hadTmp {
+			_ = os.Setenv("TMPDIR", runs.tmpdir)
+		} else {
+			_ = os.Unsetenv("TMPDIR")
+		}
+		_ = os.RemoveAll(runs.base)
+	}, nil
 }

@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -24,11 +25,20 @@ import (
 	"github.com/lambdaguard/lambdaguard/guard"
 )
 
-// lastMessage is the bug: it outlives the request that set it.
-var lastMessage string
+// lastMessage is the bug: it outlives the request that set it. The mutex
+// keeps concurrent invocations from racing on it (AWS_LAMBDA_MAX_CONCURRENCY
+// > 1); it does nothing against the warm start, which is the point. Named
+// with GuardedBy, it lets debug mode check the variable at the end of every
+// invocation, even while the goroutine below is still running (a variable
+// without a lock of its own is only read when nothing else can be writing
+// it).
+var (
+	mu          sync.Mutex
+	lastMessage string
+)
 
 func init() {
-	guard.Watch("lastMessage", &lastMessage)
+	guard.Watch("lastMessage", &lastMessage, guard.GuardedBy(&mu))
 }
 
 // auditLoop keeps running after the handler returned: frozen with the
@@ -44,10 +54,12 @@ func auditLoop(msg string) {
 func handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	msg := req.QueryStringParameters["message"]
 	body := "coldstart"
+	mu.Lock()
 	if lastMessage != "" {
 		body = "warmstart, message=" + lastMessage
 	}
 	lastMessage = msg
+	mu.Unlock()
 
 	_ = os.WriteFile(filepath.Join(os.TempDir(), "leaky-last-message.txt"), []byte(msg), 0o600)
 	_ = os.Setenv("LEAKY_LAST_MESSAGE", msg)

@@ -29,22 +29,25 @@ func TestGuardtestCatchesEveryBug(t *testing.T) {
 		lastMessage = ""
 		os.Unsetenv("LEAKY_LAST_MESSAGE")
 	})
-	// The handler writes to os.TempDir(): make that the guard's temp base so
-	// the stray file is seen.
-	base := t.TempDir()
-	t.Setenv("TMPDIR", base)
-
-	results, err := guardtest.Check(guardtest.Config{GuardOptions: []guard.Option{guard.WithTempBase(base)}},
-		handle, request("hoge"), request("fuga"))
+	// The handler writes to os.TempDir(): guardtest points TMPDIR at the
+	// guard's temp base for the run, so the stray file is seen.
+	results, err := guardtest.Check(guardtest.Config{}, handle, request("hoge"), request("fuga"))
 	require.NoError(t, err)
 	require.Len(t, results, 2)
 	assert.Equal(t, "coldstart", results[0].Output.Body)
 	assert.Equal(t, "warmstart, message=hoge", results[1].Output.Body)
 
+	// Names built from data are scrubbed of every request string, the
+	// query's key "message" included: the stray file shows as
+	// leaky-last-<redacted(...)>.txt.
 	kinds := func(fs []guard.Finding) map[guard.Kind][]string {
 		m := map[guard.Kind][]string{}
 		for _, f := range fs {
-			m[f.Kind] = append(m[f.Kind], f.Name)
+			name := f.Name
+			if strings.HasPrefix(name, "leaky-last-") && strings.HasSuffix(name, ".txt") {
+				name = "leaky-last-message.txt"
+			}
+			m[f.Kind] = append(m[f.Kind], name)
 		}
 		return m
 	}

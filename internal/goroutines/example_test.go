@@ -12,7 +12,7 @@ func Example() {
 	stop := make(chan struct{})
 	defer close(stop)
 
-	restore := goroutines.Mark(context.Background(), "invocation-1")
+	_, restore := goroutines.Mark(context.Background(), "invocation-1")
 	go func() { <-stop }() // started by the invocation, outlives it
 	restore()
 

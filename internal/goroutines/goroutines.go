@@ -19,10 +19,15 @@ import (
 const LabelKey = "lambdaguard_invocation"
 
 // Mark labels the calling goroutine, and every goroutine it starts from now
-// on, with id. It returns a function that restores the labels of parent.
-func Mark(parent context.Context, id string) (restore func()) {
-	pprof.SetGoroutineLabels(pprof.WithLabels(parent, pprof.Labels(LabelKey, id)))
-	return func() { pprof.SetGoroutineLabels(parent) }
+// on, with id. It returns the labelled context, which the handler must be
+// given: code that sets goroutine labels from its context (pprof.Do in a
+// worker pool, pprof.SetGoroutineLabels in a tracer) then keeps the
+// invocation's label instead of wiping it. restore gives the goroutine back
+// the labels of parent.
+func Mark(parent context.Context, id string) (ctx context.Context, restore func()) {
+	ctx = pprof.WithLabels(parent, pprof.Labels(LabelKey, id))
+	pprof.SetGoroutineLabels(ctx)
+	return ctx, func() { pprof.SetGoroutineLabels(parent) }
 }
 
 // Group is a set of goroutines with the same stack.
@@ -31,6 +36,7 @@ type Group struct {
 	Entry string // the function the goroutine was started with
 	Top   string // the function it is in now
 	Where string // file:line of Entry's frame
+	Label string // the invocation id it is labelled with
 	Stack []string
 }
 
@@ -51,19 +57,29 @@ func Alive(id string, wait time.Duration, ignore func(entry string) bool) []Grou
 	}
 }
 
+// Labelled returns every goroutine alive now that carries an invocation's
+// label, whichever invocation it is: what an invocation left behind, and
+// what running ones do. ignore is as for Alive.
+func Labelled(ignore func(entry string) bool) []Group {
+	return find("", ignore)
+}
+
 func find(id string, ignore func(string) bool) []Group {
 	var buf bytes.Buffer
 	if err := pprof.Lookup("goroutine").WriteTo(&buf, 1); err != nil {
 		return nil
 	}
-	want := strconv.Quote(LabelKey) + ":" + strconv.Quote(id)
+	want := strconv.Quote(LabelKey) + ":"
+	if id != "" {
+		want += strconv.Quote(id)
+	}
 	var out []Group
 	at := map[string]int{}
 	for _, g := range parse(buf.Bytes(), want) {
 		if ignore != nil && ignore(g.Entry) {
 			continue
 		}
-		k := g.Entry + "\x00" + g.Where + "\x00" + g.Top
+		k := g.Label + "\x00" + g.Entry + "\x00" + g.Where + "\x00" + g.Top
 		if i, ok := at[k]; ok {
 			out[i].Count += g.Count
 			continue
@@ -90,6 +106,11 @@ func parse(profile []byte, want string) []Group {
 		} else if cur != nil && match {
 			cur.Top = cur.Stack[0]
 			last := cur.Stack[len(cur.Stack)-1]
+			// A goroutine started through a helper (wg.Go, errgroup's
+			// Go) is named after the function it was given.
+			for i := len(cur.Stack) - 1; i > 0 && starter(last); i-- {
+				last = cur.Stack[i-1]
+			}
 			cur.Entry, cur.Where, _ = strings.Cut(last, " ")
 			cur.Top, _, _ = strings.Cut(cur.Top, " ")
 			out = append(out, *cur)
@@ -102,7 +123,12 @@ func parse(profile []byte, want string) []Group {
 		case line == "":
 			flush()
 		case strings.HasPrefix(line, "# labels: "):
-			match = cur != nil && strings.Contains(line, want)
+			i := strings.Index(line, want)
+			match = cur != nil && i >= 0
+			if match {
+				key := strconv.Quote(LabelKey) + ":"
+				cur.Label = labelValue(line[strings.Index(line, key)+len(key):])
+			}
 		case strings.HasPrefix(line, "#\t"):
 			if cur == nil {
 				continue
@@ -133,4 +159,32 @@ func parse(profile []byte, want string) []Group {
 	}
 	flush()
 	return out
+}
+
+// labelValue reads the quoted label value at the start of s.
+func labelValue(s string) string {
+	if i := strings.IndexByte(s, '"'); i >= 0 {
+		if q, err := strconv.QuotedPrefix(s[i:]); err == nil {
+			v, _ := strconv.Unquote(q)
+			return v
+		}
+	}
+	return ""
+}
+
+// starters are the functions that start a goroutine for a function they
+// are given, and are its bottom frame.
+var starters = []string{
+	"sync.(*WaitGroup).Go.",
+	"golang.org/x/sync/errgroup.(*Group).Go.",
+	"golang.org/x/sync/errgroup.(*Group).TryGo.",
+}
+
+func starter(frame string) bool {
+	for _, p := range starters {
+		if strings.HasPrefix(frame, p) {
+			return true
+		}
+	}
+	return false
 }

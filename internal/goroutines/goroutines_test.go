@@ -2,6 +2,8 @@ package goroutines
 
 import (
 	"context"
+	"runtime/pprof"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,7 +18,7 @@ func TestAliveAttributesByLabel(t *testing.T) {
 	defer close(stop)
 	done := make(chan struct{})
 	go func() {
-		restore := Mark(context.Background(), "inv-A")
+		_, restore := Mark(context.Background(), "inv-A")
 		go leak(stop)
 		go leak(stop)
 		go func() {}() // finishes at once: not a leak
@@ -56,7 +58,7 @@ func TestNotYetStartedGoroutinesCount(t *testing.T) {
 	stop := make(chan struct{})
 	defer close(stop)
 	for i := range 50 {
-		restore := Mark(context.Background(), "imm")
+		_, restore := Mark(context.Background(), "imm")
 		go leak(stop)
 		restore()
 		n := 0
@@ -65,4 +67,43 @@ func TestNotYetStartedGoroutinesCount(t *testing.T) {
 		}
 		require.Equal(t, i+1, n, "a goroutine counts from the moment it is created")
 	}
+}
+
+func TestLabelledFindsEveryInvocationAndLabelsInCtx(t *testing.T) {
+	stop := make(chan struct{})
+	defer close(stop)
+	done := make(chan struct{})
+	go func() {
+		ctx, restore := Mark(context.Background(), "inv-L")
+		// Code that sets labels from the context it was given keeps the
+		// invocation's label.
+		pprof.Do(ctx, pprof.Labels("worker", "x"), func(context.Context) { go leak(stop) })
+		restore()
+		close(done)
+	}()
+	<-done
+	var labels []string
+	for _, g := range Labelled(nil) {
+		labels = append(labels, g.Label)
+	}
+	assert.Contains(t, labels, "inv-L")
+	assert.Len(t, Alive("inv-L", 0, nil), 1)
+}
+
+func TestEntryOfAGoroutineStartedByWaitGroupGo(t *testing.T) {
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer close(stop)
+	done := make(chan struct{})
+	go func() {
+		_, restore := Mark(context.Background(), "inv-W")
+		wg.Go(func() { leak(stop) })
+		restore()
+		close(done)
+	}()
+	<-done
+	gs := Alive("inv-W", 200*time.Millisecond, nil)
+	require.Len(t, gs, 1)
+	assert.Contains(t, gs[0].Entry, "TestEntryOfAGoroutineStartedByWaitGroupGo", "named after the function given to wg.Go")
 }

@@ -1,378 +1,275 @@
 package snapshot
 
 import (
-	"hash/maphash"
-	"math"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 )
 
-// Op says how a value changed.
+// Op is what happened at a path between two snapshots.
 type Op string
 
-// The ways a value can change.
+// The operations Diff reports.
 const (
-	Changed Op = "changed"
 	Added   Op = "added"
 	Removed Op = "removed"
+	Changed Op = "changed"
 )
 
-// Change is one difference between two snapshots.
-type Change struct {
-	Path     string // go-cmp style, relative to the root: `["user:42"]`, `.Token`, `[3]`
-	Op       Op
-	Old, New Value // the zero Value where absent
-}
+// SegKind is the kind of one step of a Path.
+type SegKind uint8
 
-// Value is a leaf (or a summary of a composite) as recorded in a snapshot.
-type Value struct {
-	Type   string // Go type, "" when absent
-	Kind   string // "string", "int", "nil", "map"...
-	Text   string // the value, rendered; strings and bytes raw
-	Length int    // length of strings, bytes, slices and maps; -1 when not applicable
-	Valid  bool
-}
-
-// Diff returns the changes from a to b, at most max of them (max <= 0: all)
-// and whether more were left out. Both must be snapshots of the same
-// variable.
-func Diff(a, b *Snapshot, max int) (changes []Change, more bool) {
-	d := &differ{a: a, b: b, max: max, hash: maphash.String}
-	if len(a.nodes) > 0 && len(b.nodes) > 0 {
-		d.node(0, 0)
-	}
-	return d.out, d.more
-}
-
-type differ struct {
-	a, b *Snapshot
-	max  int
-	out  []Change
-	more bool
-	path path
-	// followed holds the pairs of nodes compared through a reference, so
-	// that no pair is compared twice and the walk ends on any cycle.
-	followed map[[2]int32]bool
-	// Buffers of maps' entries, reused from map to map.
-	seen   stack[bool]
-	slots  stack[int32]
-	hashes stack[uint64]
-	// hash hashes map keys for the key index (maphash.String; tests make
-	// keys collide).
-	hash   func(maphash.Seed, string) uint64
-	seed   maphash.Seed
-	seeded bool
-	// typeIdx says whether types are compared by their index in the
-	// snapshots' tables: 0 not known yet, 1 yes, -1 no.
-	typeIdx int8
-}
-
-// step is one step down from a value to one of its parts. Steps are kept on
-// a stack while the walk goes down and rendered only for a change, so that
-// an unchanged value costs no string and no allocation. A step holds no
-// pointer: pushing one is a plain copy.
-type step struct {
-	node int32 // a field's struct; a map entry (which holds its key)
-	i    int32 // the field number or the index
-	kind stepKind
-	b    bool // node is in the second snapshot of the diff
-}
-
-type stepKind uint8
-
+// The kinds of steps.
 const (
-	stepField stepKind = iota
-	stepIndex
-	stepEntry
+	Field SegKind = iota // a struct field, by name
+	Index                // a slice or array element, in decimal
+	Key                  // a map entry
 )
 
-// path is the stack of steps from the root to the value at hand.
-type path []step
+// Seg is one step of a path. Field: a struct field's name. Index: a slice or
+// array index in decimal. Key: a map key. For a string key, Text is the raw
+// key and StringKey is true. Any other key is rendered in Go syntax, with its
+// dynamic type where the map's key type is an interface, so that 1, int8(1)
+// and uint(1) stay apart: 42, true, 1.5, int8(1),
+// {IP:[4]uint8{1,2,3,4},Token:"x"}, and (*T)(0xc000012345) for a pointer or
+// a channel, which are keys by identity. Keys that render alike (NaN keys,
+// say) get a suffix "#0", "#1"... in the order of a digest of their entries'
+// values, so that a map nobody changed gives the same paths in two
+// snapshots.
+type Seg struct {
+	Kind      SegKind
+	Text      string
+	StringKey bool
+}
 
-// render renders the path; its steps' nodes are in x, or in y for those
-// marked b.
-func (p path) render(x, y *Snapshot) string {
-	var b strings.Builder
-	for _, st := range p {
-		s := x
-		if st.b {
-			s = y
+// Path leads from the value given to Take to one of its parts.
+type Path []Seg
+
+// String renders p the way go-cmp does: .Cfg.Token, [3], ["user:42"],
+// [int8(1)]. The root is "".
+func (p Path) String() string {
+	return p.Format(func(s Seg) string {
+		if s.StringKey {
+			return strconv.Quote(s.Text)
 		}
-		switch st.kind {
-		case stepField:
+		return s.Text
+	})
+}
+
+// Format renders p as String does, but with key(seg) between the brackets
+// of each Key step: a report can redact map keys, which may be the very
+// secrets it must not print.
+func (p Path) Format(key func(Seg) string) string {
+	var b strings.Builder
+	for _, s := range p {
+		switch s.Kind {
+		case Field:
 			b.WriteByte('.')
-			b.WriteString(s.typeOf(&s.nodes[st.node]).Field(int(st.i)).Name)
-		case stepIndex:
+			b.WriteString(s.Text)
+		case Index:
 			b.WriteByte('[')
-			b.WriteString(strconv.Itoa(int(st.i)))
+			b.WriteString(s.Text)
 			b.WriteByte(']')
-		case stepEntry:
-			n := &s.nodes[st.node]
+		default:
 			b.WriteByte('[')
-			if n.keyStr() {
-				b.WriteString(strconv.Quote(s.key(n)))
-			} else {
-				b.WriteString(s.key(n))
-			}
+			b.WriteString(key(s))
 			b.WriteByte(']')
 		}
 	}
 	return b.String()
 }
 
-// field is field f of the struct at node.
-func field(node, f int32) step { return step{node: node, i: f, kind: stepField} }
+// hidden renders p with every map key as "?", for messages (Truncated,
+// Skipped) that are logged as they are.
+func hidden(p Path) string { return p.Format(func(Seg) string { return "?" }) }
 
-func index(e int32) step { return step{i: e, kind: stepIndex} }
-
-// entry is the map entry at node, of the first snapshot or, when b, of the
-// second.
-func entry(node int32, b bool) step { return step{node: node, kind: stepEntry, b: b} }
-
-func (d *differ) emit(op Op, old, new Value) {
-	if d.max > 0 && len(d.out) >= d.max {
-		d.more = true
-		return
-	}
-	d.out = append(d.out, Change{Path: d.path.render(d.a, d.b), Op: op, Old: old, New: new})
+// Value describes one node of a snapshot. Kind is one of "string", "bytes",
+// "int", "uint", "float", "complex", "bool", "time", "nil", "map", "slice",
+// "array", "struct", "opaque", "ref" or "skipped"; Type is the Go type
+// (reflect.Type.String). Text is the raw string of a string or bytes, the
+// strconv rendering of a number or a bool, the identity of an opaque value
+// ("0xc000..." for one held by pointer, "" for one held by value), the path
+// a ref refers back to, and for a time.Time its Unix seconds and nanoseconds
+// and its location's name. Length is the length of a string, bytes, map,
+// slice or array. Valid is false for the missing side of an added or removed
+// path.
+type Value struct {
+	Valid            bool
+	Kind, Type, Text string
+	Length           int
 }
 
-func (d *differ) full() bool { return d.max > 0 && len(d.out) >= d.max }
-
-// down runs fn one step below the current value.
-func (d *differ) down(st step, fn func()) {
-	d.path = append(d.path, st)
-	fn()
-	d.path = d.path[:len(d.path)-1]
+// Change is one difference between two snapshots.
+type Change struct {
+	Op       Op
+	Path     Path
+	Old, New Value
 }
 
-func (d *differ) changed(i, j int32) { d.emit(Changed, d.a.value(i), d.b.value(j)) }
-
-func (d *differ) node(i, j int32) {
-	if d.full() {
-		d.more = true
-		return
-	}
-	x, y := &d.a.nodes[i], &d.b.nodes[j]
-	if y.kind() == kSame && d.b.base == d.a && int32(y.num) == i {
-		return // b holds what a recorded here (Limits.Base)
-	}
-	if x.kind() != y.kind() || !d.sameType(x, y) {
-		if !d.follow(i, j) {
-			d.changed(i, j)
-		}
-		return
-	}
-	switch x.kind() {
-	case kNil, kTruncated:
-	case kBool, kInt, kUint, kFloat, kOpaque:
-		if x.num != y.num {
-			d.changed(i, j)
-		}
-	case kRef:
-		if x.num != y.num || x.n != y.n {
-			d.changed(i, j)
-		}
-	case kString, kBytes, kComplex:
-		if d.a.str(x) != d.b.str(y) {
-			d.changed(i, j)
-		}
-	case kPtr, kIface:
-		d.node(x.first, y.first)
-	case kStruct:
-		for f := int32(0); f < x.n && f < y.n; f++ {
-			d.path = append(d.path, field(i, f))
-			d.node(x.first+f, y.first+f)
-			d.path = d.path[:len(d.path)-1]
-		}
-	case kSlice, kArray:
-		k := min(x.n, y.n)
-		for e := int32(0); e < k; e++ {
-			d.path = append(d.path, index(e))
-			d.node(x.first+e, y.first+e)
-			d.path = d.path[:len(d.path)-1]
-		}
-		for e := k; e < x.n; e++ {
-			d.down(index(e), func() { d.emit(Removed, d.a.value(x.first+e), Value{}) })
-		}
-		for e := k; e < y.n; e++ {
-			d.down(index(e), func() { d.emit(Added, Value{}, d.b.value(y.first+e)) })
-		}
-	case kMap:
-		d.maps(x, y)
-	}
-}
-
-// sameType reports whether node x, of a, and node y, of b, hold values of
-// one type. Where b was taken like a (or a like b), the type tables agree
-// on the indices of the types they share, and the indices are compared.
-func (d *differ) sameType(x, y *node) bool {
-	if d.typeIdx == 0 {
-		d.typeIdx = -1
-		short, long := d.a.types, d.b.types
-		if len(long) < len(short) {
-			short, long = long, short
-		}
-		if slices.Equal(short, long[:len(short)]) {
-			d.typeIdx = 1
-		}
-	}
-	if d.typeIdx > 0 {
-		return x.typ() == y.typ()
-	}
-	return d.a.typeOf(x) == d.b.typeOf(y)
-}
-
-// follow compares node i, of a, and node j, of b, of one type, when one is
-// a reference and the other the value it refers to: the same pointer, met
-// first elsewhere in one walk than in the other (maps are walked in no
-// order). The value is compared with the one the reference stands for. It
-// reports false when the two do not hold the same address.
-func (d *differ) follow(i, j int32) bool {
-	x, y := &d.a.nodes[i], &d.b.nodes[j]
-	t := d.a.typeOf(x)
-	if (x.kind() != kRef && y.kind() != kRef) || t != d.b.typeOf(y) || x.num != y.num {
+// same reports whether two nodes at one path hold the same value. A skipped
+// node holds whatever the other does: its lock being held says nothing of
+// its contents. A container is a difference only by kind or type: the
+// entries that make its length differ are reported one by one, unless a
+// snapshot was cut short and may lack them.
+func (d *differ) same(a, b *node) bool {
+	switch {
+	case a.kind == kSkipped || b.kind == kSkipped:
+		return true
+	case a.kind != b.kind || !sameType(a.typ, b.typ):
 		return false
+	case container(a.kind):
+		return !d.truncated || a.length == b.length
 	}
-	if x.kind() == kRef {
-		i = x.first
-	}
-	if y.kind() == kRef {
-		j = y.first
-	}
-	// The root's pointer refers to the value it points to; a value cut
-	// short holds no address.
-	if !addressed(d.a, i, t) || !addressed(d.b, j, t) {
-		return false
-	}
-	if d.followed == nil {
-		d.followed = make(map[[2]int32]bool)
-	}
-	if !d.followed[[2]int32{i, j}] {
-		d.followed[[2]int32{i, j}] = true
-		d.node(i, j)
-	}
-	return true
+	return d.a.str(a.text) == d.b.str(b.text) && a.length == b.length
 }
 
-// addressed reports whether node i of s holds a pointer, map or slice of
-// type t.
-func addressed(s *Snapshot, i int32, t reflect.Type) bool {
-	n := &s.nodes[i]
-	return (n.kind() == kPtr || n.kind() == kMap || n.kind() == kSlice) && s.typeOf(n) == t
+// sameType compares types by name, as Value.Type does: two types may have
+// one name.
+func sameType(a, b int32) bool { return a == b || typeName(a) == typeName(b) }
+
+// Diff reports how b differs from a, in path order, at most max changes
+// (max <= 0: all of them); more is true when there were more. An entry
+// added or removed is reported once, at its path, and nothing under a
+// parent that changed kind or type is reported but the parent. When either
+// snapshot is truncated, only paths both hold are compared: what one lacks
+// may simply not have been read.
+func Diff(a, b *Snapshot, max int) (changes []Change, more bool) {
+	if a == nil || b == nil {
+		return nil, false
+	}
+	d := differ{a: a, b: b, truncated: a.Truncated != "" || b.Truncated != ""}
+	d.node(root(a), root(b))
+	// Only the changes are sorted, not the nodes: a diff costs what
+	// changed, however large the value.
+	slices.SortFunc(d.found, func(x, y found) int { return strings.Compare(x.key, y.key) })
+	if max > 0 && len(d.found) > max {
+		d.found, more = d.found[:max], true
+	}
+	changes = make([]Change, len(d.found))
+	for i, f := range d.found {
+		changes[i] = f.c
+		changes[i].Path = pathOf(f.key)
+	}
+	return changes, more
 }
 
-// value summarises node i.
-func (s *Snapshot) value(i int32) Value {
-	n := &s.nodes[i]
-	if n.kind() == kSame && s.base != nil {
-		return s.base.value(int32(n.num)) // what the base recorded, and still there
+func root(s *Snapshot) int32 {
+	if s.count == 0 {
+		return -1
 	}
-	v := Value{Valid: true, Length: -1}
-	if t := s.typeOf(n); t != nil {
-		v.Type = t.String()
-	}
-	switch n.kind() {
-	case kNil:
-		v.Kind, v.Text = "nil", "nil"
-	case kBool:
-		v.Kind, v.Text = "bool", strconv.FormatBool(n.num == 1)
-	case kInt:
-		v.Kind, v.Text = "int", strconv.FormatInt(int64(n.num), 10)
-	case kUint:
-		v.Kind, v.Text = "uint", strconv.FormatUint(n.num, 10)
-	case kFloat:
-		v.Kind, v.Text = "float", strconv.FormatFloat(math.Float64frombits(n.num), 'g', -1, 64)
-	case kComplex:
-		v.Kind, v.Text = "complex", s.str(n)
-	case kString:
-		v.Kind, v.Text, v.Length = "string", s.str(n), len(s.str(n))
-	case kBytes:
-		v.Kind, v.Text, v.Length = "bytes", s.str(n), len(s.str(n))
-	case kPtr, kIface:
-		inner := s.value(n.first)
-		inner.Type = v.Type
-		return inner
-	case kStruct:
-		v.Kind, v.Text = "struct", "{...}"
-	case kSlice:
-		v.Kind, v.Text, v.Length = "slice", "[...]", int(n.n)
-	case kArray:
-		v.Kind, v.Text, v.Length = "array", "[...]", int(n.n)
-	case kMap:
-		v.Kind, v.Text, v.Length = "map", "{...}", int(n.n)
-	case kRef:
-		v.Kind, v.Text = "ref", "(cycle)"
-	case kOpaque:
-		v.Kind, v.Text = "opaque", "0x"+strconv.FormatUint(n.num, 16)
-	case kTruncated:
-		v.Kind, v.Text = "truncated", "..."
-	}
-	return v
+	return 0
 }
 
-// Strings calls fn for every string and bytes value in the snapshot, and for
-// every string map key, with its path. fn returns false to stop.
-func (s *Snapshot) Strings(fn func(path, value string) bool) {
-	if len(s.nodes) == 0 {
+type found struct {
+	key string
+	c   Change
+}
+
+type differ struct {
+	a, b      *Snapshot
+	truncated bool
+	found     []found
+}
+
+// node compares the nodes at one path, a's ia and b's ib; either may be
+// missing (-1).
+func (d *differ) node(ia, ib int32) {
+	switch {
+	case ia < 0 && ib < 0:
+	case ib < 0:
+		if na := d.a.at(ia); !d.truncated {
+			d.found = append(d.found, found{d.a.str(na.key), Change{Op: Removed, Old: d.a.value(na)}})
+		}
+	case ia < 0:
+		if nb := d.b.at(ib); !d.truncated {
+			d.found = append(d.found, found{d.b.str(nb.key), Change{Op: Added, New: d.b.value(nb)}})
+		}
+	default:
+		na, nb := d.a.at(ia), d.b.at(ib)
+		if na.digest == nb.digest || na.kind == kSkipped || nb.kind == kSkipped {
+			// The same subtree; or one whose lock was held, which says
+			// nothing of what it holds.
+			return
+		}
+		if !d.same(na, nb) {
+			d.found = append(d.found, found{d.a.str(na.key), Change{Op: Changed, Old: d.a.value(na), New: d.b.value(nb)}})
+		}
+		if na.kind == nb.kind && sameType(na.typ, nb.typ) {
+			d.children(na, nb)
+		}
+	}
+}
+
+// children pairs the children of two nodes: in step while their paths
+// agree (struct fields, elements), then by path (map entries, which each
+// walk meets in its own order).
+func (d *differ) children(na, nb *node) {
+	key := func(s *Snapshot, i int32) string { return s.str(s.at(i).key) }
+	ca, cb := na.first, nb.first
+	for ; ca >= 0 && cb >= 0 && key(d.a, ca) == key(d.b, cb); ca, cb = d.a.at(ca).next, d.b.at(cb).next {
+		d.node(ca, cb)
+	}
+	if ca < 0 && cb < 0 {
 		return
 	}
-	(&stringer{s: s, keys: true, fn: fn}).walk(0)
-}
-
-// Values is Strings without the map keys.
-func (s *Snapshot) Values(fn func(path, value string) bool) {
-	if len(s.nodes) == 0 {
-		return
+	rest := make(map[string]int32, nb.length)
+	for ; cb >= 0; cb = d.b.at(cb).next {
+		rest[key(d.b, cb)] = cb
 	}
-	(&stringer{s: s, fn: fn}).walk(0)
+	for ; ca >= 0; ca = d.a.at(ca).next {
+		k := key(d.a, ca)
+		c, ok := rest[k]
+		if ok {
+			delete(rest, k)
+		} else {
+			c = -1
+		}
+		d.node(ca, c)
+	}
+	for _, c := range rest {
+		d.node(-1, c)
+	}
 }
 
-type stringer struct {
-	s    *Snapshot
-	keys bool
-	fn   func(path, value string) bool
-	path path
-}
-
-func (w *stringer) walk(i int32) bool {
-	s := w.s
-	n := &s.nodes[i]
-	switch n.kind() {
-	case kString, kBytes:
-		return w.fn(w.path.render(s, s), s.str(n))
-	case kPtr, kIface:
-		return w.walk(n.first)
-	case kStruct:
-		for f := int32(0); f < n.n; f++ {
-			if !w.down(field(i, f), n.first+f, false) {
-				return false
+// Strings yields every string and bytes leaf of the snapshot, and every
+// string map key (with the path of its entry, before the entry's own value),
+// in path order, until yield returns false. This is what a taint check
+// searches for request data.
+func (s *Snapshot) Strings(yield func(p Path, s string) bool) {
+	var found []*node
+	s.each(root(s), -1, func(n, parent *node) {
+		if n.kind == kString || n.kind == kBytes || parent != nil && s.str(n.key)[parent.key.n] == 'S' {
+			found = append(found, n)
+		}
+	})
+	slices.SortFunc(found, func(x, y *node) int { return strings.Compare(s.str(x.key), s.str(y.key)) })
+	for _, n := range found {
+		p := pathOf(s.str(n.key))
+		if l := len(p); l > 0 && p[l-1].Kind == Key && p[l-1].StringKey {
+			if !yield(p, p[l-1].Text) {
+				return
 			}
 		}
-	case kSlice, kArray:
-		for e := int32(0); e < n.n; e++ {
-			if !w.down(index(e), n.first+e, false) {
-				return false
-			}
-		}
-	case kMap:
-		for e := n.first; e < n.first+n.n; e++ {
-			if !w.down(entry(e, false), e, w.keys && s.nodes[e].keyStr()) {
-				return false
+		if n.kind == kString || n.kind == kBytes {
+			if !yield(p, s.str(n.text)) {
+				return
 			}
 		}
 	}
-	return true
 }
 
-// down walks node i one step below, first reporting its map key when key.
-func (w *stringer) down(st step, i int32, key bool) bool {
-	w.path = append(w.path, st)
-	defer func() { w.path = w.path[:len(w.path)-1] }()
-	if key && !w.fn(w.path.render(w.s, w.s), w.s.key(&w.s.nodes[i])) {
-		return false
+// each calls f for node i, its siblings after it and every node under
+// them, with their parent.
+func (s *Snapshot) each(i, parent int32, f func(n, parent *node)) {
+	for ; i >= 0; i = s.at(i).next {
+		var p *node
+		if parent >= 0 {
+			p = s.at(parent)
+		}
+		f(s.at(i), p)
+		s.each(s.at(i).first, i, f)
 	}
-	return w.walk(i)
 }
+
+// Nodes reports how many nodes the snapshot holds.
+func (s *Snapshot) Nodes() int { return s.count }

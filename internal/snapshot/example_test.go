@@ -11,35 +11,22 @@ func Example() {
 		Token string
 		Tags  []string
 	}
-	cache := map[string]*config{"user:1": {Token: "a"}}
-	before := snapshot.Take(&cache, snapshot.Limits{})
+	cache := map[string]*config{"user:1": {Token: "a"}, "user:7": {Token: "c"}}
+	before := snapshot.Take(&cache, snapshot.Options{})
 
-	cache["user:42"] = &config{Token: "b"}
+	cache["user:42"] = &config{Token: "b", Tags: []string{"x"}}
 	cache["user:1"].Tags = append(cache["user:1"].Tags, "admin")
+	cache["user:7"].Token = "d"
 
-	changes, _ := snapshot.Diff(before, snapshot.Take(&cache, snapshot.Limits{}), 0)
+	changes, _ := snapshot.Diff(before, snapshot.Take(&cache, snapshot.Options{}), 0)
 	for _, c := range changes {
-		fmt.Println(c.Op, c.Path)
+		fmt.Printf("%s %s: %s %q → %s %q\n", c.Op, c.Path, c.Old.Kind, c.Old.Text, c.New.Kind, c.New.Text)
 	}
-	// Unordered output:
-	// added ["user:42"]
-	// changed ["user:1"].Tags
-}
-
-// Same answers whether a value still holds what a snapshot recorded,
-// without taking another: a second snapshot and a diff are needed only
-// when it does not.
-func ExampleSnapshot_Same() {
-	sessions := map[string][]string{"user:1": {"reader"}}
-	before := snapshot.Take(&sessions, snapshot.Limits{})
-	fmt.Println(before.Same(&sessions))
-
-	sessions["user:1"][0] = "admin"
-	fmt.Println(before.Same(&sessions))
-	changes, _ := snapshot.Diff(before, snapshot.Take(&sessions, snapshot.Limits{}), 0)
-	fmt.Println(changes[0].Op, changes[0].Path)
+	// A report that must not print the keys:
+	fmt.Println(changes[0].Path.Format(func(snapshot.Seg) string { return "…" }))
 	// Output:
-	// true
-	// false
-	// changed ["user:1"][0]
+	// changed ["user:1"].Tags: nil "" → slice ""
+	// added ["user:42"]:  "" → struct ""
+	// changed ["user:7"].Token: string "c" → string "d"
+	// […].Tags
 }

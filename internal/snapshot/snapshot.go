@@ -1,848 +1,720 @@
 package snapshot
 
 import (
+	"cmp"
+	"context"
 	"fmt"
-	"math"
+	"hash/maphash"
 	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unsafe"
 )
 
-// Limits bound a snapshot.
-type Limits struct {
-	MaxDepth int // levels below the root; 0 means DefaultMaxDepth
-	MaxNodes int // values recorded; 0 means DefaultMaxNodes
-	// Like is an earlier snapshot of the same variable, or nil: room for
-	// as many values is made up front, which spares the copies of growing
-	// (debug mode's snapshot after an invocation is like the one before).
-	Like *Snapshot
-	// Reuse is a snapshot no longer needed, or nil: the new one takes over
-	// its memory rather than allocating (and the collector reclaiming) as
-	// much again. Reuse must not be used afterwards; release it with
-	// Release as soon as it is no longer needed.
-	Reuse *Snapshot
-	// Base is the snapshot the new one will be diffed against (as Diff's
-	// first), or nil. When both hold a map at the root, the same map, an
-	// entry that Base recorded and that still holds what Base recorded
-	// (Snapshot.Same) is not copied again: the new snapshot notes that it
-	// is Base's. Such a snapshot is for that diff: its Strings leaves those
-	// entries' values out (they are Base's), and Base must not be released
-	// before the diff is done.
-	Base *Snapshot
+// Options bound a snapshot and say which locks its caller holds.
+type Options struct {
+	MaxDepth int // path steps below the root (and pointers or interfaces in a row); 0: 32
+	MaxNodes int // nodes walked; 0: 1<<20
+	// Held are locks the caller holds while taking the snapshot (the
+	// variable's own lock, given as guard.GuardedBy): a mutex field found
+	// at one of these addresses is not TryLocked again.
+	Held []sync.Locker
 }
 
-// Defaults for Limits.
-const (
-	DefaultMaxDepth = 64
-	DefaultMaxNodes = 2 << 20
-)
-
-type kind uint32
-
-const (
-	kNil       kind = iota // nil pointer, map, slice, interface, func, chan
-	kBool                  // num
-	kInt                   // num (int64 bits)
-	kUint                  // num
-	kFloat                 // num (float64 bits)
-	kComplex               // str (formatted)
-	kString                // str
-	kBytes                 // str (a copy of a []byte or [N]byte)
-	kPtr                   // one child; num = address
-	kIface                 // one child: the dynamic value (or an atomic.Value's, an atomic.Pointer's)
-	kStruct                // a child per field
-	kSlice                 // a child per element; num = address
-	kArray                 // a child per element
-	kMap                   // a child per entry; each child's key holds its label; num = address
-	kRef                   // a pointer, map or slice already seen: num = address, first = its node, n = a slice's length
-	kOpaque                // func, chan, unsafe pointer, sync primitives: num = pointer
-	kTruncated             // the walk stopped here (depth or size)
-	kSame                  // a root map's entry as Limits.Base recorded it: num = its node there
-)
-
-// A node's kind, whether its map key is a string, and its type share one
-// word: the kind and the flag in the low byte, the type's index above.
-const (
-	kindMask  = 0x3f
-	keyStrBit = 0x80
-	typeShift = 8
-	maxTypes  = 1 << (32 - typeShift)
-)
-
-// node is one value. Children of a node are contiguous in Snapshot.nodes,
-// from first to first+n. A node holds no pointer (its type and strings are
-// indices into the snapshot's tables): the garbage collector does not scan
-// the nodes, and growing them is a plain copy. This halves the cost of a
-// large snapshot.
+// Snapshot is what a value held at one moment: a node per part of it.
 //
-// A node is 24 bytes: the kind and the type share a word, and a string's
-// index in Snapshot.strs is held where a number would be.
-type node struct {
-	// num is a bool, a number or an address; for strings, bytes and
-	// complex numbers, their index in Snapshot.strs.
-	num   uint64
-	first int32
-	n     int32
-	tk    uint32 // kind, keyStrBit and the index in Snapshot.types (0: none)
-	key   int32  // index in Snapshot.strs: a map entry's key, rendered
-}
-
-func (n *node) kind() kind       { return kind(n.tk & kindMask) }
-func (n *node) setKind(k kind)   { n.tk = n.tk&^kindMask | uint32(k) }
-func (n *node) typ() int32       { return int32(n.tk >> typeShift) }
-func (n *node) strIndex() uint64 { return n.num }
-
-// keyStr reports a map key that is a string (rendered quoted on demand).
-func (n *node) keyStr() bool { return n.tk&keyStrBit != 0 }
-
-// Snapshot is a deep copy of a value at one moment.
+// A snapshot holds no pointer: its nodes refer to each other by index and
+// to their paths and texts by place in blocks of bytes. The collector
+// does not scan it, and the collector's scanning is what would otherwise
+// make a snapshot of a large value cost more per part than one of a small.
 type Snapshot struct {
-	nodes     []node
-	types     []reflect.Type // types[0] is nil
-	strs      []string       // strs[0] is ""
-	Truncated string         // why the snapshot stopped early; empty when complete
-	// info is by index in types, while the snapshot is taken. It is kept
-	// here, on the heap already, rather than in the walker, which an
-	// append to it would move there.
-	info []typeInfo
-	// visits is how many pointers, maps and slices the walk met: the
-	// size a later snapshot like this one gives its set of them.
-	visits int
-	// released: Release cleared the snapshot for reuse.
-	released bool
-	// seen is the walk's set of visits, kept for a snapshot that reuses
-	// this one's memory.
-	seen visits
-	// base is Limits.Base when some of its entries stand for this
-	// snapshot's (kSame nodes).
-	base *Snapshot
+	// Truncated says why the snapshot is incomplete: a depth or node
+	// limit, or a panic the walk recovered from. "" when it is whole.
+	Truncated string
+	// Skipped are the paths (map keys shown as "?") of structs not read
+	// because another goroutine held their lock.
+	Skipped []string
+
+	chunks [][]node // node i is chunks[i>>chunkBits][i&chunkMask]; 0 is the root
+	count  int
+	blocks [][]byte
 }
 
-func (s *Snapshot) typeOf(n *node) reflect.Type { return s.types[n.typ()] }
-func (s *Snapshot) str(n *node) string          { return s.strs[n.strIndex()] }
-func (s *Snapshot) key(n *node) string          { return s.strs[n.key] }
+// Nodes are kept in chunks that never move: growing one slice would copy
+// them over and again. The first chunk starts small, for small values.
+const (
+	chunkBits = 10
+	chunkMask = 1<<chunkBits - 1
+)
 
-// Nodes reports how many values the snapshot recorded.
-func (s *Snapshot) Nodes() int { return len(s.nodes) }
+func (s *Snapshot) at(i int32) *node { return &s.chunks[i>>chunkBits][i&chunkMask] }
+
+func (s *Snapshot) push(n node) int32 {
+	c := s.count >> chunkBits
+	if c == len(s.chunks) {
+		size := 1 << chunkBits
+		if c == 0 {
+			size = 16
+		}
+		s.chunks = append(s.chunks, make([]node, 0, size))
+	}
+	if len(s.chunks[c]) == cap(s.chunks[c]) {
+		s.chunks[c] = slices.Grow(s.chunks[c], len(s.chunks[c]))
+	}
+	s.chunks[c] = append(s.chunks[c], n)
+	s.count++
+	return int32(s.count - 1)
+}
+
+// span is a string in a snapshot's blocks.
+type span struct {
+	block, off int32
+	n          int
+}
+
+func (s *Snapshot) str(sp span) string {
+	if sp.n == 0 {
+		return ""
+	}
+	return unsafe.String(&s.blocks[sp.block][sp.off], sp.n)
+}
+
+// room returns the block with n bytes free at its end, a new one when the
+// last has not. Blocks are never moved either; each is twice the last, up
+// to 64 KiB, or as large as the string it is made for.
+func (s *Snapshot) room(n int) (int32, []byte) {
+	l := len(s.blocks)
+	if l == 0 || cap(s.blocks[l-1])-len(s.blocks[l-1]) < n {
+		size := 256
+		if l > 0 {
+			size = min(2*cap(s.blocks[l-1]), 64<<10)
+		}
+		s.blocks, l = append(s.blocks, make([]byte, 0, max(n, size))), l+1
+	}
+	return int32(l - 1), s.blocks[l-1]
+}
+
+// put copies a text into the blocks.
+func (s *Snapshot) put(text string) span {
+	if text == "" {
+		return span{}
+	}
+	i, b := s.room(len(text))
+	s.blocks[i] = append(b, text...)
+	return span{i, int32(len(b)), len(text)}
+}
+
+// node is one part of the value. The nodes form a tree (first child, next
+// sibling; -1 for none) that Diff walks in step with another snapshot's.
+// Each node has a digest of its subtree: a subtree that did not change is
+// passed over whole, so that a diff costs what changed, not what the value
+// holds. A node's Path is not kept but decoded from its canonical path (see
+// appendStep) when a change or a string is reported.
+type node struct {
+	key, text   span // the canonical path; Value.Text
+	length      int
+	digest      uint64
+	first, next int32
+	typ         int32 // Value.Type, by its index in typeNames
+	kind        kind
+}
+
+// kind is a node's Value.Kind, in a byte.
+type kind uint8
+
+const (
+	kString kind = iota
+	kBytes
+	kInt
+	kUint
+	kFloat
+	kComplex
+	kBool
+	kTime
+	kNil
+	kMap
+	kSlice
+	kArray
+	kStruct
+	kOpaque
+	kRef
+	kSkipped
+)
+
+var kindNames = [...]string{"string", "bytes", "int", "uint", "float", "complex", "bool", "time",
+	"nil", "map", "slice", "array", "struct", "opaque", "ref", "skipped"}
+
+func container(k kind) bool { return k == kMap || k == kSlice || k == kArray || k == kStruct }
+
+// typeNames are the names of the types met, by index: a node keeps an index,
+// not a string, to stay free of pointers.
+var typeNames = struct {
+	sync.RWMutex
+	names []string
+}{names: []string{""}}
+
+func typeName(i int32) string {
+	typeNames.RLock()
+	defer typeNames.RUnlock()
+	return typeNames.names[i]
+}
+
+func (s *Snapshot) value(n *node) Value {
+	return Value{Valid: true, Kind: kindNames[n.kind], Type: typeName(n.typ), Text: s.str(n.text), Length: n.length}
+}
+
+// seed is for the digests. Snapshots are compared within one process only.
+var seed = maphash.MakeSeed()
+
+// digestOf hashes a node, its full path included, without its children. A
+// subtree's digest is the sum of its nodes': unordered, as a map's entries
+// are walked in any order, yet telling what sits where. The parts are mixed
+// (murmur3's finalizer) rather than added, lest the sum of two nodes equal
+// that of the two with their values swapped.
+func digestOf(key, text string, n *node) uint64 {
+	d := uint64(n.length)<<40 | uint64(n.typ)<<8 | uint64(n.kind)
+	for _, s := range [...]string{key, text} {
+		d ^= maphash.String(seed, s)
+		d = (d ^ d>>33) * 0xff51afd7ed558ccd
+		d = (d ^ d>>33) * 0xc4ceb9fe1a85ec53
+		d ^= d >> 33
+	}
+	return d
+}
+
+// Take snapshots the value ptr points to (any other value is walked as it
+// is, but without its address the atomics and locks in it cannot be used).
+// It never panics: a panic of the walk ends it, and Truncated says so.
+func Take(ptr any, o Options) *Snapshot {
+	if o.MaxDepth <= 0 {
+		o.MaxDepth = 32
+	}
+	if o.MaxNodes <= 0 {
+		o.MaxNodes = 1 << 20
+	}
+	w := &walker{
+		s:        &Snapshot{},
+		maxDepth: o.MaxDepth,
+		maxNodes: o.MaxNodes,
+		stack:    map[visit]string{},
+		held:     map[unsafe.Pointer]bool{},
+	}
+	for _, l := range o.Held {
+		if v := reflect.ValueOf(l); v.Kind() == reflect.Pointer && !v.IsNil() {
+			w.held[v.UnsafePointer()] = true
+		}
+	}
+	w.run(ptr)
+	w.s.Truncated, w.s.Skipped = w.truncated, w.skipped
+	return w.s
+}
+
+// run walks from ptr. A panic ends the walk (the locks it took are released
+// on the way out) and is told in Truncated.
+func (w *walker) run(ptr any) {
+	defer func() {
+		if r := recover(); r != nil {
+			w.truncated = fmt.Sprintf("panic: %v", r)
+		}
+	}()
+	if ptr == nil {
+		w.add(span{}, -1, kNil, 0, "", 0)
+		return
+	}
+	w.walk(reflect.ValueOf(ptr), span{}, -1, 0, 0)
+}
+
+// visit is a pointer, map or slice on the walk's stack. The type is part
+// of it because a struct and its first field share an address; a slice's
+// length too, because a shorter slice of the same array is another value.
+type visit struct {
+	p unsafe.Pointer
+	t reflect.Type
+	n int
+}
 
 type walker struct {
-	s        *Snapshot
-	lim      Limits
-	base     *comparer // Limits.Base, when the root map's entries may be its (see entries)
-	visited  visits
-	root     unsafe.Pointer // the pointer Take was given, and its type
-	rootType int32
-	typeIdx  map[reflect.Type]int32
-	lastT    reflect.Type // the type met last and its index: the dynamic
-	lastI    int32        // types of a run of interfaces are most often one
+	s                  *Snapshot // being filled
+	skipped            []string
+	truncated          string
+	n                  int // nodes walked, recorded or not (see digest)
+	maxDepth, maxNodes int
+	// stack holds the pointers, maps and slices being walked, with their
+	// canonical paths. Only an ancestor becomes a ref: a value reached by
+	// two paths is walked at both, so that what a path holds does not
+	// depend on which path the walk (in random map order) took first.
+	stack map[visit]string
+	// held are the mutexes locked by the caller (Options.Held) or by the
+	// walk itself, which a struct reached again must not try to lock.
+	held map[unsafe.Pointer]bool
 }
 
-// special says how the walk reads a struct of package sync or sync/atomic,
-// whose fields are not plain data: reading them field by field would race
-// with a program that uses them correctly.
-type special uint8
-
-const (
-	spNone    special = iota
-	spOpaque          // sync.Mutex and the like: no data
-	spSyncMap         // sync.Map: its entries, through Range
-	spBool            // atomic.Bool: a bool, loaded atomically
-	spInt             // atomic.Int32, atomic.Int64
-	spUint            // atomic.Uint32, atomic.Uint64, atomic.Uintptr
-	spValue           // atomic.Value: what it holds
-	spPointer         // atomic.Pointer[T]: what it points to
-)
-
-// typeInfo is what the walk needs to know of a type, worked out once.
-type typeInfo struct {
-	sp   special
-	v    int          // the index of an atomic's field v, which holds its value
-	off  uintptr      // that field's offset
-	ptrT reflect.Type // atomic.Pointer[T]: *T
-	// The types' indices of the parts of a value, found when first needed:
-	// the children of a node get their type from their parent's, without
-	// a look-up by reflect.Type.
-	elem   int32   // pointer, slice, array, map: the element's; 0 until known
-	fields []int32 // struct: the fields'; nil until known
-	ahead  *aheadPlan
-	leaves []leafField // struct: where its fields are, and which are leaves; nil until known
-}
-
-var syncTypes = map[string]bool{
-	"Mutex": true, "RWMutex": true, "WaitGroup": true, "Once": true,
-	"Cond": true, "Pool": true, "noCopy": true,
-}
-
-// classify works out how the walk reads a value of type t.
-func classify(t reflect.Type) typeInfo {
-	if t.Kind() != reflect.Struct {
-		return typeInfo{}
+// add records a node under parent (-1: the root) and reports its index, or
+// -1 when the walk stops. A leaf's digest goes to its parent at once, a
+// container's when its children are done (seal).
+func (w *walker) add(key span, parent int32, k kind, typ int32, text string, length int) int32 {
+	if w.truncated != "" {
+		return -1
 	}
-	switch t.PkgPath() {
-	case "sync":
-		switch {
-		case t.Name() == "Map":
-			return typeInfo{sp: spSyncMap}
-		case syncTypes[t.Name()]:
-			return typeInfo{sp: spOpaque}
-		}
-	case "internal/sync":
-		return typeInfo{sp: spOpaque}
-	case "sync/atomic":
-		info := typeInfo{sp: spOpaque, v: -1} // an atomic not known here holds no data we can read safely
-		for f := range t.NumField() {
-			sf := t.Field(f)
-			switch {
-			case sf.Name == "v":
-				info.v, info.off = f, sf.Offset
-			case sf.Type.Kind() == reflect.Array && sf.Type.Elem().Kind() == reflect.Pointer:
-				info.ptrT = sf.Type.Elem() // Pointer[T]'s _ [0]*T
-			}
-		}
-		if info.v < 0 {
-			return typeInfo{sp: spOpaque}
-		}
-		vk := t.Field(info.v).Type.Kind()
-		name := t.Name()
-		switch {
-		case name == "Bool" && vk == reflect.Uint32:
-			info.sp = spBool
-		case (name == "Int32" && vk == reflect.Int32) || (name == "Int64" && vk == reflect.Int64):
-			info.sp = spInt
-		case (name == "Uint32" && vk == reflect.Uint32) || (name == "Uint64" && vk == reflect.Uint64) ||
-			(name == "Uintptr" && vk == reflect.Uintptr):
-			info.sp = spUint
-		case name == "Value" && vk == reflect.Interface:
-			info.sp = spValue
-		case strings.HasPrefix(name, "Pointer[") && vk == reflect.UnsafePointer && info.ptrT != nil:
-			info.sp = spPointer
-		}
-		return info
+	s := w.s
+	if w.n >= w.maxNodes {
+		w.truncated = fmt.Sprintf("node limit %d reached at %s", w.maxNodes, hidden(pathOf(s.str(key))))
+		return -1
 	}
-	return typeInfo{}
-}
-
-// typeIndex returns t's index in the snapshot's type table, adding it.
-func (w *walker) typeIndex(t reflect.Type) int32 {
-	if t == w.lastT {
-		return w.lastI
+	w.n++
+	n := node{key: key, length: length, first: -1, next: -1, typ: typ, kind: k}
+	n.text = s.put(text)
+	n.digest = digestOf(s.str(key), text, &n)
+	if parent >= 0 {
+		n.next = s.at(parent).first
 	}
-	i, ok := w.typeIdx[t]
-	if !ok {
-		if len(w.s.types) >= maxTypes {
-			panic("too many types")
-		}
-		i = int32(len(w.s.types))
-		w.s.types = append(w.s.types, t)
-		w.s.info = append(w.s.info, classify(t))
-		w.typeIdx[t] = i
+	i := s.push(n)
+	if parent >= 0 {
+		// Children come in reverse walk order, alike in every snapshot.
+		s.at(parent).first = i
 	}
-	w.lastT, w.lastI = t, i
+	if !container(k) {
+		w.seal(i, parent)
+	}
 	return i
 }
 
-// elemType returns the index of the element type of the type at index t.
-func (w *walker) elemType(t int32) int32 {
-	if e := w.s.info[t].elem; e != 0 {
-		return e
+func (w *walker) seal(i, parent int32) {
+	if i >= 0 && parent >= 0 {
+		w.s.at(parent).digest += w.s.at(i).digest
 	}
-	e := w.typeIndex(w.s.types[t].Elem())
-	w.s.info[t].elem = e
-	return e
 }
 
-// fieldTypes returns the indices of the field types of the struct type at
-// index t.
-func (w *walker) fieldTypes(t int32) []int32 {
-	if f := w.s.info[t].fields; f != nil {
-		return f
+// appendStep extends a canonical path by one step: a kind byte, then for
+// an index its number of digits and its digits (indices sort as numbers),
+// else the text with each NUL escaped as NUL 1, ended by NUL NUL. It is
+// unambiguous, and a parent sorts before its children.
+func appendStep(b []byte, s Seg) []byte {
+	switch {
+	case s.Kind == Index:
+		return append(append(b, 'I', byte('a'+len(s.Text))), s.Text...)
+	case s.Kind == Field:
+		b = append(b, 'F')
+	case s.StringKey:
+		b = append(b, 'S')
+	default:
+		b = append(b, 'K')
 	}
-	st := w.s.types[t]
-	f := make([]int32, st.NumField())
-	for i := range f {
-		f[i] = w.typeIndex(st.Field(i).Type)
-	}
-	w.s.info[t].fields = f
-	return f
-}
-
-// leafFields returns where the fields of the struct type at index t are,
-// and which are leaves.
-func (w *walker) leafFields(t int32) []leafField {
-	if l := w.s.info[t].leaves; l != nil {
-		return l
-	}
-	l := leafFields(w.s.types[t])
-	w.s.info[t].leaves = l
-	return l
-}
-
-// text adds a string to the snapshot's table and returns its index.
-func (w *walker) text(s string) uint64 {
-	if s == "" {
-		return 0
-	}
-	if len(w.s.strs) == cap(w.s.strs) {
-		w.s.strs = slices.Grow(w.s.strs, len(w.s.strs)) // double, as reserve does
-	}
-	w.s.strs = append(w.s.strs, s)
-	return uint64(len(w.s.strs) - 1)
-}
-
-// Take snapshots the value v points to (or v itself when it is not a
-// pointer). It never panics.
-func Take(v any, lim Limits) (s *Snapshot) {
-	if lim.MaxDepth <= 0 {
-		lim.MaxDepth = DefaultMaxDepth
-	}
-	if lim.MaxNodes <= 0 {
-		lim.MaxNodes = DefaultMaxNodes
-	}
-	s = &Snapshot{types: make([]reflect.Type, 1, 16), info: make([]typeInfo, 1, 16)}
-	if lim.Like != nil && lim.Like.released {
-		lim.Like = nil // nothing left to be like
-	}
-	w := &walker{s: s, lim: lim, typeIdx: make(map[reflect.Type]int32)}
-	if lim.Like != nil {
-		// The types of the snapshot it is like come first, at the same
-		// indices: Diff then compares types by index.
-		for _, t := range lim.Like.types[1:] {
-			w.typeIndex(t)
+	for t := s.Text; ; {
+		i := strings.IndexByte(t, 0)
+		if i < 0 {
+			return append(append(b, t...), 0, 0)
 		}
+		b, t = append(append(b, t[:i]...), 0, 1), t[i+1:]
 	}
-	if r := lim.Reuse; r != nil && r.released && r.nodes != nil {
-		w.visited, r.seen = r.seen, visits{}
-	}
-	defer func() {
-		s.info = nil
-		s.visits = w.visited.n
-		s.seen = w.visited
-		if r := recover(); r != nil {
-			s.Truncated = fmt.Sprintf("snapshot failed: %v", r)
-		}
-	}()
-	if lim.Like != nil {
-		w.visited.init(nil, lim.Like.visits+lim.Like.visits/16)
-	}
-	rv := reflect.ValueOf(v)
-	if rv.Kind() == reflect.Pointer && !rv.IsNil() {
-		// The root's pointer is not a node: it is met again only through
-		// a cycle, as the value it points to (node 0).
-		w.root, w.rootType = rv.UnsafePointer(), w.typeIndex(rv.Type())
-		rv = rv.Elem()
-	}
-	// A map or a slice at the root, the usual watched variable, has at
-	// least a node and most often a string per element: room for them
-	// up front saves the copies of growing.
-	size, strs := 1, 2
-	switch rv.Kind() {
-	case reflect.Map, reflect.Slice, reflect.Array:
-		size += min(rv.Len(), lim.MaxNodes)
-		strs = 2 * size
-	}
-	if lim.Like != nil {
-		size = max(size, min(len(lim.Like.nodes)+len(lim.Like.nodes)/16, lim.MaxNodes))
-		strs = max(strs, len(lim.Like.strs)+len(lim.Like.strs)/16)
-	}
-	if r := lim.Reuse; r != nil && r.released && r.nodes != nil {
-		// Released: cleared up to its length, zero beyond, as reserve
-		// expects of the room past the nodes in use.
-		s.nodes, s.strs = r.nodes[:1], r.strs[:1]
-		r.nodes, r.strs = nil, nil
-	}
-	if cap(s.nodes) < size {
-		s.nodes = make([]node, 1, size)
-	}
-	if cap(s.strs) < strs {
-		s.strs = make([]string, 1, strs)
-	}
-	if b := lim.Base; b != nil && !b.released && b.Truncated == "" && len(b.nodes) > 0 &&
-		rv.Kind() == reflect.Map && !rv.IsNil() && oneToOne(rv.Type()) &&
-		b.nodes[0].kind() == kMap && b.nodes[0].num == uint64(uintptr(rv.UnsafePointer())) && b.types[b.nodes[0].typ()] == rv.Type() {
-		w.base = &comparer{s: b, sp: make([]int8, len(b.types)), inTake: true}
-		s.base = b
-	}
-	w.fill(0, rv, -1, 0)
-	return s
 }
 
-// Release clears the snapshot, so that it holds no copy of the data it was
-// taken of, and marks its memory free for a later Take (Limits.Reuse). The
-// snapshot must not be used afterwards.
-func (s *Snapshot) Release() {
-	if s == nil || s.released {
+// childKey writes the canonical path of parent (which may lie in these
+// blocks) extended by s.
+func (w *walker) childKey(parent string, s Seg) span {
+	i, b := w.s.room(len(parent) + 2*len(s.Text) + 4)
+	start := len(b)
+	w.s.blocks[i] = appendStep(append(b, parent...), s)
+	return span{i, int32(start), len(w.s.blocks[i]) - start}
+}
+
+// pathOf decodes a canonical path (see appendStep). Its texts share the
+// canonical path's memory unless they hold a NUL.
+func pathOf(key string) Path {
+	var p Path
+	for i := 0; i < len(key); {
+		kind := key[i]
+		i++
+		if kind == 'I' {
+			n := int(key[i] - 'a')
+			p = append(p, Seg{Kind: Index, Text: key[i+1 : i+1+n]})
+			i += 1 + n
+			continue
+		}
+		// An escaped NUL is followed by 1: the first NUL NUL ends the text.
+		end := strings.Index(key[i:], "\x00\x00")
+		text := key[i : i+end]
+		if strings.IndexByte(text, 0) >= 0 {
+			text = strings.ReplaceAll(text, "\x00\x01", "\x00")
+		}
+		seg := Seg{Kind: Key, Text: text, StringKey: kind == 'S'}
+		if kind == 'F' {
+			seg.Kind = Field
+		}
+		p = append(p, seg)
+		i += end + 2
+	}
+	return p
+}
+
+// walk records v at the canonical path key, depth steps below the root,
+// under parent. hops counts the pointers and interfaces passed since the
+// last step: a chain of them adds no step, yet must not run forever.
+func (w *walker) walk(v reflect.Value, key span, parent int32, depth, hops int) {
+	if w.truncated != "" {
 		return
 	}
-	clear(s.nodes)
-	clear(s.strs)
-	s.nodes, s.strs = s.nodes[:0], s.strs[:0]
-	s.types = nil
-	s.base = nil
-	s.seen.reset()
-	s.released = true
-}
-
-// writeAheadMin is the size of a table (nodes, strings) from which the
-// walk fetches the room it will write (writeAhead): a smaller one stays in
-// the caches, where fetching costs more than it saves.
-const writeAheadMin = 1 << 18
-
-// writeAhead fetches the memory a little past end bytes from p, in the
-// room of a table the walk fills from the start: it writes there at a pace
-// the processor's own fetching ahead does not keep up with, and past the
-// caches each store would wait for its line. The two lines fetched are
-// more than an entry of a large map most often writes.
-func writeAhead(p unsafe.Pointer, end uintptr) {
-	const ahead = 2048
-	a := uintptr(p) + end + ahead
-	prefetch(a)
-	prefetch(a + 64)
-}
-
-// progress is where a walk stood when it began the elements of a large
-// map, slice or array: after its first elements it can tell how much room
-// the rest will need, and make it at once rather than by doubling.
-type progress struct {
-	nodes, strs, visits int
-}
-
-// projectAfter is how many elements are walked before the room for the
-// rest is made; projectMin is the size of a container worth it.
-const (
-	projectAfter = 32
-	projectMin   = 256
-)
-
-func (w *walker) progress() progress {
-	return progress{len(w.s.nodes), len(w.s.strs), w.visited.n}
-}
-
-// projectBudget bounds what one projection makes room for, in nodes (or
-// twice what the snapshot holds already, when that is more): the first elements
-// of a container may be much larger than the rest, and room for the rest
-// as if they were not is memory a small function does not have. A larger
-// container grows from there by doubling, as without a projection.
-const projectBudget = 1 << 19
-
-// project makes room for the total-done elements left of a container,
-// each as large as the done ones before it, and a little more when the
-// room there is not enough; within projectBudget and MaxNodes. Strings and
-// visits are bounded alike, and by the nodes: each belongs to one (a
-// string value or a map key, two at most; a pointer, map or slice met, one).
-func (w *walker) project(p progress, done, total int) {
-	left := total - done
-	need := func(now, then int) int { return now + (now-then)*left/done }
-	nodes := min(need(len(w.s.nodes), p.nodes), w.lim.MaxNodes, max(2*len(w.s.nodes), projectBudget))
-	nodes += nodes / 16
-	if nodes > cap(w.s.nodes) {
-		// At least double, as reserve does: the containers inside a
-		// container project too, and growing by just enough each time
-		// would copy the nodes once per inner container.
-		w.s.nodes = slices.Grow(w.s.nodes, min(max(nodes, 2*cap(w.s.nodes)), w.lim.MaxNodes)-len(w.s.nodes))
-	}
-	if n := min(need(len(w.s.strs), p.strs), 2*nodes, max(2*len(w.s.strs), projectBudget)); n > cap(w.s.strs) {
-		w.s.strs = slices.Grow(w.s.strs, max(n+n/16, 2*cap(w.s.strs))-len(w.s.strs))
-	}
-	n := min(need(w.visited.n, p.visits), nodes, max(2*w.visited.n, projectBudget))
-	w.visited.init(w.s.nodes, n+n/16)
-}
-
-// reserve appends n empty children and returns the index of the first.
-func (w *walker) reserve(n int) (int32, bool) {
-	if len(w.s.nodes)+n > w.lim.MaxNodes {
-		if w.s.Truncated == "" {
-			w.s.Truncated = fmt.Sprintf("stopped at %d values (limit %d)", len(w.s.nodes), w.lim.MaxNodes)
-		}
-		return 0, false
-	}
-	first := len(w.s.nodes)
-	if need := first + n; need > cap(w.s.nodes) {
-		// Double, where append grows a large slice by a quarter: a snapshot
-		// of 100,000 entries would otherwise copy its nodes a dozen times.
-		grown := make([]node, first, max(2*cap(w.s.nodes), need, 64))
-		copy(grown, w.s.nodes)
-		w.s.nodes = grown
-	}
-	w.s.nodes = w.s.nodes[:first+n] // zero: the tail is never written before
-	if cap(w.s.nodes) >= writeAheadMin {
-		writeAhead(unsafe.Pointer(unsafe.SliceData(w.s.nodes)), uintptr(first+n)*unsafe.Sizeof(node{}))
-	}
-	return int32(first), true
-}
-
-// fill records v in node i. ti is the index of v's type, or -1 when it is
-// to be looked up (the dynamic type of an interface).
-func (w *walker) fill(i int32, v reflect.Value, ti int32, depth int) {
-	n := &w.s.nodes[i]
-	if !v.IsValid() {
-		n.setKind(kNil)
+	if depth > w.maxDepth || hops > w.maxDepth {
+		w.truncated = fmt.Sprintf("depth limit %d reached at %s", w.maxDepth, hidden(pathOf(w.s.str(key))))
 		return
 	}
-	if ti < 0 {
-		ti = w.typeIndex(v.Type())
-	}
-	n.tk = uint32(ti) << typeShift // the key, if any, is set after
-	if depth > w.lim.MaxDepth {
-		n.setKind(kTruncated)
-		if w.s.Truncated == "" {
-			w.s.Truncated = fmt.Sprintf("stopped at depth %d", w.lim.MaxDepth)
+	t := v.Type()
+	ti := infoOf(t)
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Interface, reflect.Chan, reflect.Func:
+		if v.IsNil() {
+			w.add(key, parent, kNil, ti.id, "", 0)
+			return
 		}
+	case reflect.UnsafePointer:
+		if loadPointer(v) == nil {
+			w.add(key, parent, kNil, ti.id, "", 0)
+			return
+		}
+	}
+	switch ti.class {
+	case cOpaque:
+		w.add(key, parent, kOpaque, ti.id, identity(v), 0)
+		return
+	case cTime:
+		w.add(key, parent, kTime, ti.id, timeText(v), 0)
+		return
+	case cAtomic:
+		if v.CanAddr() {
+			loaded := reflect.NewAt(t, unsafe.Pointer(v.UnsafeAddr())).Method(ti.load).Call(nil)[0]
+			w.walk(loaded, key, parent, depth, hops+1)
+			return
+		}
+	case cBytes:
+		b := bytesOf(v)
+		w.add(key, parent, kBytes, ti.id, unsafe.String(unsafe.SliceData(b), len(b)), len(b))
+		return
+	}
+	var buf [64]byte
+	if k, text := scalar(buf[:0], v); k != kNil {
+		w.add(key, parent, k, ti.id, unsafe.String(unsafe.SliceData(text), len(text)), 0)
 		return
 	}
 	switch v.Kind() {
-	case reflect.Bool:
-		n.setKind(kBool)
-		if v.Bool() {
-			n.num = 1
-		}
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		n.setKind(kInt)
-		n.num = uint64(loadInt(v))
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		n.setKind(kUint)
-		n.num = loadUint(v)
-	case reflect.Float32, reflect.Float64:
-		n.setKind(kFloat)
-		n.num = math.Float64bits(v.Float())
-	case reflect.Complex64, reflect.Complex128:
-		n.setKind(kComplex)
-		n.num = w.text(strconv.FormatComplex(v.Complex(), 'g', -1, 128))
 	case reflect.String:
-		n.setKind(kString)
-		n.num = w.text(v.String())
-	case reflect.Pointer:
-		if v.IsNil() {
-			n.setKind(kNil)
-			return
-		}
-		p := v.UnsafePointer()
-		if w.seen(i, p, ti, 0) {
-			return
-		}
-		n.setKind(kPtr)
-		n.num = uint64(uintptr(p))
-		et := w.elemType(ti)
-		w.children(i, 1, func(c int32) { w.fill(c, v.Elem(), et, depth+1) })
+		w.add(key, parent, kString, ti.id, v.String(), v.Len())
 	case reflect.Interface:
-		if v.IsNil() {
-			n.setKind(kNil)
-			return
+		w.walk(v.Elem(), key, parent, depth, hops+1)
+	case reflect.Pointer:
+		if w.enter(v, visit{v.UnsafePointer(), t, 0}, key, parent) {
+			w.walk(v.Elem(), key, parent, depth, hops+1)
+			delete(w.stack, visit{v.UnsafePointer(), t, 0})
 		}
-		n.setKind(kIface)
-		w.children(i, 1, func(c int32) { w.fill(c, v.Elem(), -1, depth+1) })
-	case reflect.Struct:
-		if w.s.info[ti].sp != spNone {
-			info := w.s.info[ti] // a copy: the walk below may add types
-			w.special(i, v, &info, depth)
-			return
-		}
-		n.setKind(kStruct)
-		fields := w.fieldTypes(ti)
-		// The fields that are leaves are read where they live (see leaf),
-		// unless they are past MaxDepth.
-		var at unsafe.Pointer
-		var leaves []leafField
-		if v.CanAddr() && depth < w.lim.MaxDepth {
-			at, leaves = unsafe.Pointer(v.UnsafeAddr()), w.leafFields(ti)
-		}
-		w.children(i, len(fields), func(c int32) {
-			for f, ft := range fields {
-				if at != nil && leaves[f].kind != reflect.Invalid {
-					w.leaf(c+int32(f), unsafe.Add(at, leaves[f].off), leaves[f].kind, ft)
-					continue
-				}
-				w.fill(c+int32(f), v.Field(f), ft, depth+1)
-			}
-		})
-	case reflect.Slice:
-		if v.IsNil() {
-			n.setKind(kNil)
-			return
-		}
-		t := w.s.types[ti]
-		if t.Elem().Kind() == reflect.Uint8 {
-			n.setKind(kBytes)
-			n.num = w.text(string(v.Bytes()))
-			return
-		}
-		p := v.UnsafePointer()
-		if v.Len() > 0 && w.seen(i, p, ti, v.Len()) {
-			return
-		}
-		n.setKind(kSlice)
-		n.num = uint64(uintptr(p))
-		w.elems(i, v, ti, depth)
-	case reflect.Array:
-		t := w.s.types[ti]
-		if t.Elem().Kind() == reflect.Uint8 {
-			n.setKind(kBytes)
-			n.num = w.text(string(arrayBytes(v)))
-			return
-		}
-		n.setKind(kArray)
-		w.elems(i, v, ti, depth)
 	case reflect.Map:
-		if v.IsNil() {
-			n.setKind(kNil)
-			return
+		if w.enter(v, visit{v.UnsafePointer(), t, 0}, key, parent) {
+			if m := w.add(key, parent, kMap, ti.id, "", v.Len()); m >= 0 {
+				w.walkMap(v, m, depth)
+				w.seal(m, parent)
+			}
+			delete(w.stack, visit{v.UnsafePointer(), t, 0})
 		}
-		p := v.UnsafePointer()
-		if w.seen(i, p, ti, 0) {
-			return
+	case reflect.Slice:
+		vis := visit{v.UnsafePointer(), t, v.Len()}
+		if w.enter(v, vis, key, parent) {
+			w.elems(v, kSlice, ti.id, key, parent, depth)
+			delete(w.stack, vis)
 		}
-		n.setKind(kMap)
-		n.num = uint64(uintptr(p))
-		w.children(i, v.Len(), func(c int32) { w.entries(i, c, v, ti, depth) })
-	case reflect.UnsafePointer:
-		p := loadPointer(v)
-		if p == nil {
-			n.setKind(kNil)
-			return
-		}
-		n.setKind(kOpaque)
-		n.num = uint64(uintptr(p))
-	case reflect.Func, reflect.Chan:
-		if v.IsNil() {
-			n.setKind(kNil)
-			return
-		}
-		n.setKind(kOpaque)
-		n.num = uint64(v.Pointer())
+	case reflect.Array:
+		w.elems(v, kArray, ti.id, key, parent, depth)
+	case reflect.Struct:
+		w.walkStruct(v, ti, key, parent, depth)
 	default:
-		n.setKind(kOpaque)
+		w.add(key, parent, kOpaque, ti.id, identity(v), 0)
 	}
 }
 
-// entries records the entries of map m, node i, from node first on. Each
-// key and value is read into a reused Value rather than a new one per entry
-// (see mapReader), which halves the cost of a map of strings.
-func (w *walker) entries(i, first int32, m reflect.Value, ti int32, depth int) {
-	m, ro := readable(m)
-	vt := w.elemType(ti)
-	want := w.s.nodes[i].n
-	var plan *aheadPlan
-	if want >= aheadMin {
-		plan = w.aheadPlan(vt)
+// scalar appends a bool or a number to b the way strconv does (NaN as NaN,
+// so that it equals itself), or reports kNil for any other kind.
+func scalar(b []byte, v reflect.Value) (kind, []byte) {
+	switch v.Kind() {
+	case reflect.Bool:
+		return kBool, strconv.AppendBool(b, v.Bool())
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return kInt, strconv.AppendInt(b, loadInt(v), 10)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return kUint, strconv.AppendUint(b, loadUint(v), 10)
+	case reflect.Float32, reflect.Float64:
+		return kFloat, strconv.AppendFloat(b, v.Float(), 'g', -1, v.Type().Bits())
+	case reflect.Complex64, reflect.Complex128:
+		return kComplex, append(b, strconv.FormatComplex(v.Complex(), 'g', -1, v.Type().Bits())...)
 	}
-	// The root map's entries that Limits.Base vouches for are its: matched
-	// by key as Snapshot.Same matches them. Those are most, and the words
-	// of the filter of visits their values would look at are not fetched.
-	var bm *baseMatch
-	vis := &w.visited
-	if i == 0 && w.base != nil {
-		bm = newBaseMatch(w.base, &w.base.s.nodes[0])
-		vis = nil
-	}
-	var r mapReader
-	r.start(m, plan, vis, int(want))
-	at := w.progress()
-	j := int32(0)
-	for ; j < want; j++ {
-		e := r.entry(int(j), vis)
-		if e == nil {
-			break // the map shrank while we read it
-		}
-		idx := first + j
-		if g, ok := bm.same(int(j), e.key, e.val, ro); ok {
-			n := &w.s.nodes[idx]
-			n.tk = uint32(vt) << typeShift
-			n.setKind(kSame)
-			n.num = uint64(g)
-		} else {
-			w.fill(idx, e.val, vt, depth+1)
-		}
-		w.setKey(idx, e.key, ro)
-		if j+1 == projectAfter && want >= projectMin {
-			w.project(at, int(j+1), int(want))
-		}
-	}
-	w.s.nodes[i].n = j
+	return kNil, b
 }
 
-// setKey records in node i the key of the map entry it holds.
-func (w *walker) setKey(i int32, k reflect.Value, ro bool) {
-	r, isStr := renderKey(k, ro)
-	n := &w.s.nodes[i]
-	n.key = int32(w.text(r))
-	if cap(w.s.strs) >= writeAheadMin {
-		writeAhead(unsafe.Pointer(unsafe.SliceData(w.s.strs)), uintptr(len(w.s.strs))*unsafe.Sizeof(""))
+// enter pushes a pointer, map or slice on the stack, or records a ref when
+// it is there already: the walk has come back to an ancestor.
+func (w *walker) enter(v reflect.Value, vis visit, key span, parent int32) bool {
+	if at, ok := w.stack[vis]; ok {
+		w.add(key, parent, kRef, infoOf(v.Type()).id, pathOf(at).String(), 0)
+		return false
 	}
-	if isStr {
-		n.tk |= keyStrBit
-	}
+	// The path, not its span: an entry walked aside for its digest has
+	// blocks of its own.
+	w.stack[vis] = w.s.str(key)
+	return true
 }
 
-func (w *walker) elems(i int32, v reflect.Value, ti int32, depth int) {
-	et := w.elemType(ti)
-	// Elements that are leaves are read where they live (see leaf): a
-	// slice's always, an array's when it is addressable.
-	var data unsafe.Pointer
-	var size uintptr
-	lk := w.s.types[et].Kind()
-	if isLeaf(lk) && depth < w.lim.MaxDepth && v.Len() > 0 {
-		switch {
-		case v.Kind() == reflect.Slice:
-			data = v.UnsafePointer()
-		case v.CanAddr():
-			data = unsafe.Pointer(v.UnsafeAddr())
-		}
-		size = w.s.types[et].Size()
-	}
-	w.children(i, v.Len(), func(c int32) {
-		at := w.progress()
-		k := v.Len()
-		for j := 0; j < k; j++ {
-			if data != nil {
-				w.leaf(c+int32(j), unsafe.Add(data, uintptr(j)*size), lk, et)
-			} else {
-				w.fill(c+int32(j), v.Index(j), et, depth+1)
-			}
-			if j+1 == projectAfter && k >= projectMin {
-				w.project(at, j+1, k)
-			}
-		}
-	})
-}
-
-// children reserves k children for node i and fills them with fn. When the
-// size limit is reached, node i is marked truncated instead.
-func (w *walker) children(i int32, k int, fn func(first int32)) {
-	first, ok := w.reserve(k)
-	if !ok {
-		w.s.nodes[i].setKind(kTruncated)
+func (w *walker) elems(v reflect.Value, k kind, typ int32, key span, parent int32, depth int) {
+	n := w.add(key, parent, k, typ, "", v.Len())
+	if n < 0 {
 		return
 	}
-	w.s.nodes[i].first, w.s.nodes[i].n = first, int32(k)
-	fn(first)
+	defer w.seal(n, parent)
+	var digits [20]byte
+	for i := range v.Len() {
+		s := Seg{Kind: Index, Text: string(strconv.AppendInt(digits[:0], int64(i), 10))}
+		w.walk(v.Index(i), w.childKey(w.s.str(key), s), n, depth+1, 0)
+		if w.truncated != "" {
+			return
+		}
+	}
 }
 
-// seen records a pointer, map or slice (of length n) of the type at index
-// t, and reports whether it was met before; then node i becomes a
-// reference to the first node, which breaks cycles. A reference is
-// compared by the address it holds, which does not move when the values
-// walked before it grow or shrink.
-//
-// The key of a visit is the address, the type and, for a slice, its
-// length: a struct and its first field share an address, not a type, and
-// two slices of one array are different values when their lengths differ.
-func (w *walker) seen(i int32, p unsafe.Pointer, t int32, n int) bool {
-	k := int32(min(n, math.MaxInt32))
-	var at int32
-	var ok bool
-	if p == w.root && t == w.rootType && n == 0 {
-		ok = true
-	} else {
-		at, ok = w.visited.add(w.s.nodes, p, t, k, i)
+// walkStruct reads a struct's fields. A struct with a mutex of its own
+// (a direct sync.Mutex or sync.RWMutex field) is read under that mutex,
+// taken with TryLock so that the walk never waits; when another goroutine
+// holds it, the struct is skipped: reading it then would race with that
+// goroutine. A struct that is not addressable is a copy (a map value, an
+// interface's value) and is read as it is.
+func (w *walker) walkStruct(v reflect.Value, ti *typeInfo, key span, parent int32, depth int) {
+	if len(ti.locks) > 0 && v.CanAddr() {
+		unlock, ok := w.lock(v, ti.locks)
+		defer unlock()
+		if !ok {
+			if w.add(key, parent, kSkipped, ti.id, "", 0) >= 0 {
+				w.skipped = append(w.skipped, hidden(pathOf(w.s.str(key))))
+			}
+			return
+		}
 	}
-	if ok {
-		r := &w.s.nodes[i]
-		r.setKind(kRef)
-		r.num, r.first, r.n = uint64(uintptr(p)), at, k
+	n := w.add(key, parent, kStruct, ti.id, "", 0)
+	if n < 0 {
+		return
 	}
-	return ok
+	defer w.seal(n, parent)
+	for i, f := range ti.fields {
+		// Blank fields are padding no program reads; several in one
+		// struct would share a path.
+		if f != "_" {
+			w.walk(v.Field(i), w.childKey(w.s.str(key), Seg{Kind: Field, Text: f}), n, depth+1, 0)
+		}
+	}
 }
 
-// special records in node i a value of package sync or sync/atomic. The
-// program may be changing it while it is read: an atomic is read with its
-// atomic load, a sync.Map through Range, and both only where they live
-// (addressable). A copy, which no one else can change, is read plainly.
-func (w *walker) special(i int32, v reflect.Value, info *typeInfo, depth int) {
-	n := &w.s.nodes[i]
-	switch info.sp {
-	case spBool:
-		n.setKind(kBool)
-		if loadUint(v.Field(info.v)) != 0 {
-			n.num = 1
+// lock takes a struct's mutexes that neither the caller nor the walk holds
+// already. unlock releases what was taken, even when it did not all work.
+func (w *walker) lock(v reflect.Value, locks []lockField) (unlock func(), ok bool) {
+	var undo []func()
+	unlock = func() {
+		for i := len(undo) - 1; i >= 0; i-- {
+			undo[i]()
 		}
-	case spInt:
-		n.setKind(kInt)
-		n.num = uint64(loadInt(v.Field(info.v)))
-	case spUint:
-		n.setKind(kUint)
-		n.num = loadUint(v.Field(info.v))
-	case spValue:
-		var x reflect.Value
-		if v.CanAddr() {
-			x = reflect.ValueOf((*atomic.Value)(unsafe.Pointer(v.UnsafeAddr())).Load())
+	}
+	for _, l := range locks {
+		p := unsafe.Pointer(v.Field(l.index).UnsafeAddr())
+		if w.held[p] {
+			continue
+		}
+		try, release := (*sync.Mutex)(p).TryLock, (*sync.Mutex)(p).Unlock
+		if l.rw {
+			try, release = (*sync.RWMutex)(p).TryRLock, (*sync.RWMutex)(p).RUnlock
+		}
+		if !try() {
+			return unlock, false
+		}
+		w.held[p] = true
+		undo = append(undo, func() { delete(w.held, p); release() })
+	}
+	return unlock, true
+}
+
+// walkMap walks a map's entries in the order MapRange gives: paths do not
+// depend on it. Only keys that render alike need an order of their own.
+func (w *walker) walkMap(v reflect.Value, m int32, depth int) {
+	it, t := v.MapRange(), v.Type()
+	if t.Key().Kind() == reflect.String {
+		// Distinct strings: no two keys render alike. A map reflect hands
+		// over (not read through an unexported field) copies its entries
+		// into one buffer rather than into a new copy each; not a value
+		// holding a mutex, which must stay a copy that is not locked.
+		var kb, vb reflect.Value
+		if v.CanInterface() {
+			kb = reflect.New(t.Key()).Elem()
+			if !infoOf(t.Elem()).locked {
+				vb = reflect.New(t.Elem()).Elem()
+			}
+		}
+		for it.Next() && w.truncated == "" {
+			k, e := kb, vb
+			if k.IsValid() {
+				k.SetIterKey(it)
+			} else {
+				k = it.Key()
+			}
+			if e.IsValid() {
+				e.SetIterValue(it)
+			} else {
+				e = it.Value()
+			}
+			w.entry(e, m, depth, Seg{Kind: Key, Text: k.String(), StringKey: true})
+		}
+		return
+	}
+	type entry struct {
+		v      reflect.Value
+		seg    Seg
+		digest uint64
+	}
+	var ents []entry
+	count := map[Seg]int{}
+	for it.Next() {
+		s := keySeg(it.Key())
+		ents = append(ents, entry{v: it.Value(), seg: s})
+		count[s]++
+	}
+	groups := map[Seg][]entry{}
+	for _, e := range ents {
+		if count[e.seg] > 1 {
+			groups[e.seg] = append(groups[e.seg], e)
 		} else {
-			x = v.Field(info.v).Elem()
+			w.entry(e.v, m, depth, e.seg)
 		}
-		if !x.IsValid() {
-			n.setKind(kNil)
-			return
+	}
+	for s, g := range groups {
+		for i := range g {
+			g[i].digest = w.digest(g[i].v, m, Seg{Kind: Key, Text: s.Text + "#"}, depth+1)
 		}
-		n.setKind(kIface)
-		w.children(i, 1, func(c int32) { w.fill(c, x, -1, depth+1) })
-	case spPointer:
-		var p unsafe.Pointer
-		if v.CanAddr() {
-			p = atomic.LoadPointer((*unsafe.Pointer)(unsafe.Add(unsafe.Pointer(v.UnsafeAddr()), info.off)))
+		slices.SortStableFunc(g, func(a, b entry) int { return cmp.Compare(a.digest, b.digest) })
+		for i, e := range g {
+			w.entry(e.v, m, depth, Seg{Kind: Key, Text: s.Text + "#" + strconv.Itoa(i)})
+		}
+	}
+}
+
+func (w *walker) entry(v reflect.Value, m int32, depth int, s Seg) {
+	w.walk(v, w.childKey(w.s.str(w.s.at(m).key), s), m, depth+1, 0)
+}
+
+// digest walks an entry's value aside, into a snapshot of its own, for its
+// subtree's digest: entries of keys that render alike are numbered in the
+// order of their digests. The nodes walked count against MaxNodes, which
+// bounds the work.
+func (w *walker) digest(v reflect.Value, m int32, s Seg, depth int) uint64 {
+	sub := *w
+	sub.s, sub.skipped, sub.n, sub.maxNodes = &Snapshot{}, nil, 0, w.maxNodes-w.n
+	sub.walk(v, sub.childKey(w.s.str(w.s.at(m).key), s), -1, depth, 0)
+	w.n += sub.n
+	if sub.truncated != "" && w.truncated == "" {
+		w.truncated = sub.truncated
+	}
+	if sub.s.count == 0 {
+		return 0
+	}
+	return sub.s.at(0).digest
+}
+
+// keySeg renders a map key (see Seg).
+func keySeg(k reflect.Value) Seg {
+	dyn := false
+	if k.Kind() == reflect.Interface {
+		if k.IsNil() {
+			return Seg{Kind: Key, Text: "nil"}
+		}
+		k, dyn = k.Elem(), true
+	}
+	if k.Kind() == reflect.String && (!dyn || k.Type() == stringType) {
+		return Seg{Kind: Key, Text: k.String(), StringKey: true}
+	}
+	var b strings.Builder
+	render(&b, k, dyn)
+	return Seg{Kind: Key, Text: b.String()}
+}
+
+// render writes v in Go syntax, with its type where dyn (its static type
+// is an interface) and the literal alone would not tell it.
+func render(b *strings.Builder, v reflect.Value, dyn bool) {
+	t := v.Type()
+	switch k := v.Kind(); k {
+	case reflect.Interface:
+		if v.IsNil() {
+			b.WriteString("nil")
 		} else {
-			p = v.Field(info.v).UnsafePointer()
+			render(b, v.Elem(), true)
 		}
-		if p == nil {
-			n.setKind(kNil)
-			return
+	case reflect.Pointer, reflect.Chan, reflect.UnsafePointer:
+		fmt.Fprintf(b, "(%s)(%#x)", t, v.Pointer())
+	case reflect.Struct, reflect.Array:
+		if dyn || k == reflect.Array {
+			b.WriteString(t.String())
 		}
-		n.setKind(kIface)
-		x := reflect.NewAt(info.ptrT.Elem(), p)
-		w.children(i, 1, func(c int32) { w.fill(c, x, -1, depth+1) })
-	case spSyncMap:
-		if !v.CanAddr() {
-			n.setKind(kOpaque)
-			return
+		b.WriteByte('{')
+		sep := ""
+		if k == reflect.Array {
+			for i := range v.Len() {
+				b.WriteString(sep)
+				render(b, v.Index(i), false)
+				sep = ","
+			}
+		} else {
+			for i := range v.NumField() {
+				// Blank fields are no part of a key: Go compares keys
+				// without them.
+				if name := t.Field(i).Name; name != "_" {
+					b.WriteString(sep + name + ":")
+					render(b, v.Field(i), false)
+					sep = ","
+				}
+			}
 		}
-		w.syncMap(i, (*sync.Map)(unsafe.Pointer(v.UnsafeAddr())), depth)
+		b.WriteByte('}')
+	case reflect.String:
+		literal(b, t, strconv.Quote(v.String()), dyn && t != stringType)
 	default:
-		n.setKind(kOpaque)
+		_, s := scalar(nil, v)
+		literal(b, t, string(s), dyn && t != intType && t != boolType)
 	}
 }
 
-// syncMap records the entries of m in node i, as those of a map.
-func (w *walker) syncMap(i int32, m *sync.Map, depth int) {
-	var keys, vals []any
-	most := w.lim.MaxNodes // more would not be recorded; w stays on the stack
-	m.Range(func(k, v any) bool {
-		keys, vals = append(keys, k), append(vals, v)
-		return len(keys) <= most
-	})
-	w.s.nodes[i].setKind(kMap)
-	w.children(i, len(keys), func(first int32) {
-		for j := range keys {
-			idx := first + int32(j)
-			w.fill(idx, reflect.ValueOf(vals[j]), -1, depth+1)
-			w.setKey(idx, reflect.ValueOf(keys[j]), false)
-		}
-	})
-}
-
-// loadInt reads a signed integer. One that lives in memory others can reach
-// may be changed with sync/atomic (atomic.AddInt64(&s.n, 1)): it is read
-// where it lives, as leafNum reads it (atomically for the sizes sync/atomic
-// changes), so that the snapshot does not race with a correct program.
-func loadInt(v reflect.Value) int64 {
-	if v.CanAddr() {
-		_, n := leafNum(unsafe.Pointer(v.UnsafeAddr()), v.Kind())
-		return int64(n)
+func literal(b *strings.Builder, t reflect.Type, s string, typed bool) {
+	if typed {
+		s = t.String() + "(" + s + ")"
 	}
-	return v.Int()
+	b.WriteString(s)
 }
 
-// loadUint is loadInt for unsigned integers.
-func loadUint(v reflect.Value) uint64 {
-	if v.CanAddr() {
-		_, n := leafNum(unsafe.Pointer(v.UnsafeAddr()), v.Kind())
-		return n
+var (
+	boolType   = reflect.TypeFor[bool]()
+	intType    = reflect.TypeFor[int]()
+	stringType = reflect.TypeFor[string]()
+	timeType   = reflect.TypeFor[time.Time]()
+	ctxType    = reflect.TypeFor[context.Context]()
+	mutexType  = reflect.TypeFor[sync.Mutex]()
+	rwType     = reflect.TypeFor[sync.RWMutex]()
+)
+
+// identity is what an opaque value is compared by: its address when it has
+// one of its own, else nothing (a sync.Mutex held by value is no data).
+func identity(v reflect.Value) string {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Chan, reflect.Func, reflect.Map, reflect.Slice:
+		return "0x" + strconv.FormatUint(uint64(v.Pointer()), 16)
+	case reflect.UnsafePointer:
+		return "0x" + strconv.FormatUint(uint64(uintptr(loadPointer(v))), 16)
 	}
-	return v.Uint()
+	return ""
 }
 
-// loadPointer reads an unsafe.Pointer: atomically where it lives in memory
-// others can reach, since it may be stored with atomic.StorePointer.
+// loadPointer reads an unsafe.Pointer, atomically where it lives in memory:
+// a program may store it with atomic.StorePointer.
 func loadPointer(v reflect.Value) unsafe.Pointer {
 	if v.CanAddr() {
 		return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(v.UnsafeAddr())))
@@ -850,96 +722,173 @@ func loadPointer(v reflect.Value) unsafe.Pointer {
 	return v.UnsafePointer()
 }
 
-// arrayBytes copies an array of bytes ([16]byte, a uuid.UUID). reflect.Copy
-// refuses one reached through an unexported field; reading it does not.
-func arrayBytes(v reflect.Value) []byte {
-	b := make([]byte, v.Len())
+// loadInt and loadUint read an integer that lives in memory with an atomic
+// load: a program may update a plain integer with sync/atomic functions,
+// and a plain read would race with it.
+func loadInt(v reflect.Value) int64 {
 	if v.CanAddr() {
-		copy(b, unsafe.Slice((*byte)(unsafe.Pointer(v.UnsafeAddr())), len(b)))
-		return b
+		p := unsafe.Pointer(v.UnsafeAddr())
+		switch size := v.Type().Size(); {
+		case size == 8 && uintptr(p)%8 == 0:
+			return atomic.LoadInt64((*int64)(p))
+		case size == 4 && uintptr(p)%4 == 0:
+			return int64(atomic.LoadInt32((*int32)(p)))
+		}
 	}
+	return v.Int()
+}
+
+func loadUint(v reflect.Value) uint64 {
+	if v.CanAddr() {
+		p := unsafe.Pointer(v.UnsafeAddr())
+		switch size := v.Type().Size(); {
+		case size == 8 && uintptr(p)%8 == 0:
+			return atomic.LoadUint64((*uint64)(p))
+		case size == 4 && uintptr(p)%4 == 0:
+			return uint64(atomic.LoadUint32((*uint32)(p)))
+		}
+	}
+	return v.Uint()
+}
+
+func bytesOf(v reflect.Value) []byte {
+	if v.Kind() == reflect.Slice || v.CanAddr() {
+		return v.Bytes()
+	}
+	b := make([]byte, v.Len())
 	for i := range b {
 		b[i] = byte(v.Index(i).Uint())
 	}
 	return b
 }
 
-// renderKey renders a map key for a path. String keys are kept raw and
-// quoted only when a path is printed.
-func renderKey(k reflect.Value, ro bool) (string, bool) {
-	switch k.Kind() {
-	case reflect.String:
-		return k.String(), true
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return strconv.FormatInt(k.Int(), 10), false
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		return strconv.FormatUint(k.Uint(), 10), false
-	case reflect.Bool:
-		return strconv.FormatBool(k.Bool()), false
+// timeText renders a time.Time by its instant and its location's name, not
+// by its fields: the monotonic reading and the *time.Location that
+// time.Local fills in lazily are no change of the time it holds. Seconds
+// and nanoseconds rather than UnixNano, which overflows outside 1678-2262
+// (the zero Time among them).
+func timeText(v reflect.Value) string {
+	var t time.Time
+	switch {
+	case v.CanAddr():
+		t = *(*time.Time)(unsafe.Pointer(v.UnsafeAddr()))
+	case v.CanInterface():
+		t = v.Interface().(time.Time)
+	case !copyPlain(unsafe.Pointer(&t), v):
+		return ""
 	}
-	defer func() { _ = recover() }()
-	return fmt.Sprintf("%v", printable(k, ro)), false
+	return fmt.Sprintf("%d.%09d %s", t.Unix(), t.Nanosecond(), t.Location())
 }
 
-// printable returns something fmt can print for k, even when k was reached
-// through an unexported field (where Interface panics, or would if ro): the
-// key's own value, rendered field by field, so that two keys that differ
-// render differently.
-func printable(k reflect.Value, ro bool) any {
-	if !ro && k.CanInterface() {
-		return k.Interface()
-	}
-	var b strings.Builder
-	formatKey(&b, k, 0)
-	return b.String()
-}
-
-// formatKey writes k as fmt's %v would, by reflection alone.
-func formatKey(b *strings.Builder, k reflect.Value, depth int) {
-	if depth > 8 {
-		b.WriteString("...")
-		return
-	}
-	switch k.Kind() {
-	case reflect.String:
-		b.WriteString(k.String())
+// copyPlain copies a value read through an unexported field (which
+// reflect will not hand over as it is) into memory at dst, field by field:
+// integers and pointers only, as in a time.Time.
+func copyPlain(dst unsafe.Pointer, v reflect.Value) bool {
+	switch v.Kind() {
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		b.WriteString(strconv.FormatInt(k.Int(), 10))
+		reflect.NewAt(v.Type(), dst).Elem().SetInt(v.Int())
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		b.WriteString(strconv.FormatUint(k.Uint(), 10))
-	case reflect.Bool:
-		b.WriteString(strconv.FormatBool(k.Bool()))
-	case reflect.Float32, reflect.Float64:
-		b.WriteString(strconv.FormatFloat(k.Float(), 'g', -1, 64))
-	case reflect.Complex64, reflect.Complex128:
-		b.WriteString(strconv.FormatComplex(k.Complex(), 'g', -1, 128))
+		reflect.NewAt(v.Type(), dst).Elem().SetUint(v.Uint())
+	case reflect.Pointer:
+		*(*unsafe.Pointer)(dst) = v.UnsafePointer()
 	case reflect.Struct:
-		b.WriteByte('{')
-		for i := 0; i < k.NumField(); i++ {
-			if i > 0 {
-				b.WriteByte(' ')
+		for i := range v.NumField() {
+			if !copyPlain(unsafe.Add(dst, v.Type().Field(i).Offset), v.Field(i)) {
+				return false
 			}
-			formatKey(b, k.Field(i), depth+1)
 		}
-		b.WriteByte('}')
-	case reflect.Array:
-		b.WriteByte('[')
-		for i := 0; i < k.Len(); i++ {
-			if i > 0 {
-				b.WriteByte(' ')
-			}
-			formatKey(b, k.Index(i), depth+1)
-		}
-		b.WriteByte(']')
-	case reflect.Interface:
-		if k.IsNil() {
-			b.WriteString("<nil>")
-			return
-		}
-		formatKey(b, k.Elem(), depth+1)
-	case reflect.Pointer, reflect.Chan, reflect.UnsafePointer:
-		b.WriteString("0x" + strconv.FormatUint(uint64(k.Pointer()), 16))
 	default:
-		b.WriteString(k.String())
+		return false
 	}
+	return true
+}
+
+// How the walk reads a value of some type.
+type class uint8
+
+const (
+	cPlain  class = iota
+	cOpaque       // compared by identity, never entered
+	cTime         // time.Time: a leaf
+	cAtomic       // a sync/atomic type: read with its Load method
+	cBytes        // []byte or [N]byte: a leaf
+)
+
+type typeInfo struct {
+	class  class
+	id     int32       // in typeNames
+	load   int         // cAtomic: the index of Load among *T's methods
+	fields []string    // struct: the fields' names
+	locks  []lockField // struct: its sync.Mutex and sync.RWMutex fields
+	locked bool        // it holds a sync.Mutex or RWMutex, not behind a pointer
+}
+
+type lockField struct {
+	index int
+	rw    bool
+}
+
+// opaquePkgs hold types whose state another lock protects (sync), or that
+// stand for things outside the process (files, connections, clients,
+// loggers, readers): the walk never enters their structs. Their plain data
+// types (os.FileMode, net.IP, http.Header, time.Month) are walked.
+var opaquePkgs = map[string]bool{
+	"sync": true, "internal/sync": true, "os": true, "net": true, "net/http": true,
+	"database/sql": true, "crypto/tls": true, "reflect": true, "runtime": true,
+	"log": true, "log/slog": true, "testing": true, "io": true, "bufio": true, "time": true,
+}
+
+var infos sync.Map // reflect.Type → *typeInfo
+
+func infoOf(t reflect.Type) *typeInfo {
+	if ti, ok := infos.Load(t); ok {
+		return ti.(*typeInfo)
+	}
+	ti, _ := infos.LoadOrStore(t, classify(t))
+	return ti.(*typeInfo)
+}
+
+func classify(t reflect.Type) *typeInfo {
+	typeNames.Lock()
+	ti := &typeInfo{id: int32(len(typeNames.names))}
+	typeNames.names = append(typeNames.names, t.String())
+	typeNames.Unlock()
+	k := t.Kind()
+	base := t
+	if k == reflect.Pointer {
+		base = t.Elem()
+	}
+	switch {
+	case k == reflect.Interface:
+	case k == reflect.Chan || k == reflect.Func || k == reflect.UnsafePointer:
+		ti.class = cOpaque
+	case t == timeType:
+		ti.class = cTime
+	case t.Implements(ctxType) || (k != reflect.Pointer && reflect.PointerTo(t).Implements(ctxType)):
+		// A context is shared with goroutines that derive from it and
+		// cancel it, under its own lock.
+		ti.class = cOpaque
+	case base.Kind() == reflect.Struct && base != timeType && opaquePkgs[base.PkgPath()]:
+		ti.class = cOpaque
+	case k == reflect.Struct && t.PkgPath() == "sync/atomic":
+		if m, ok := reflect.PointerTo(t).MethodByName("Load"); ok && m.Type.NumIn() == 1 && m.Type.NumOut() == 1 {
+			ti.class, ti.load = cAtomic, m.Index
+		}
+	case (k == reflect.Slice || k == reflect.Array) && t.Elem().Kind() == reflect.Uint8:
+		ti.class = cBytes
+	}
+	switch k {
+	case reflect.Struct:
+		for i := range t.NumField() {
+			f := t.Field(i)
+			ti.fields = append(ti.fields, f.Name)
+			if f.Type == mutexType || f.Type == rwType {
+				ti.locks = append(ti.locks, lockField{index: i, rw: f.Type == rwType})
+			}
+			ti.locked = ti.locked || f.Type == mutexType || f.Type == rwType || infoOf(f.Type).locked
+		}
+	case reflect.Array:
+		ti.locked = infoOf(t.Elem()).locked
+	}
+	return ti
 }

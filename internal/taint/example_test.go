@@ -2,18 +2,23 @@ package taint_test
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/lambdaguard/lambdaguard/internal/taint"
 )
 
+// Request data is found in the JSON body of an API Gateway request, and
+// its path names where; a report prints it with the keys redacted.
 func Example() {
-	payload := []byte(`{"queryStringParameters":{"message":"hoge","n":"x"}}`)
+	payload := []byte(`{"rawPath":"/jobs","body":"{\"job\":{\"url\":\"https://example.com/report/42\"}}"}`)
 	ts := taint.Of(payload, "req-7f3a")
-	if t, ok := taint.Find("warmstart, message=hoge", ts); ok {
-		fmt.Println("found request data from", t.From)
+	if t, ok := taint.Find(`{"served":"https://example.com/report/42"}`, ts); ok {
+		fmt.Println("found request data at", t.Where(strconv.Quote))
+		fmt.Println("reported as", t.Where(func(k string) string { return fmt.Sprintf("key(len=%d)", len(k)) }))
 	}
 	// Output:
-	// found request data from queryStringParameters.message
+	// found request data at ["body"].(json)["job"]["url"]
+	// reported as [key(len=4)].(json)[key(len=3)][key(len=3)]
 }
 
 // A response that carries a string of another invocation's request, and not
@@ -25,5 +30,5 @@ func ExampleFindCrosstalk() {
 		fmt.Println(c.Detail())
 	}
 	// Output:
-	// carries request data of invocation 1 (message, string(len=4)): a warm start served a previous caller's value
+	// carries request data of invocation 1 ([key(len=7)], string(len=4)): a warm start served a previous caller's value
 }

@@ -1,0 +1,89 @@
+package detect
+
+import (
+	"fmt"
+	"reflect"
+	"sort"
+	"sync"
+
+	"github.com/lambdaguard/lambdaguard/internal/snapshot"
+)
+
+// Var is a variable registered with guard.Watch.
+type Var struct {
+	name   string
+	ptr    any
+	lock   sync.Locker // nil: read only when the process is quiet
+	shared bool
+	err    error
+
+	// check serialises the checks of the variable, so that its latest
+	// snapshot only ever moves forward.
+	check  sync.Mutex
+	latest *snapshot.Snapshot // what the variable held at its latest check; nil before the first
+	at     uint64             // the monitor's sequence number at that check
+	period uint64             // the period (see monitor) latest belongs to
+	noted  bool               // an "it could not be checked" finding was given since the latest check
+}
+
+// registry is the variables registered with guard.Watch: package-level on
+// purpose, since a variable is registered once per process whatever guard
+// reads it, and guarded by its mutex. It holds pointers to the user's
+// package-level variables and what debug mode last recorded of them.
+var registry struct {
+	mu   sync.Mutex
+	vars map[string]*Var
+}
+
+// Register registers the variable ptr points at under name; a name given
+// again replaces the earlier registration. lock, when not nil, is the lock
+// that protects the variable. A shared variable is left out of reports.
+func Register(name string, ptr any, lock sync.Locker, shared bool) {
+	v := &Var{name: name, ptr: ptr, lock: lock, shared: shared}
+	if rv := reflect.ValueOf(ptr); rv.Kind() != reflect.Pointer || rv.IsNil() {
+		v.err = fmt.Errorf("guard: Watch(%q) needs a non-nil pointer, got %T", name, ptr)
+	}
+	registry.mu.Lock()
+	defer registry.mu.Unlock()
+	if registry.vars == nil {
+		registry.vars = make(map[string]*Var)
+	}
+	registry.vars[name] = v
+}
+
+// Unregister removes the variable registered under name.
+func Unregister(name string) {
+	registry.mu.Lock()
+	defer registry.mu.Unlock()
+	delete(registry.vars, name)
+}
+
+// vars returns the registered variables, sorted by name.
+func vars() []*Var {
+	registry.mu.Lock()
+	out := make([]*Var, 0, len(registry.vars))
+	for _, v := range registry.vars {
+		out = append(out, v)
+	}
+	registry.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out
+}
+
+// checked returns the registered variables that are checked (not shared,
+// registered correctly), split by whether they have a lock of their own,
+// and a finding for each registration that failed.
+func checked() (guarded, unguarded []*Var, errs []Finding) {
+	for _, v := range vars() {
+		switch {
+		case v.err != nil:
+			errs = append(errs, Finding{Kind: KindDetector, Name: v.name, Detail: v.err.Error()})
+		case v.shared:
+		case v.lock != nil:
+			guarded = append(guarded, v)
+		default:
+			unguarded = append(unguarded, v)
+		}
+	}
+	return guarded, unguarded, errs
+}
