@@ -190,6 +190,8 @@ func (g *guard) invoke(ctx context.Context, reqID string, event any, call Next) 
 		hctx, w = g.det.Begin(ctx, reqID, event)
 	}
 	res, err := chain(hctx, g.cfg.middleware, event, call)
-	g.checkResponse(ctx, inv, res)
+	// Encoding the result to measure it is debug mode's, for the
+	// invocations it checks.
+	g.checkResponse(ctx, inv, res, w.Sampled())
 	return res, err
 }

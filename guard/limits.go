@@ -118,8 +118,8 @@ func (g *guard) checkFDs(ctx context.Context, inv *invocation, at time.Time) {
 
 // checkResponse warns when a handler's result is nearly as large as Lambda
 // accepts. Results other than bytes and strings are measured by encoding
-// them, in debug mode only.
-func (g *guard) checkResponse(ctx context.Context, inv *invocation, res any) {
+// them, in debug mode only (encode).
+func (g *guard) checkResponse(ctx context.Context, inv *invocation, res any, encode bool) {
 	if g.cfg.limits.ResponseBytes < 0 || res == nil {
 		return
 	}
@@ -128,7 +128,7 @@ func (g *guard) checkResponse(ctx context.Context, inv *invocation, res any) {
 		// Encoding it here would run its MarshalJSON a second time, before
 		// aws-lambda-go does: a result that drains a cursor would reach the
 		// caller empty. Only plain data is measured.
-		if !g.cfg.debug || encodesItself(reflect.TypeOf(res)) {
+		if !encode || encodesItself(reflect.TypeOf(res)) {
 			return
 		}
 		b, err := json.Marshal(res)

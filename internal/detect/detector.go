@@ -169,6 +169,9 @@ func (inv *Inv) StopLabel() {
 	}
 }
 
+// Sampled reports whether the invocation is checked (see Config.Sample).
+func (inv *Inv) Sampled() bool { return inv != nil && inv.sampled }
+
 // SetOwnDir tells the detector the invocation's temp directory, once made.
 func (inv *Inv) SetOwnDir(dir string) {
 	if inv != nil {
@@ -206,6 +209,11 @@ func (d *Detector) End(inv *Inv) {
 		}
 		d.deliver(inv, findings)
 	}()
+	// What the goroutine check saw, and whether it can stand for the
+	// period's end: when no other invocation ran in the period, the
+	// labelled goroutines alive now are exactly those invocations left.
+	var labelled []goroutines.Group
+	var looked bool
 	defer func() {
 		// The monitor lets go of the invocation whatever happened above.
 		p, last := mon.leave(inv)
@@ -214,7 +222,7 @@ func (d *Detector) End(inv *Inv) {
 		}
 		if last && p.checked {
 			defer mon.open()
-			findings = append(findings, d.endPeriod(p)...)
+			findings = append(findings, d.endPeriod(p, labelled, looked && p.count == 1)...)
 		} else if !last && inv.sampled {
 			findings = append(findings, d.neverQuiet(p)...)
 		}
@@ -224,7 +232,11 @@ func (d *Detector) End(inv *Inv) {
 		return
 	}
 	d.logClosed(inv)
-	for _, g := range goroutines.Alive(inv.label, goroutineWait, d.ignoreGoroutine) {
+	labelled, looked = d.alive(inv.label), true
+	for _, g := range labelled {
+		if g.Label != inv.label {
+			continue
+		}
 		findings = append(findings, Finding{
 			Kind:   KindGoroutine,
 			Name:   g.Entry,
@@ -247,6 +259,26 @@ func (d *Detector) logClosed(inv *Inv) {
 		attrs = append(attrs, slog.String("tempDir", inv.ownDir), slog.Bool("tempDirRemoved", errors.Is(err, fs.ErrNotExist)))
 	}
 	d.cfg.Logger.LogAttrs(context.Background(), slog.LevelInfo, "lambdaguard: invocation closed", attrs...)
+}
+
+// alive returns the labelled goroutines alive, once those of label have
+// ended or goroutineWait has passed (a goroutine that was just told to stop
+// needs a moment).
+func (d *Detector) alive(label string) (gs []goroutines.Group) {
+	deadline := time.Now().Add(goroutineWait)
+	delay := 50 * time.Microsecond
+	for {
+		gs = goroutines.Labelled(d.ignoreGoroutine)
+		own := false
+		for _, g := range gs {
+			own = own || g.Label == label
+		}
+		if !own || time.Now().After(deadline) {
+			return gs
+		}
+		time.Sleep(delay)
+		delay = min(2*delay, 10*time.Millisecond)
+	}
 }
 
 func (d *Detector) ignoreGoroutine(entry string) bool {

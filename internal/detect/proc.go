@@ -111,6 +111,9 @@ func contains(list []string, s string) bool {
 func (d *Detector) startPeriod(p *period) []Finding {
 	st := procstate.Take(procstate.Options{TempBase: d.base})
 	p.fds, p.temp[d.base] = st.FDs, st.Temp
+	env.mu.Lock()
+	env.state, env.period = &procstate.State{Env: st.Env, Cwd: st.Cwd}, p.n
+	env.mu.Unlock()
 	_, unguarded, _ := checked()
 	if len(unguarded) == 0 {
 		return nil
@@ -153,14 +156,18 @@ func (d *Detector) joinPeriod(p *period) {
 // endPeriod checks what the period's invocations left: descriptors, entries
 // under the temp bases, variables without a lock of their own. No handler
 // runs; the monitor holds back the invocations that begin meanwhile.
-func (d *Detector) endPeriod(p *period) []Finding {
+//
+// With fresh, labelled is what a look at the goroutines found a moment ago
+// when no other invocation ran in the period, and stands for a new look.
+func (d *Detector) endPeriod(p *period, labelled []goroutines.Group, fresh bool) []Finding {
 	var out []Finding
 	ids := p.ids
 	if p.unsampled > 0 {
 		ids = append(ids[:len(ids):len(ids)], fmt.Sprintf("(%d not sampled)", p.unsampled))
 	}
 	inFlight := inFlight(ids)
-	secrets := mon.secrets(true)
+	// Only what is found needs the request strings.
+	secrets := sync.OnceValue(func() []string { return mon.secrets(true) })
 	invs := mon.recent()
 
 	now := procstate.Take(procstate.Options{})
@@ -169,7 +176,7 @@ func (d *Detector) endPeriod(p *period) []Finding {
 		if c.What != "fd" || d.ownedElsewhere(c.New) {
 			continue
 		}
-		detail := "left open: " + d.red.scrub(c.New, secrets, true)
+		detail := "left open: " + d.red.scrub(c.New, secrets(), true)
 		if strings.HasPrefix(c.New, "socket:[") {
 			if socks == nil {
 				socks = procstate.Sockets()
@@ -195,7 +202,7 @@ func (d *Detector) endPeriod(p *period) []Finding {
 				continue
 			}
 			path := filepath.Join(base, c.Name)
-			name := d.red.scrub(c.Name, secrets, true)
+			name := d.red.scrub(c.Name, secrets(), true)
 			out = append(out, Finding{Kind: KindTempFile, Name: name, Path: filepath.Join(base, name), InFlight: inFlight,
 				Detail: c.Op + " under " + base + " outside an invocation's directory; it outlives the invocation (use guard.TempDir)"})
 			if id, t, ok := taintedFile(path, invs); ok {
@@ -206,7 +213,11 @@ func (d *Detector) endPeriod(p *period) []Finding {
 	}
 
 	if len(p.vars) > 0 {
-		if gs := d.leaked(); len(gs) > 0 {
+		gs := labelled
+		if !fresh {
+			gs = d.leaked()
+		}
+		if len(gs) > 0 {
 			out = append(out, noteAll(p.vars, leftRunning(gs))...)
 		} else {
 			for i, v := range p.vars {
