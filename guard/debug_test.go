@@ -664,3 +664,58 @@ func TestDebugSharedEntryChangedAfterItsOtherKeyWentAway(t *testing.T) {
 		})
 	}
 }
+
+var (
+	sampledMu    sync.Mutex
+	sampledMap   = map[string]string{}
+	unsampledMap = map[string]string{}
+)
+
+// With a sample rate, an invocation the sample leaves out is not checked at
+// all; one it picks is checked as usual, but for the variables without a
+// lock of their own, which are named once instead.
+func TestDebugSample(t *testing.T) {
+	watch(t, "sampledMap", &sampledMap, guard.GuardedBy(&sampledMu))
+	watch(t, "unsampledMap", &unsampledMap)
+	leak := func(ctx context.Context, r request) (string, error) {
+		sampledMu.Lock()
+		sampledMap[r.Message] = "x"
+		sampledMu.Unlock()
+		unsampledMap[r.Message] = "x"
+		return "ok", nil
+	}
+
+	never, c := debugGuard(t, leak, guard.WithDebugSample(1e-300))
+	for i := range 5 {
+		_, err := never(context.Background(), request{Message: fmt.Sprint("never-", i)})
+		require.NoError(t, err)
+	}
+	assert.Empty(t, c.reports, "nothing is checked")
+
+	always, c := debugGuard(t, leak, guard.WithDebugSample(0.999999999))
+	for i := range 3 {
+		_, err := always(context.Background(), request{Message: fmt.Sprint("always-", i)})
+		require.NoError(t, err)
+	}
+	assert.Len(t, c.findings(guard.KindGlobal), 3, "the guarded map's changes, one per invocation")
+	det := c.findings(guard.KindDetector)
+	require.Len(t, det, 1, "the unguarded map is named once: %+v", det)
+	assert.Equal(t, "unsampledMap", det[0].Name)
+	assert.Contains(t, det[0].Detail, "sample")
+
+	off, c := debugGuard(t, leak, guard.WithDebugSample(0))
+	_, err := off(context.Background(), request{Message: "off"})
+	require.NoError(t, err)
+	assert.Empty(t, c.reports, "a rate of 0 is debug mode off")
+}
+
+func TestDebugSampleFromEnvironment(t *testing.T) {
+	t.Setenv("LAMBDAGUARD_DEBUG_SAMPLE", "0")
+	h, c := debugGuard(t, func(ctx context.Context, _ request) (string, error) {
+		return "ok", os.Setenv("LG_SAMPLE_TEST", "x")
+	})
+	t.Cleanup(func() { os.Unsetenv("LG_SAMPLE_TEST") })
+	_, err := h(context.Background(), request{})
+	require.NoError(t, err)
+	assert.Empty(t, c.reports, "LAMBDAGUARD_DEBUG_SAMPLE=0 checks nothing")
+}
