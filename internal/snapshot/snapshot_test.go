@@ -633,3 +633,17 @@ func TestPanicIsRecovered(t *testing.T) {
 	// The lock the walk took is released on the way out.
 	require.True(t, v.mu.TryLock())
 }
+
+// A byte array behind an unexported field (a uuid.UUID in a struct) is read
+// and diffed like any other value.
+func TestUnexportedByteArray(t *testing.T) {
+	type session struct{ id [16]byte }
+	v := map[string]session{"a": {id: [16]byte{1, 2, 3}}}
+	before := Take(&v, Options{})
+	require.Empty(t, before.Truncated)
+	v["a"] = session{id: [16]byte{1, 2, 4}}
+	after := Take(&v, Options{})
+	require.Empty(t, after.Truncated)
+	assert.NotEmpty(t, changes(t, before, after), "the changed byte is seen")
+	assert.Empty(t, changes(t, after, Take(&v, Options{})))
+}
