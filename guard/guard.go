@@ -172,8 +172,11 @@ func (g *guard) invoke(ctx context.Context, reqID string, event any, call Next) 
 	var w *detect.Inv // set once the thaw hooks have run, in debug mode
 	defer func() {
 		r := recover()
-		w.StopLabel()
+		// The cleanups run under the invocation's label: a cleanup left
+		// running past the deadline is the invocation's code, and must
+		// keep the process from passing for quiet.
 		g.finish(ctx, inv, sc, w)
+		w.StopLabel()
 		if w != nil {
 			w.SetOwnDir(inv.dirPath())
 			g.det.End(w)

@@ -112,6 +112,7 @@ type Inv struct {
 	label   string
 	sampled bool
 	entered bool   // counted in by the monitor
+	period  uint64 // the period it ran in
 	begin   uint64 // the monitor's sequence numbers; guarded by mon.mu
 	end     uint64
 	taints  []taint.T
@@ -161,8 +162,8 @@ func (d *Detector) Begin(ctx context.Context, id string, event any) (_ context.C
 	return out, inv
 }
 
-// StopLabel stops attributing new goroutines to the invocation: the guard's
-// cleanup helpers are not the handler's.
+// StopLabel stops attributing new goroutines to the invocation, once it is
+// closed (cleanups run, temp directory wiped).
 func (inv *Inv) StopLabel() {
 	if inv != nil && inv.sampled && inv.parent != nil {
 		pprofRestore(inv.parent)
@@ -324,8 +325,7 @@ func lockBounded(l sync.Locker, wait time.Duration) (unlock func(), ok bool) {
 	case interface{ TryLock() bool }:
 		try, unlock = t.TryLock, l.Unlock
 	default:
-		l.Lock()
-		return l.Unlock, true
+		return lockWaiting(l, wait)
 	}
 	deadline := time.Now().Add(wait)
 	for delay := 10 * time.Microsecond; ; delay = min(2*delay, time.Millisecond) {
@@ -337,6 +337,38 @@ func lockBounded(l sync.Locker, wait time.Duration) (unlock func(), ok bool) {
 		}
 		time.Sleep(delay)
 	}
+}
+
+// lockWaiting takes a Locker that cannot try (mu.RLocker(), a lock of the
+// user's own) in a goroutine of its own, waiting for it no longer than wait.
+// A lock given up on is released as soon as that goroutine gets it: the
+// check is skipped, and the handler that holds the lock is not waited for.
+func lockWaiting(l sync.Locker, wait time.Duration) (unlock func(), ok bool) {
+	const (
+		waiting = iota
+		taken
+		abandoned
+	)
+	var state atomic.Int32
+	got := make(chan struct{})
+	go func() {
+		l.Lock()
+		if !state.CompareAndSwap(waiting, taken) {
+			l.Unlock()
+		}
+		close(got)
+	}()
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-got:
+	case <-t.C:
+		if state.CompareAndSwap(waiting, abandoned) {
+			return nil, false
+		}
+		<-got
+	}
+	return l.Unlock, true
 }
 
 // baseline records what v holds at the first invocation of a period that

@@ -15,6 +15,10 @@ import (
 // the invocation that made it ended, by the end of another one.
 const maxRecent = 64
 
+// maxPeriodHeld is how many ended invocations of a period are remembered
+// until it ends, beyond maxRecent.
+const maxPeriodHeld = 4096
+
 // maxPeriodIDs bounds the ids a period lists.
 const maxPeriodIDs = 64
 
@@ -68,6 +72,7 @@ type period struct {
 	ids       []string
 	unsampled int
 	noted     bool // its unchecked variables were named
+	overflow  bool // some of its invocations were forgotten before it ended
 
 	// What it started with; written by the invocation that started it,
 	// before any other could join, then read at its end.
@@ -96,6 +101,7 @@ func (m *monitor) enter(inv *Inv) (p *period, start bool) {
 	}
 	p = m.cur
 	p.count++
+	inv.period = p.n
 	if inv.sampled {
 		if len(p.ids) < maxPeriodIDs {
 			p.ids = append(p.ids, inv.id)
@@ -135,16 +141,34 @@ func (m *monitor) leave(inv *Inv) (p *period, last bool) {
 		last = true
 		m.gated = p.checked
 	}
-	// Forget all but the latest ended invocations.
-	ended := 0
+	// Forget all but the latest ended invocations, and those of the
+	// period that ends now or goes on: its end scrubs what it finds with
+	// their request strings.
+	keep := make([]bool, len(m.history))
+	recent, held := 0, 0
 	for i := len(m.history) - 1; i >= 0; i-- {
-		if m.history[i].end == 0 {
-			continue
-		}
-		if ended++; ended > maxRecent {
-			m.history = append(m.history[:i], m.history[i+1:]...)
+		h := m.history[i]
+		switch {
+		case h.end == 0:
+			keep[i] = true
+		case recent < maxRecent:
+			keep[i] = true
+			recent++
+		case h.period == p.n && held < maxPeriodHeld:
+			keep[i] = true
+			held++
+		case h.period == p.n:
+			p.overflow = true // names found at its end are redacted whole
 		}
 	}
+	kept := m.history[:0]
+	for i, h := range m.history {
+		if keep[i] {
+			kept = append(kept, h)
+		}
+	}
+	clear(m.history[len(kept):])
+	m.history = kept
 	return p, last
 }
 

@@ -166,8 +166,15 @@ func (d *Detector) endPeriod(p *period, labelled []goroutines.Group, fresh bool)
 		ids = append(ids[:len(ids):len(ids)], fmt.Sprintf("(%d not sampled)", p.unsampled))
 	}
 	inFlight := inFlight(ids)
-	// Only what is found needs the request strings.
+	// Only what is found needs the request strings. A period too long to
+	// remember every invocation's has the names it finds redacted whole.
 	secrets := sync.OnceValue(func() []string { return mon.secrets(true) })
+	scrubName := func(s string) string {
+		if p.overflow {
+			return "<" + d.red.text("name", s) + ">"
+		}
+		return d.red.scrub(s, secrets(), true)
+	}
 	invs := mon.recent()
 
 	now := procstate.Take(procstate.Options{})
@@ -176,7 +183,7 @@ func (d *Detector) endPeriod(p *period, labelled []goroutines.Group, fresh bool)
 		if c.What != "fd" || d.ownedElsewhere(c.New) {
 			continue
 		}
-		detail := "left open: " + d.red.scrub(c.New, secrets(), true)
+		detail := "left open: " + scrubName(c.New)
 		if strings.HasPrefix(c.New, "socket:[") {
 			if socks == nil {
 				socks = procstate.Sockets()
@@ -188,7 +195,7 @@ func (d *Detector) endPeriod(p *period, labelled []goroutines.Group, fresh bool)
 				if runtimeAPI(s.Remote) {
 					continue
 				}
-				detail = "left open: TCP connection to " + s.Remote + " (a connection opened per request dies during the freeze; share it on purpose or close it)"
+				detail = "left open: TCP connection to " + scrubName(s.Remote) + " (a connection opened per request dies during the freeze; share it on purpose or close it)"
 			}
 		}
 		out = append(out, Finding{Kind: KindFD, Name: "fd " + c.Name, Detail: detail, InFlight: inFlight})
@@ -202,7 +209,7 @@ func (d *Detector) endPeriod(p *period, labelled []goroutines.Group, fresh bool)
 				continue
 			}
 			path := filepath.Join(base, c.Name)
-			name := d.red.scrub(c.Name, secrets(), true)
+			name := scrubName(c.Name)
 			out = append(out, Finding{Kind: KindTempFile, Name: name, Path: filepath.Join(base, name), InFlight: inFlight,
 				Detail: c.Op + " under " + base + " outside an invocation's directory; it outlives the invocation (use guard.TempDir)"})
 			if id, t, ok := taintedFile(path, invs); ok {

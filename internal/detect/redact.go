@@ -98,9 +98,8 @@ func (r redactor) where(t taint.T) string {
 // name or a path built from request data does not carry it into the logs.
 // A secret of taint.MinLen bytes or more is replaced wherever it occurs; a
 // shorter one (a PIN, a two-letter code) only where it stands as a whole
-// segment of s (a run of letters and digits): "pin-739" loses its 739, a
-// descriptor number 7 in "fd 7" stays when 7 is not a segment of a request
-// string. short=false leaves short secrets alone (text of the detector's
+// segment of s, no letter or digit on either side: "pin-739" loses its 739
+// and "pin-7-9.txt" its 7-9, "pin7390" keeps its digits. short=false leaves short secrets alone (text of the detector's
 // own, where a short segment is more likely a word of ours than data).
 // All matches are found in s first and replaced in one pass, so that a
 // summary is never scanned again.
@@ -109,7 +108,6 @@ func (r redactor) scrub(s string, secrets []string, short bool) string {
 		return s
 	}
 	var spans []span
-	var segs map[string][]span
 	for _, sec := range secrets {
 		if sec == "" {
 			continue
@@ -125,13 +123,9 @@ func (r redactor) scrub(s string, secrets []string, short bool) string {
 			}
 			continue
 		}
-		if !short {
-			continue
+		if short {
+			spans = append(spans, standalone(s, sec)...)
 		}
-		if segs == nil {
-			segs = segments(s)
-		}
-		spans = append(spans, segs[sec]...)
 	}
 	if len(spans) == 0 {
 		return s
@@ -155,21 +149,30 @@ func (r redactor) scrub(s string, secrets []string, short bool) string {
 	return b.String()
 }
 
-// segments indexes the runs of letters and digits of s by their text.
-func segments(s string) map[string][]span {
-	out := map[string][]span{}
-	start := -1
-	for i, c := range s + "\x00" {
-		alnum := c != utf8.RuneError && (unicode.IsLetter(c) || unicode.IsDigit(c))
-		switch {
-		case alnum && start < 0:
-			start = i
-		case !alnum && start >= 0:
-			out[s[start:i]] = append(out[s[start:i]], span{start, i})
-			start = -1
+// standalone returns where sec occurs in s with no letter or digit right
+// before or after it: as a whole segment of s ("739" in "pin-739", "7-9" in
+// "pin-7-9.txt", not "739" in "pin7390").
+func standalone(s, sec string) []span {
+	var out []span
+	for off := 0; off < len(s); {
+		i := strings.Index(s[off:], sec)
+		if i < 0 {
+			break
 		}
+		i += off
+		j := i + len(sec)
+		before, _ := utf8.DecodeLastRuneInString(s[:i])
+		after, _ := utf8.DecodeRuneInString(s[j:])
+		if (i == 0 || !alnum(before)) && (j == len(s) || !alnum(after)) {
+			out = append(out, span{i, j})
+		}
+		off = i + 1
 	}
 	return out
+}
+
+func alnum(c rune) bool {
+	return c != utf8.RuneError && (unicode.IsLetter(c) || unicode.IsDigit(c))
 }
 
 // span is the byte range [i, j) of a string.

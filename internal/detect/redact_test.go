@@ -100,3 +100,11 @@ func isSegment(s string) bool {
 func segmentsOf(s string) []string {
 	return strings.FieldsFunc(s, func(c rune) bool { return !unicode.IsLetter(c) && !unicode.IsDigit(c) })
 }
+
+func TestScrubShortWithPunctuation(t *testing.T) {
+	r := redactor{}
+	for _, tc := range []struct{ in, sec string }{{"pin-7-9.txt", "7-9"}, {"PIN_a.b", "a.b"}, {"pin-x_y.txt", "x_y"}} {
+		assert.NotContains(t, r.scrub(tc.in, []string{tc.sec}, true), tc.sec, tc.in)
+	}
+	assert.Equal(t, "pin17-90", r.scrub("pin17-90", []string{"7-9"}, true), "not a whole segment")
+}
