@@ -719,3 +719,21 @@ func TestDebugSampleFromEnvironment(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, c.reports, "LAMBDAGUARD_DEBUG_SAMPLE=0 checks nothing")
 }
+
+// After invocations that started no goroutine (debug mode then skips the
+// goroutine profile), one that leaks a goroutine is still caught.
+func TestDebugLeakAfterCleanInvocations(t *testing.T) {
+	stop := make(chan struct{})
+	t.Cleanup(func() { close(stop) })
+	h, c := debugGuard(t, func(ctx context.Context, r request) (string, error) {
+		if r.Message == "leak" {
+			go leakForever(stop)
+		}
+		return "ok", nil
+	})
+	for _, m := range []string{"", "", "", "leak", ""} {
+		_, err := h(context.Background(), request{Message: m})
+		require.NoError(t, err)
+	}
+	assert.Len(t, c.findings(guard.KindGoroutine), 1, "the leak is reported once, by the invocation that made it")
+}

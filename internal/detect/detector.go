@@ -75,6 +75,11 @@ type Detector struct {
 	cfg  Config
 	base string // the temp base as /proc names descriptors in it
 	red  redactor
+
+	// clean is 1 + the count of goroutines started (goroutines.Created)
+	// read before the latest look that found no labelled goroutine; 0
+	// when that look found some, or none was made.
+	clean atomic.Uint64
 }
 
 // New returns a detector for cfg.
@@ -269,7 +274,7 @@ func (d *Detector) alive(label string) (gs []goroutines.Group) {
 	deadline := time.Now().Add(goroutineWait)
 	delay := 50 * time.Microsecond
 	for {
-		gs = goroutines.Labelled(d.ignoreGoroutine)
+		gs = d.labelled()
 		own := false
 		for _, g := range gs {
 			own = own || g.Label == label
@@ -280,6 +285,26 @@ func (d *Detector) alive(label string) (gs []goroutines.Group) {
 		time.Sleep(delay)
 		delay = min(2*delay, 10*time.Millisecond)
 	}
+}
+
+// labelled returns the labelled goroutines alive, less those this detector
+// ignores. A goroutine profile stops the world and formats every stack, the
+// largest cost of a checked invocation: it is skipped when no goroutine was
+// started since a look that found none.
+func (d *Detector) labelled() []goroutines.Group {
+	before, ok := goroutines.Created()
+	if ok && d.clean.Load() == before+1 {
+		return nil
+	}
+	gs := goroutines.Labelled(d.ignoreGoroutine)
+	switch {
+	case !ok:
+	case len(gs) == 0:
+		d.clean.Store(before + 1)
+	default:
+		d.clean.Store(0)
+	}
+	return gs
 }
 
 func (d *Detector) ignoreGoroutine(entry string) bool {

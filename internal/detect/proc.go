@@ -22,12 +22,12 @@ func pprofRestore(ctx context.Context) { pprof.SetGoroutineLabels(ctx) }
 
 // openFDs lists the process's open descriptors.
 func openFDs() map[int]string {
-	return procstate.Take(procstate.Options{}).FDs
+	return procstate.Take(procstate.Options{NoEnv: true}).FDs
 }
 
 // listTemp lists the entries directly under base.
 func listTemp(base string) map[string]procstate.Entry {
-	return procstate.Take(procstate.Options{TempBase: base, NoFDs: true}).Temp
+	return procstate.Take(procstate.Options{TempBase: base, NoFDs: true, NoEnv: true}).Temp
 }
 
 // env is the environment and working directory as the latest check saw
@@ -177,7 +177,7 @@ func (d *Detector) endPeriod(p *period, labelled []goroutines.Group, fresh bool)
 	}
 	invs := mon.recent()
 
-	now := procstate.Take(procstate.Options{})
+	now := procstate.Take(procstate.Options{NoEnv: true, TempBase: d.base})
 	var socks map[string]procstate.Socket
 	for _, c := range procstate.Diff(&procstate.State{FDs: p.fds}, &procstate.State{FDs: now.FDs}, nil) {
 		if c.What != "fd" || d.ownedElsewhere(c.New) {
@@ -203,7 +203,10 @@ func (d *Detector) endPeriod(p *period, labelled []goroutines.Group, fresh bool)
 	mon.pruneFlushSockets(now.FDs)
 
 	for base, before := range p.temp {
-		after := listTemp(base)
+		after := now.Temp
+		if base != d.base {
+			after = listTemp(base)
+		}
 		for _, c := range procstate.Diff(&procstate.State{Temp: before}, &procstate.State{Temp: after}, nil) {
 			if c.What != "temp" {
 				continue
@@ -264,7 +267,7 @@ func (d *Detector) ownedElsewhere(target string) bool {
 // leaked returns the goroutines that invocations left running. Called when
 // no handler runs, every labelled goroutine is one.
 func (d *Detector) leaked() []goroutines.Group {
-	return goroutines.Labelled(d.ignoreGoroutine)
+	return d.labelled()
 }
 
 // leftRunning describes the goroutines gs for a finding.

@@ -9,6 +9,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"runtime/metrics"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -55,6 +56,20 @@ func Alive(id string, wait time.Duration, ignore func(entry string) bool) []Grou
 		time.Sleep(delay)
 		delay = min(2*delay, 10*time.Millisecond)
 	}
+}
+
+// Created returns how many goroutines the process has started so far, and
+// false where the runtime does not say. A goroutine can only carry an
+// invocation's label if it was started after that invocation began: when
+// no goroutine was started since a look that found none labelled, none is,
+// and the look need not be made again.
+func Created() (uint64, bool) {
+	s := []metrics.Sample{{Name: "/sched/goroutines-created:goroutines"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0, false
+	}
+	return s[0].Value.Uint64(), true
 }
 
 // Labelled returns every goroutine alive now that carries an invocation's

@@ -31,18 +31,22 @@ type Entry struct {
 type Options struct {
 	TempBase string // directory whose direct entries are recorded; "" skips it
 	NoFDs    bool
+	NoEnv    bool // skip the environment and the working directory
 }
 
 // Take records the process state now.
 func Take(o Options) *State {
-	s := &State{Env: make(map[string]string)}
-	for _, kv := range os.Environ() {
-		k, v, _ := strings.Cut(kv, "=")
-		s.Env[k] = v
-	}
+	s := &State{}
 	var err error
-	if s.Cwd, err = os.Getwd(); err != nil {
-		s.Errors = append(s.Errors, err)
+	if !o.NoEnv {
+		s.Env = make(map[string]string)
+		for _, kv := range os.Environ() {
+			k, v, _ := strings.Cut(kv, "=")
+			s.Env[k] = v
+		}
+		if s.Cwd, err = os.Getwd(); err != nil {
+			s.Errors = append(s.Errors, err)
+		}
 	}
 	if !o.NoFDs {
 		s.FDs, err = fds()
