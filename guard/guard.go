@@ -168,6 +168,12 @@ func (g *guard) sweepStale() {
 // that aws-lambda-go reports it as it would without the guard;
 // runtime.Goexit (t.FailNow in a test) is cleaned up after too.
 func (g *guard) invoke(ctx context.Context, reqID string, event any, call Next) (any, error) {
+	return g.invokeSampled(ctx, reqID, event, call, g.det != nil && g.det.Pick())
+}
+
+// invokeSampled is invoke with debug mode's sample drawn: sampled says
+// whether debug mode checks this invocation.
+func (g *guard) invokeSampled(ctx context.Context, reqID string, event any, call Next, sampled bool) (any, error) {
 	ctx, inv, sc := g.begin(ctx, reqID)
 	var w *detect.Inv // set once the thaw hooks have run, in debug mode
 	defer func() {
@@ -190,7 +196,7 @@ func (g *guard) invoke(ctx context.Context, reqID string, event any, call Next) 
 	if g.det != nil {
 		// The handler gets the context that carries the invocation's
 		// goroutine label; cleanup keeps the unlabelled one.
-		hctx, w = g.det.Begin(ctx, reqID, event)
+		hctx, w = g.det.Begin(ctx, reqID, event, sampled)
 	}
 	res, err := chain(hctx, g.cfg.middleware, event, call)
 	// Encoding the result to measure it is debug mode's, for the

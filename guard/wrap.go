@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/google/uuid"
+
+	"github.com/lambdaguard/lambdaguard/internal/detect"
 )
 
 // Wrap returns h guarded: each call runs in its own scope with its own temp
@@ -27,13 +29,37 @@ func Wrap[TIn, TOut any](h func(context.Context, TIn) (TOut, error), opts ...Opt
 }
 
 func wrapTyped[TIn, TOut any](g *guard, h func(context.Context, TIn) (TOut, error)) func(context.Context, TIn) (TOut, error) {
-	if len(g.cfg.middleware) == 0 && !g.cfg.debug {
-		// The common case: no boxing of the event or the result.
+	boxed := func(ctx context.Context, in TIn, sampled bool) (TOut, error) {
+		// The event is boxed once, for the middleware; the handler gets it
+		// back from the box, so that in itself stays on the stack (the
+		// closure would otherwise move a second copy of it to the heap).
+		ev := any(in)
+		res, err := g.invokeSampled(ctx, requestID(ctx), ev, func(ctx context.Context) (any, error) {
+			in, _ := ev.(TIn) // a nil interface event stays nil
+			return h(ctx, in)
+		}, sampled)
+		return typedResult[TOut](res, err)
+	}
+	if len(g.cfg.middleware) == 0 {
+		// The common case: no boxing of the event or the result. In debug
+		// mode, an invocation the sample leaves out takes it too: debug
+		// mode only counts it in and out.
 		return func(ctx context.Context, in TIn) (out TOut, err error) {
-			ctx, inv, sc := g.begin(ctx, requestID(ctx))
+			if g.det != nil && g.det.Pick() {
+				return boxed(ctx, in, true)
+			}
+			id := requestID(ctx)
+			ctx, inv, sc := g.begin(ctx, id)
+			var w *detect.Inv
+			if g.det != nil {
+				_, w = g.det.Begin(ctx, id, nil, false)
+			}
 			defer func() {
 				r := recover()
 				g.finish(ctx, inv, sc, nil)
+				if w != nil {
+					g.det.End(w)
+				}
 				if r != nil {
 					panic(r)
 				}
@@ -49,15 +75,7 @@ func wrapTyped[TIn, TOut any](g *guard, h func(context.Context, TIn) (TOut, erro
 		}
 	}
 	return func(ctx context.Context, in TIn) (TOut, error) {
-		// The event is boxed once, for the middleware; the handler gets it
-		// back from the box, so that in itself stays on the stack (the
-		// closure would otherwise move a second copy of it to the heap).
-		ev := any(in)
-		res, err := g.invoke(ctx, requestID(ctx), ev, func(ctx context.Context) (any, error) {
-			in, _ := ev.(TIn) // a nil interface event stays nil
-			return h(ctx, in)
-		})
-		return typedResult[TOut](res, err)
+		return boxed(ctx, in, g.det != nil && g.det.Pick())
 	}
 }
 

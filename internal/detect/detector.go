@@ -132,9 +132,12 @@ type Inv struct {
 // handler must get: it carries the invocation's goroutine label, so that
 // goroutines the handler starts are traced to it. It may wait for one
 // bounded check by another invocation (see monitor), never for a handler.
-func (d *Detector) Begin(ctx context.Context, id string, event any) (_ context.Context, inv *Inv) {
-	inv = &Inv{d: d, id: id, parent: ctx}
-	inv.sampled = d.cfg.Sample >= 1 || rand.Float64() < d.cfg.Sample
+//
+// sampled is Pick's answer for this invocation: one the sample leaves out
+// is only counted in and out, so that the checks of others know a handler
+// runs.
+func (d *Detector) Begin(ctx context.Context, id string, event any, sampled bool) (_ context.Context, inv *Inv) {
+	inv = &Inv{d: d, id: id, parent: ctx, sampled: sampled}
 	out := ctx
 	defer func() {
 		if r := recover(); r != nil {
@@ -165,6 +168,11 @@ func (d *Detector) Begin(ctx context.Context, id string, event any) (_ context.C
 	d.baselineEnv()
 	out, _ = goroutines.Mark(ctx, inv.label)
 	return out, inv
+}
+
+// Pick draws whether an invocation is checked, at the rate of Config.Sample.
+func (d *Detector) Pick() bool {
+	return d.cfg.Sample >= 1 || rand.Float64() < d.cfg.Sample
 }
 
 // StopLabel stops attributing new goroutines to the invocation, once it is

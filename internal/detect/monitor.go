@@ -96,7 +96,10 @@ func (m *monitor) enter(inv *Inv) (p *period, start bool) {
 	if m.cur == nil {
 		m.periods++
 		start = inv.sampled
-		m.cur = &period{n: m.periods, checked: start, temp: map[string]map[string]procstate.Entry{}}
+		m.cur = &period{n: m.periods, checked: start}
+		if start {
+			m.cur.temp = map[string]map[string]procstate.Entry{}
+		}
 		m.gated = start
 	}
 	p = m.cur
