@@ -273,3 +273,39 @@ func BenchmarkGuardPaired(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkDebugPaired measures what debug mode costs an invocation its
+// sample leaves out the way BenchmarkGuardPaired measures the guard: a guard
+// with debug mode off and one in debug mode whose sample never picks the
+// invocation, invoked alternately, each timed on its own.
+func BenchmarkDebugPaired(b *testing.B) {
+	payload := fixture(b, "apigw-v2.json")
+	base := []guard.Option{guard.WithTempBase(benchBase), guard.WithLogger(quiet)}
+	off := lambda.NewHandler(guard.Wrap(apiHandler, append(base[:len(base):len(base)], guard.WithDebug(false))...))
+	out := lambda.NewHandler(guard.Wrap(apiHandler, append(base[:len(base):len(base)], guard.WithDebug(true), guard.WithDebugSample(1e-300))...))
+	ctx := lambdaContext(b)
+	call := func(h lambda.Handler) time.Duration {
+		start := time.Now()
+		if _, err := h.Invoke(ctx, payload); err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(start)
+	}
+	call(off)
+	call(out)
+	var tOff, tOut time.Duration
+	n := 0
+	for b.Loop() {
+		if n%2 == 0 {
+			tOff += call(off)
+			tOut += call(out)
+		} else {
+			tOut += call(out)
+			tOff += call(off)
+		}
+		n++
+	}
+	b.ReportMetric(float64(tOff.Nanoseconds())/float64(n), "off-ns/op")
+	b.ReportMetric(float64(tOut.Nanoseconds())/float64(n), "sampled-out-ns/op")
+	b.ReportMetric(float64(tOut)/float64(tOff), "sampled-out/off")
+}
