@@ -76,7 +76,10 @@ func newConfig(opts []Option) *config {
 // WithDebug turns debug-mode leak detection on or off. Without this option it
 // is on when the environment variable LAMBDAGUARD_DEBUG is "1" or "true" at
 // the time the handler is wrapped. Debug mode costs a snapshot and a diff per
-// invocation; off, it costs nothing.
+// invocation; off, it costs nothing. Its reads of watched variables without
+// GuardedBy wait for moments when no handler of a guard in debug mode runs:
+// a guard with debug mode off is not counted, so in a process that mixes the
+// two, give such variables a GuardedBy lock.
 func WithDebug(on bool) Option { return func(c *config) { c.debug = on } }
 
 // WithDebugSample makes debug mode check a fraction of the invocations, rate

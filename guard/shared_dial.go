@@ -3,10 +3,10 @@ package guard
 import (
 	"context"
 	"net"
-	"os"
-	"strconv"
 	"sync"
 	"syscall"
+
+	"github.com/lambdaguard/lambdaguard/internal/procstate"
 )
 
 // DialFunc is the signature of net.Dialer.DialContext, which
@@ -29,7 +29,7 @@ func SharedDial(dial DialFunc) DialFunc {
 		if err != nil {
 			return nil, err
 		}
-		target := socketTarget(c)
+		target := procstate.SocketTarget(c)
 		if target == "" {
 			return c, nil
 		}
@@ -58,25 +58,6 @@ func (c *sharedConn) SyscallConn() (syscall.RawConn, error) {
 		return sc.SyscallConn()
 	}
 	return nil, syscall.EINVAL
-}
-
-// socketTarget returns what /proc/self/fd says c's descriptor refers to
-// ("socket:[12345]"), which is how debug mode names open descriptors; "" when
-// it cannot tell (not a socket of the net package, not Linux).
-func socketTarget(c net.Conn) string {
-	sc, ok := c.(syscall.Conn)
-	if !ok {
-		return ""
-	}
-	raw, err := sc.SyscallConn()
-	if err != nil {
-		return ""
-	}
-	var target string
-	_ = raw.Control(func(fd uintptr) {
-		target, _ = os.Readlink("/proc/self/fd/" + strconv.FormatUint(uint64(fd), 10))
-	})
-	return target
 }
 
 // sockets is the registry of the sockets of shared resources, by what

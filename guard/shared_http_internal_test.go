@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lambdaguard/lambdaguard/internal/procstate"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -63,7 +64,7 @@ func sharedGet(t *testing.T, c *http.Client, url string) (shared bool, header st
 	b, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
 	require.NotNil(t, conn)
-	target := socketTarget(conn)
+	target := procstate.SocketTarget(conn)
 	require.NotEmpty(t, target, "the connection's socket is named")
 	return sharedSocket(target), string(b)
 }

@@ -51,9 +51,6 @@ func wrapTyped[TIn, TOut any](g *guard, h func(context.Context, TIn) (TOut, erro
 			id := requestID(ctx)
 			ctx, inv, sc := g.begin(ctx, id)
 			var w *detect.Inv
-			if g.det != nil {
-				_, w = g.det.Begin(ctx, id, nil, false)
-			}
 			defer func() {
 				r := recover()
 				g.finish(ctx, inv, sc, nil)
@@ -64,6 +61,9 @@ func wrapTyped[TIn, TOut any](g *guard, h func(context.Context, TIn) (TOut, erro
 					panic(r)
 				}
 			}()
+			if g.det != nil {
+				_, w = g.det.Begin(ctx, id, nil, false)
+			}
 			g.thaw(ctx, inv.info)
 			out, err = h(ctx, in)
 			// Only a result that is bytes already is measured here: encoding

@@ -46,14 +46,27 @@ func TestDebugLockWithoutTryIsNotWaitedFor(t *testing.T) {
 		aDone <- err
 	}()
 	time.Sleep(50 * time.Millisecond) // A holds the lock
-	ctx, cancel := invocation("rlock-B", 10*time.Second)
-	defer cancel()
-	start := time.Now()
-	out, err := h(ctx, "B")
-	close(bDone)
-	require.NoError(t, err)
-	assert.Equal(t, "B", out)
-	assert.Less(t, time.Since(start), 5*time.Second, "B returned without waiting for A")
+	type result struct {
+		out string
+		err error
+	}
+	bRes := make(chan result, 1)
+	go func() {
+		ctx, cancel := invocation("rlock-B", 10*time.Second)
+		defer cancel()
+		out, err := h(ctx, "B")
+		bRes <- result{out, err}
+	}()
+	select {
+	case r := <-bRes:
+		close(bDone)
+		require.NoError(t, r.err)
+		assert.Equal(t, "B", r.out)
+	case <-time.After(5 * time.Second):
+		close(bDone) // let A go, so that B can end and the test with it
+		t.Error("B did not return within 5s: its check waited for the lock A holds")
+		<-bRes
+	}
 	require.NoError(t, <-aDone)
 }
 

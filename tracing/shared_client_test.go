@@ -7,11 +7,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -20,26 +18,9 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/lambdaguard/lambdaguard/guard"
+	"github.com/lambdaguard/lambdaguard/internal/procstate"
 	"github.com/lambdaguard/lambdaguard/tracing"
 )
-
-// socketOf is what /proc/self/fd says c's descriptor refers to, "" when it
-// cannot tell.
-func socketOf(c net.Conn) string {
-	sc, ok := c.(syscall.Conn)
-	if !ok {
-		return ""
-	}
-	raw, err := sc.SyscallConn()
-	if err != nil {
-		return ""
-	}
-	var target string
-	_ = raw.Control(func(fd uintptr) {
-		target, _ = os.Readlink("/proc/self/fd/" + strconv.Itoa(int(fd)))
-	})
-	return target
-}
 
 // tracedServer is an httptest server that records the traceparent of each
 // request and the sockets of its own ends of the connections, which are in
@@ -53,7 +34,7 @@ func tracedServer(t *testing.T) (srv *httptest.Server, parents <-chan string, se
 	}))
 	srv.Config.ConnState = func(c net.Conn, s http.ConnState) {
 		if s == http.StateNew {
-			ends.Store(socketOf(c), true)
+			ends.Store(procstate.SocketTarget(c), true)
 		}
 	}
 	srv.Start()

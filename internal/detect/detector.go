@@ -246,7 +246,7 @@ func (d *Detector) End(inv *Inv) {
 		return
 	}
 	d.logClosed(inv)
-	labelled, looked = d.alive(inv.label), true
+	labelled, looked = goroutines.Await(inv.label, goroutineWait, d.labelled), true
 	for _, g := range labelled {
 		if g.Label != inv.label {
 			continue
@@ -275,28 +275,8 @@ func (d *Detector) logClosed(inv *Inv) {
 	d.cfg.Logger.LogAttrs(context.Background(), slog.LevelInfo, "lambdaguard: invocation closed", attrs...)
 }
 
-// alive returns the labelled goroutines alive, once those of label have
-// ended or goroutineWait has passed (a goroutine that was just told to stop
-// needs a moment).
-func (d *Detector) alive(label string) (gs []goroutines.Group) {
-	deadline := time.Now().Add(goroutineWait)
-	delay := 50 * time.Microsecond
-	for {
-		gs = d.labelled()
-		own := false
-		for _, g := range gs {
-			own = own || g.Label == label
-		}
-		if !own || time.Now().After(deadline) {
-			return gs
-		}
-		time.Sleep(delay)
-		delay = min(2*delay, 10*time.Millisecond)
-	}
-}
-
 // labelled returns the labelled goroutines alive, less those this detector
-// ignores. A goroutine profile stops the world and formats every stack, the
+// ignores; called when no handler runs, these are what invocations left. A goroutine profile stops the world and formats every stack, the
 // largest cost of a checked invocation: it is skipped when no goroutine was
 // started since a look that found none.
 func (d *Detector) labelled() []goroutines.Group {
@@ -348,7 +328,7 @@ func take(v *Var) (s *snapshot.Snapshot, ok bool) {
 // gives up after wait where it can try (sync.Mutex, sync.RWMutex); a Locker
 // that cannot try is locked plainly.
 func lockBounded(l sync.Locker, wait time.Duration) (unlock func(), ok bool) {
-	try := func() bool { return false }
+	var try func() bool
 	switch t := l.(type) {
 	case interface {
 		TryRLock() bool
@@ -453,7 +433,7 @@ func (d *Detector) diffVar(v *Var, before, after *snapshot.Snapshot, ids []strin
 			Detail: fmt.Sprintf("%d value(s) not read because their own lock was held (first: %s)", len(after.Skipped), after.Skipped[0])})
 	}
 	changes, more := snapshot.Diff(before, after, maxChangesPerVar)
-	inFlight := inFlight(ids)
+	inFlight := inFlightIDs(ids)
 	for _, c := range changes {
 		out = append(out, Finding{Kind: KindGlobal, Name: v.name, Path: v.name + d.red.path(c.Path), Detail: d.describe(c), InFlight: inFlight})
 	}
@@ -493,9 +473,9 @@ func findTaint(s string, invs []*Inv) (string, taint.T, bool) {
 	return "", taint.T{}, false
 }
 
-// inFlight is what a finding lists of the invocations that may have made
-// it: nothing when that is one.
-func inFlight(ids []string) []string {
+// inFlightIDs is what a finding lists of the invocations that may have
+// made it: nothing when that is one.
+func inFlightIDs(ids []string) []string {
 	if len(ids) < 2 {
 		return nil
 	}

@@ -227,11 +227,18 @@ func (m *monitor) secrets(all bool) []string {
 	}
 	var out []string
 	for _, inv := range m.history {
-		for _, t := range inv.taints {
-			if ids[t.Value] || (!all && (t.Key || len(t.Value) < taint.MinLen)) {
-				continue
+		if all {
+			for _, s := range inv.secrets {
+				if !ids[s] {
+					out = append(out, s)
+				}
 			}
-			out = append(out, t.Value)
+			continue
+		}
+		for _, t := range inv.taints {
+			if !ids[t.Value] && !t.Key && len(t.Value) >= taint.MinLen {
+				out = append(out, t.Value)
+			}
 		}
 	}
 	// Longest first: a summary names the most specific value.

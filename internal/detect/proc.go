@@ -119,13 +119,9 @@ func (d *Detector) startPeriod(p *period) []Finding {
 		return nil
 	}
 	if d.cfg.Sample < 1 {
-		var out []Finding
-		for _, v := range unguarded {
-			out = append(out, note(v, "debug mode checks a sample of the invocations, and a goroutine left by one that was not checked could be writing it"))
-		}
-		return out
+		return noteAll(unguarded, "debug mode checks a sample of the invocations, and a goroutine left by one that was not checked could be writing it")
 	}
-	if gs := d.leaked(); len(gs) > 0 {
+	if gs := d.labelled(); len(gs) > 0 {
 		return noteAll(unguarded, leftRunning(gs))
 	}
 	p.vars = unguarded
@@ -165,7 +161,7 @@ func (d *Detector) endPeriod(p *period, labelled []goroutines.Group, fresh bool)
 	if p.unsampled > 0 {
 		ids = append(ids[:len(ids):len(ids)], fmt.Sprintf("(%d not sampled)", p.unsampled))
 	}
-	inFlight := inFlight(ids)
+	inFlight := inFlightIDs(ids)
 	// Only what is found needs the request strings. A period too long to
 	// remember every invocation's has the names it finds redacted whole.
 	secrets := sync.OnceValue(func() []string { return mon.secrets(true) })
@@ -225,7 +221,7 @@ func (d *Detector) endPeriod(p *period, labelled []goroutines.Group, fresh bool)
 	if len(p.vars) > 0 {
 		gs := labelled
 		if !fresh {
-			gs = d.leaked()
+			gs = d.labelled()
 		}
 		if len(gs) > 0 {
 			out = append(out, noteAll(p.vars, leftRunning(gs))...)
@@ -264,12 +260,6 @@ func (d *Detector) ownedElsewhere(target string) bool {
 	return (d.cfg.IgnoreFD != nil && d.cfg.IgnoreFD(target)) || mon.flushSocket(target)
 }
 
-// leaked returns the goroutines that invocations left running. Called when
-// no handler runs, every labelled goroutine is one.
-func (d *Detector) leaked() []goroutines.Group {
-	return d.labelled()
-}
-
 // leftRunning describes the goroutines gs for a finding.
 func leftRunning(gs []goroutines.Group) string {
 	id, _, _ := strings.Cut(gs[0].Label, "#")
@@ -285,11 +275,6 @@ func noteAll(vs []*Var, reason string) []Finding {
 		}
 	}
 	return out
-}
-
-func note(v *Var, reason string) Finding {
-	f, _ := noteOne(v, reason)
-	return f
 }
 
 // noteOne returns a finding saying that v could not be checked, once until

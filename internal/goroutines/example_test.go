@@ -16,7 +16,8 @@ func Example() {
 	go func() { <-stop }() // started by the invocation, outlives it
 	restore()
 
-	for _, g := range goroutines.Alive("invocation-1", 50*time.Millisecond, nil) {
+	look := func() []goroutines.Group { return goroutines.Labelled(nil) }
+	for _, g := range goroutines.Of(goroutines.Await("invocation-1", 50*time.Millisecond, look), "invocation-1") {
 		fmt.Println(g.Count, "goroutine(s) still running")
 	}
 	// Output:

@@ -41,21 +41,31 @@ type Group struct {
 	Stack []string
 }
 
-// Alive returns the goroutines labelled with id that are still alive, after
-// waiting up to wait for them to finish (a goroutine that was just told to
-// stop needs a moment). ignore reports entry functions that are expected to
-// outlive a request (a pooled connection's read loop, say).
-func Alive(id string, wait time.Duration, ignore func(entry string) bool) []Group {
+// Await looks with look until it finds no goroutine labelled id, or wait
+// has passed (a goroutine that was just told to stop needs a moment), and
+// returns what the last look found, whatever their labels.
+func Await(id string, wait time.Duration, look func() []Group) []Group {
 	deadline := time.Now().Add(wait)
 	delay := 50 * time.Microsecond
 	for {
-		gs := find(id, ignore)
-		if len(gs) == 0 || time.Now().After(deadline) {
+		gs := look()
+		if len(Of(gs, id)) == 0 || time.Now().After(deadline) {
 			return gs
 		}
 		time.Sleep(delay)
 		delay = min(2*delay, 10*time.Millisecond)
 	}
+}
+
+// Of returns those of gs labelled id.
+func Of(gs []Group, id string) []Group {
+	var out []Group
+	for _, g := range gs {
+		if g.Label == id {
+			out = append(out, g)
+		}
+	}
+	return out
 }
 
 // Created returns how many goroutines the process has started so far, and
@@ -74,20 +84,15 @@ func Created() (uint64, bool) {
 
 // Labelled returns every goroutine alive now that carries an invocation's
 // label, whichever invocation it is: what an invocation left behind, and
-// what running ones do. ignore is as for Alive.
+// what running ones do. ignore reports entry functions that are expected to
+// outlive a request (a pooled connection's read loop, say); nil ignores
+// none.
 func Labelled(ignore func(entry string) bool) []Group {
-	return find("", ignore)
-}
-
-func find(id string, ignore func(string) bool) []Group {
 	var buf bytes.Buffer
 	if err := pprof.Lookup("goroutine").WriteTo(&buf, 1); err != nil {
 		return nil
 	}
 	want := strconv.Quote(LabelKey) + ":"
-	if id != "" {
-		want += strconv.Quote(id)
-	}
 	var out []Group
 	at := map[string]int{}
 	for _, g := range parse(buf.Bytes(), want) {

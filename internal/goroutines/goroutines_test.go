@@ -27,13 +27,13 @@ func TestAliveAttributesByLabel(t *testing.T) {
 		close(done)
 	}()
 	<-done
-	gs := Alive("inv-A", 200*time.Millisecond, nil)
+	gs := alive("inv-A", 200*time.Millisecond, nil)
 	require.Len(t, gs, 1, "%+v", gs)
 	assert.Equal(t, 2, gs[0].Count)
 	assert.Contains(t, gs[0].Entry, "goroutines.leak")
 	assert.Contains(t, gs[0].Where, "goroutines_test.go:")
-	assert.Empty(t, Alive("inv-B", 0, nil))
-	assert.Empty(t, Alive("inv-A", 0, func(e string) bool { return true }))
+	assert.Empty(t, alive("inv-B", 0, nil))
+	assert.Empty(t, alive("inv-A", 0, func(e string) bool { return true }))
 }
 
 func TestParseTolerant(t *testing.T) {
@@ -62,7 +62,7 @@ func TestNotYetStartedGoroutinesCount(t *testing.T) {
 		go leak(stop)
 		restore()
 		n := 0
-		for _, g := range find("imm", nil) {
+		for _, g := range Of(Labelled(nil), "imm") {
 			n += g.Count
 		}
 		require.Equal(t, i+1, n, "a goroutine counts from the moment it is created")
@@ -87,7 +87,7 @@ func TestLabelledFindsEveryInvocationAndLabelsInCtx(t *testing.T) {
 		labels = append(labels, g.Label)
 	}
 	assert.Contains(t, labels, "inv-L")
-	assert.Len(t, Alive("inv-L", 0, nil), 1)
+	assert.Len(t, alive("inv-L", 0, nil), 1)
 }
 
 func TestEntryOfAGoroutineStartedByWaitGroupGo(t *testing.T) {
@@ -103,7 +103,13 @@ func TestEntryOfAGoroutineStartedByWaitGroupGo(t *testing.T) {
 		close(done)
 	}()
 	<-done
-	gs := Alive("inv-W", 200*time.Millisecond, nil)
+	gs := alive("inv-W", 200*time.Millisecond, nil)
 	require.Len(t, gs, 1)
 	assert.Contains(t, gs[0].Entry, "TestEntryOfAGoroutineStartedByWaitGroupGo", "named after the function given to wg.Go")
+}
+
+// alive is what the detector asks: the goroutines of id still running,
+// once they had wait to end.
+func alive(id string, wait time.Duration, ignore func(string) bool) []Group {
+	return Of(Await(id, wait, func() []Group { return Labelled(ignore) }), id)
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 )
 
 // tcpTables are the kernel's tables of TCP sockets. They list every socket of
@@ -15,19 +16,23 @@ import (
 // process's is told by the descriptors it holds.
 var tcpTables = []string{"/proc/self/net/tcp", "/proc/self/net/tcp6"}
 
-// SocketPeers maps socket inodes ("socket:[12345]" as /proc shows an fd) to
-// the remote address of TCP sockets, from /proc/self/net/tcp and tcp6. It
-// returns what it could read; on systems without /proc it returns nothing.
-func SocketPeers() map[string]string {
-	out := make(map[string]string)
-	for _, f := range tcpTables {
-		scanTCP(f, func(fields []string) {
-			if addr := parseAddr(fields[2]); addr != "" {
-				out["socket:["+fields[9]+"]"] = addr
-			}
-		})
+// SocketTarget returns what /proc/self/fd says c's descriptor refers to
+// ("socket:[12345]"), which is how State.FDs and Sockets name it; "" when it
+// cannot tell (not a socket of the net package, not Linux).
+func SocketTarget(c net.Conn) string {
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return ""
 	}
-	return out
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return ""
+	}
+	var target string
+	_ = raw.Control(func(fd uintptr) {
+		target, _ = os.Readlink("/proc/self/fd/" + strconv.FormatUint(uint64(fd), 10))
+	})
+	return target
 }
 
 // Socket is what /proc/self/net/tcp and tcp6 say of one TCP socket.

@@ -618,7 +618,7 @@ func TestRoots(t *testing.T) {
 
 // boom is a type the walk is made to misread (a Load method it lacks), so
 // that the walk panics.
-type boom struct{ n int }
+type boom struct{ _ int }
 
 func TestPanicIsRecovered(t *testing.T) {
 	infos.Store(reflect.TypeFor[boom](), &typeInfo{class: cAtomic, load: 99})
