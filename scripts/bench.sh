@@ -74,10 +74,10 @@ go test -run '^$' -bench '.' -benchmem -count "$COUNT" -benchtime "$BENCHTIME" -
 step "start-up and binary sizes"
 bin="$work/binaries"
 mkdir -p "$bin"
-go build -trimpath -o "$bin/basic" ./examples/basic
-go build -trimpath -ldflags='-s -w' -o "$bin/basic.stripped" ./examples/basic
-(cd bench && go build -mod=mod -trimpath -o "$bin/bare" ./bare && go build -mod=mod -trimpath -ldflags='-s -w' -o "$bin/bare.stripped" ./bare)
-(cd bench && go build -mod=mod -trimpath -o "$bin/traced" ./traced && go build -mod=mod -trimpath -ldflags='-s -w' -o "$bin/traced.stripped" ./traced)
+# As AWS recommends for provided.al2023: -tags lambda.norpc (and stripped for the sizes).
+(cd examples && go build -trimpath -tags lambda.norpc -o "$bin/basic" ./basic && go build -trimpath -tags lambda.norpc -ldflags='-s -w' -o "$bin/basic.stripped" ./basic)
+(cd bench && go build -mod=mod -trimpath -tags lambda.norpc -o "$bin/bare" ./bare && go build -mod=mod -trimpath -tags lambda.norpc -ldflags='-s -w' -o "$bin/bare.stripped" ./bare)
+(cd bench && go build -mod=mod -trimpath -tags lambda.norpc -o "$bin/traced" ./traced && go build -mod=mod -trimpath -tags lambda.norpc -ldflags='-s -w' -o "$bin/traced.stripped" ./traced)
 
 # inittrace lines: "init PKG @T ms, C ms clock, B bytes, A allocs". Sums per
 # start of the lambdaguard packages, of packages outside the standard library
@@ -106,7 +106,7 @@ median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) {print "–"; exit} m=(NR%2
 		echo "${b}_size=$(stat -c %s "$bin/$b")"
 		echo "${b}_size_stripped=$(stat -c %s "$bin/$b.stripped")"
 	done
-	echo "basic_otel_deps=$(go list -deps ./examples/basic | grep -c opentelemetry || true)"
+	echo "basic_otel_deps=$(cd examples && go list -deps ./basic | grep -c opentelemetry || true)"
 } >"$work/startup.txt"
 cat "$work/startup.txt" >&2
 
