@@ -8,6 +8,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -201,9 +202,25 @@ func TestDebugCwd(t *testing.T) {
 
 func leakForever(stop <-chan struct{}) { <-stop }
 
-func TestDebugGoroutines(t *testing.T) {
+// leakStop returns the channel a test's leaked goroutines wait on. At the
+// test's end it is closed and they are waited for: one still alive when the
+// next test starts would keep debug mode from reading that test's unguarded
+// variables.
+func leakStop(t *testing.T) chan struct{} {
 	stop := make(chan struct{})
-	t.Cleanup(func() { close(stop) })
+	t.Cleanup(func() {
+		close(stop)
+		require.Eventually(t, func() bool {
+			buf := make([]byte, 1<<20)
+			stacks := string(buf[:runtime.Stack(buf, true)])
+			return !strings.Contains(stacks, "guard_test.leakForever") && !strings.Contains(stacks, "guard_test.leakIgnored")
+		}, 5*time.Second, time.Millisecond, "the test's leaked goroutines did not end")
+	})
+	return stop
+}
+
+func TestDebugGoroutines(t *testing.T) {
+	stop := leakStop(t)
 	h, c := debugGuard(t, func(ctx context.Context, r request) (string, error) {
 		go leakForever(stop)
 		go func() { time.Sleep(time.Millisecond) }() // ends soon enough: not a leak
@@ -219,8 +236,7 @@ func TestDebugGoroutines(t *testing.T) {
 
 func TestDebugConcurrentAttribution(t *testing.T) {
 	watch(t, "sharedCounter", &sharedCounter, guard.GuardedBy(&sharedMu))
-	stop := make(chan struct{})
-	t.Cleanup(func() { close(stop) })
+	stop := leakStop(t)
 	both := make(chan struct{})
 	var arrived sync.WaitGroup
 	arrived.Add(2)
@@ -453,9 +469,8 @@ func TestDebugUnguardedMapUnderConcurrency(t *testing.T) {
 func leakIgnored(stop <-chan struct{}) { <-stop }
 
 func TestDebugIgnoreOptions(t *testing.T) {
-	stop := make(chan struct{})
+	stop := leakStop(t)
 	t.Cleanup(func() {
-		close(stop)
 		os.Unsetenv("LAMBDAGUARD_TEST_IGNORED")
 		os.Unsetenv("LAMBDAGUARD_TEST_REPORTED")
 	})
@@ -513,7 +528,7 @@ func TestDebugRepeatedInvocationsReuseSnapshots(t *testing.T) {
 				globals = append(globals, f)
 			}
 		}
-		require.Len(t, globals, 1, "report %d", i)
+		require.Len(t, globals, 1, "report %d: %+v", i, r.Findings)
 		assert.Regexp(t, `^sessions\[key\(len=4, hash=[0-9a-f]{8}\)\]\.Token$`, globals[0].Path)
 		assert.False(t, seen[globals[0].Path], "report %d repeats another invocation's entry", i)
 		seen[globals[0].Path] = true
@@ -723,8 +738,7 @@ func TestDebugSampleFromEnvironment(t *testing.T) {
 // After invocations that started no goroutine (debug mode then skips the
 // goroutine profile), one that leaks a goroutine is still caught.
 func TestDebugLeakAfterCleanInvocations(t *testing.T) {
-	stop := make(chan struct{})
-	t.Cleanup(func() { close(stop) })
+	stop := leakStop(t)
 	h, c := debugGuard(t, func(ctx context.Context, r request) (string, error) {
 		if r.Message == "leak" {
 			go leakForever(stop)

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lambdaguard/lambdaguard/internal/detect"
+	"github.com/lambdaguard/lambdaguard/scope"
 	"github.com/lambdaguard/lambdaguard/tmpfs"
 )
 
@@ -53,11 +55,12 @@ type invocation struct {
 	info Invocation
 	base string
 
-	// Contexts embedded here so that an invocation costs one allocation,
-	// not one per context.
-	node    invCtx      // carries the invocation
-	handler deadlineCtx // the handler's context, ending at the reserve
-	cleanup deadlineCtx // the cleanups' context, ending at the real deadline
+	node    invCtx          // carries the invocation; embedded: one allocation fewer than context.WithValue
+	ctx     context.Context // the invocation's: its scope and itself, the caller's deadline
+	handler context.Context // the handler's: ends at the start of the cleanup reserve
+	cancel  context.CancelFunc
+	scope   *scope.Scope
+	debug   *detect.Inv // nil outside debug mode
 
 	mu    sync.Mutex
 	dir   *tmpfs.Dir
@@ -150,7 +153,7 @@ func TempRoot(ctx context.Context) (*os.Root, error) {
 	if err != nil {
 		return nil, fmt.Errorf("guard: temp dir: %w", err)
 	}
-	// Under inv.mu, as end is: a Root handed out is always one end closes.
+	// Under inv.mu, as close is: a Root handed out is always one close closes.
 	inv.roots = append(inv.roots, r)
 	return r, nil
 }
@@ -181,13 +184,13 @@ func (inv *invocation) dirLocked() (*tmpfs.Dir, error) {
 	return inv.dir, nil
 }
 
-// end marks the invocation as over, closes the Roots TempRoot handed out
+// close marks the invocation as over, closes the Roots TempRoot handed out
 // (those the handler closed already included: a second Close does nothing)
 // and returns its directory, if one was made, for the caller to wipe. The
 // wipe goes through the Dir's own Root, never through one handed out, so
 // what the handler did with those cannot stop it; they are closed first so
 // that none is left open on the removed directory.
-func (inv *invocation) end() *tmpfs.Dir {
+func (inv *invocation) close() *tmpfs.Dir {
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
 	inv.ended = true

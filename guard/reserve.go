@@ -48,16 +48,15 @@ func reserveFor(r time.Duration, start, end time.Time) time.Duration {
 
 // reserve returns the handler's context: one that ends at the start of the
 // cleanup reserve, with ErrCleanupReserve as its cause.
-func (g *guard) reserve(ctx context.Context, inv *invocation) context.Context {
-	if inv.info.Deadline.IsZero() {
-		return ctx
+func (g *guard) reserve(ctx context.Context, info Invocation) (context.Context, context.CancelFunc) {
+	if info.Deadline.IsZero() {
+		return ctx, func() {}
 	}
-	r := reserveFor(g.cfg.reserve, inv.info.Start, inv.info.Deadline)
+	r := reserveFor(g.cfg.reserve, info.Start, info.Deadline)
 	if r <= 0 {
-		return ctx
+		return ctx, func() {}
 	}
-	inv.handler.init(ctx, inv.info.Deadline.Add(-r), ErrCleanupReserve, false)
-	return &inv.handler
+	return context.WithDeadlineCause(ctx, info.Deadline.Add(-r), ErrCleanupReserve)
 }
 
 // closeBy returns when background work must have finished and when the

@@ -13,8 +13,6 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/google/uuid"
-
-	"github.com/lambdaguard/lambdaguard/internal/detect"
 )
 
 // Wrap returns h guarded: each call runs in its own scope with its own temp
@@ -29,53 +27,32 @@ func Wrap[TIn, TOut any](h func(context.Context, TIn) (TOut, error), opts ...Opt
 }
 
 func wrapTyped[TIn, TOut any](g *guard, h func(context.Context, TIn) (TOut, error)) func(context.Context, TIn) (TOut, error) {
-	boxed := func(ctx context.Context, in TIn, sampled bool) (TOut, error) {
-		// The event is boxed once, for the middleware; the handler gets it
-		// back from the box, so that in itself stays on the stack (the
-		// closure would otherwise move a second copy of it to the heap).
-		ev := any(in)
-		res, err := g.invokeSampled(ctx, requestID(ctx), ev, func(ctx context.Context) (any, error) {
-			in, _ := ev.(TIn) // a nil interface event stays nil
-			return h(ctx, in)
-		}, sampled)
-		return typedResult[TOut](res, err)
-	}
-	if len(g.cfg.middleware) == 0 {
-		// The common case: no boxing of the event or the result. In debug
-		// mode, an invocation the sample leaves out takes it too: debug
-		// mode only counts it in and out.
-		return func(ctx context.Context, in TIn) (out TOut, err error) {
-			if g.det != nil && g.det.Pick() {
-				return boxed(ctx, in, true)
-			}
-			id := requestID(ctx)
-			ctx, inv, sc := g.begin(ctx, id)
-			var w *detect.Inv
-			defer func() {
-				r := recover()
-				g.finish(ctx, inv, sc, nil)
-				if w != nil {
-					g.det.End(w)
-				}
-				if r != nil {
-					panic(r)
-				}
-			}()
-			if g.det != nil {
-				_, w = g.det.Begin(ctx, id, nil, false)
-			}
-			g.thaw(ctx, inv.info)
-			out, err = h(ctx, in)
-			// Only a result that is bytes already is measured here: encoding
-			// another is debug mode's (checkResponse).
-			if n, ok := rawSize(any(out)); ok {
-				g.checkResponseSize(ctx, inv, n)
-			}
-			return out, err
-		}
-	}
+	boxed := len(g.cfg.middleware) > 0
 	return func(ctx context.Context, in TIn) (TOut, error) {
-		return boxed(ctx, in, g.det != nil && g.det.Pick())
+		sampled := g.det != nil && g.det.Pick()
+		if !boxed && !sampled {
+			// The common case: neither middleware nor debug mode reads the
+			// event, which then stays unboxed, on the stack.
+			return invoke(g, ctx, requestID(ctx), nil, false, func(ctx context.Context) (TOut, error) {
+				return h(ctx, in)
+			})
+		}
+		ev := any(in)
+		return invoke(g, ctx, requestID(ctx), ev, sampled, through(g, ev, func(ctx context.Context) (TOut, error) {
+			in, _ := ev.(TIn) // the handler gets its event back from the box; a nil interface stays nil
+			return h(ctx, in)
+		}))
+	}
+}
+
+// through returns call inside the guard's middleware, which sees event.
+func through[T any](g *guard, event any, call func(context.Context) (T, error)) func(context.Context) (T, error) {
+	if len(g.cfg.middleware) == 0 {
+		return call
+	}
+	return func(ctx context.Context) (T, error) {
+		res, err := chain(ctx, g.cfg.middleware, event, func(ctx context.Context) (any, error) { return call(ctx) })
+		return typedResult[T](res, err)
 	}
 }
 
@@ -107,10 +84,10 @@ var _ lambda.Handler = (*handler)(nil)
 
 // Invoke implements lambda.Handler.
 func (h *handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
-	res, err := h.g.invoke(ctx, requestID(ctx), payload, func(ctx context.Context) (any, error) {
+	g := h.g
+	return invoke(g, ctx, requestID(ctx), payload, g.det != nil && g.det.Pick(), through(g, payload, func(ctx context.Context) ([]byte, error) {
 		return h.h.Invoke(ctx, payload)
-	})
-	return typedResult[[]byte](res, err)
+	}))
 }
 
 // HTTP guards an http.Handler, for functions served through an HTTP adapter
@@ -123,15 +100,14 @@ func (h *handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 func HTTP(h http.Handler, opts ...Option) http.Handler {
 	g := newGuard(opts)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := r.Context()
-		_, _ = g.invoke(ctx, httpRequestID(r), r, func(ctx context.Context) (any, error) {
+		_, _ = invoke(g, r.Context(), httpRequestID(r), r, g.det != nil && g.det.Pick(), through(g, r, func(ctx context.Context) (HTTPResult, error) {
 			sw := &statusWriter{ResponseWriter: w}
 			h.ServeHTTP(sw, r.WithContext(ctx))
 			if sw.code == 0 {
 				sw.code = http.StatusOK
 			}
 			return HTTPResult{StatusCode: sw.code}, nil
-		})
+		}))
 	})
 }
 

@@ -175,14 +175,16 @@ type valuesFrom struct {
 
 func (v valuesFrom) Value(key any) any { return v.values.Value(key) }
 
-// Pending reports how many functions started with Go are still running.
+// Pending reports how much Close has left to do: the functions started with
+// Go that are still running, plus the cleanups registered. Close of a scope
+// with nothing pending returns at once, without looking at its context.
 func (s *Scope) Pending() int {
 	if s == nil {
 		return 0
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.inFlight
+	return s.inFlight + len(s.cleanups)
 }
 
 // Closed reports whether Close has been called.
@@ -381,7 +383,9 @@ func (s *Scope) wait(ctx context.Context) error {
 	}
 	// Counted before the work is cancelled: a task that returns once
 	// cancelled was running all the same when the deadline came.
-	n := s.Pending()
+	s.mu.Lock()
+	n := s.inFlight
+	s.mu.Unlock()
 	s.cancelContext(context.Cause(ctx))
 	if n == 0 {
 		return nil
