@@ -17,6 +17,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/lambdaguard/lambdaguard/guard"
+	"github.com/lambdaguard/lambdaguard/guardtest"
 	"github.com/lambdaguard/lambdaguard/tracing"
 )
 
@@ -192,7 +193,7 @@ func BenchmarkDebug(b *testing.B) {
 		opts []guard.Option
 	}{
 		{"off", []guard.Option{guard.WithDebug(false)}},
-		{"sampled-out", []guard.Option{guard.WithDebug(true), guard.WithDebugSample(1e-300)}},
+		{"sampled-out", []guard.Option{guard.WithDebug(true), guard.WithDebugConfig(guard.DebugConfig{Sample: 1e-300})}},
 	} {
 		b.Run("mode="+m.name, func(b *testing.B) {
 			h := lambda.NewHandler(guard.Wrap(apiHandler, append(base[:len(base):len(base)], m.opts...)...))
@@ -203,8 +204,7 @@ func BenchmarkDebug(b *testing.B) {
 		b.Run("entries="+strconv.Itoa(n), func(b *testing.B) {
 			cache, size := cacheOf(n)
 			if n > 0 {
-				guard.Watch("cache", &cache)
-				b.Cleanup(func() { guard.Unwatch("cache") })
+				guardtest.Watch(b, "cache", &cache)
 			}
 			var findings []guard.Finding
 			h := lambda.NewHandler(guard.Wrap(apiHandler, append(base[:len(base):len(base)],
@@ -282,7 +282,7 @@ func BenchmarkDebugPaired(b *testing.B) {
 	payload := fixture(b, "apigw-v2.json")
 	base := []guard.Option{guard.WithTempBase(benchBase), guard.WithLogger(quiet)}
 	off := lambda.NewHandler(guard.Wrap(apiHandler, append(base[:len(base):len(base)], guard.WithDebug(false))...))
-	out := lambda.NewHandler(guard.Wrap(apiHandler, append(base[:len(base):len(base)], guard.WithDebug(true), guard.WithDebugSample(1e-300))...))
+	out := lambda.NewHandler(guard.Wrap(apiHandler, append(base[:len(base):len(base)], guard.WithDebug(true), guard.WithDebugConfig(guard.DebugConfig{Sample: 1e-300}))...))
 	ctx := lambdaContext(b)
 	call := func(h lambda.Handler) time.Duration {
 		start := time.Now()

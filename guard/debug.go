@@ -16,8 +16,8 @@ func newDetector(cfg *config) *detect.Detector {
 	return detect.New(detect.Config{
 		TempBase:   cfg.tempBase,
 		Logger:     cfg.logger,
-		ShowValues: cfg.showValues,
-		Sample:     cfg.sample,
+		ShowValues: cfg.debugCfg.ShowValues,
+		Sample:     cfg.debugCfg.Sample,
 		Reporter: func(r detect.Report) {
 			out := Report{InvocationID: r.InvocationID, Findings: make([]Finding, len(r.Findings))}
 			for i, f := range r.Findings {
@@ -25,8 +25,8 @@ func newDetector(cfg *config) *detect.Detector {
 			}
 			report(out)
 		},
-		IgnoreGoroutines: cfg.ignoreGoroutines,
-		IgnoreEnv:        cfg.ignoreEnv,
-		IgnoreFD:         cfg.ignoreFD,
+		IgnoreGoroutines: cfg.debugCfg.IgnoreGoroutines,
+		IgnoreEnv:        cfg.debugCfg.IgnoreEnv,
+		IgnoreFD:         cfg.debugCfg.IgnoreFD,
 	})
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/lambdaguard/lambdaguard/guard"
+	"github.com/lambdaguard/lambdaguard/guardtest"
 )
 
 // collector gathers the reports of a debug-mode guard.
@@ -81,15 +82,14 @@ var (
 
 func watch(t *testing.T, name string, ptr any, opts ...guard.WatchOption) {
 	t.Helper()
-	guard.Watch(name, ptr, opts...)
-	t.Cleanup(func() { guard.Unwatch(name) })
+	guardtest.Watch(t, name, ptr, opts...)
 }
 
 func TestDebugGlobalsAndTaint(t *testing.T) {
 	watch(t, "lastMessage", &lastMessage)
 	watch(t, "cache", &cache)
 	watch(t, "cfg", &cfg)
-	watch(t, "pool", &pool, guard.Shared())
+	guard.Ignore("pool", &pool)
 	t.Cleanup(func() { lastMessage, cache, cfg, pool = "", map[string]string{}, &settings{}, map[string]int{} })
 
 	h, c := debugGuard(t, func(ctx context.Context, r request) (string, error) {
@@ -137,7 +137,7 @@ func TestDebugShowValues(t *testing.T) {
 	h, c := debugGuard(t, func(ctx context.Context, r request) (string, error) {
 		lastMessage = r.Message
 		return "ok", nil
-	}, guard.WithShowValues(true))
+	}, guard.WithDebugConfig(guard.DebugConfig{ShowValues: true}))
 	_, err := h(context.Background(), request{Message: "visible-value"})
 	require.NoError(t, err)
 	assert.Contains(t, c.json(t), "visible-value")
@@ -480,8 +480,10 @@ func TestDebugIgnoreOptions(t *testing.T) {
 		go leakIgnored(stop)
 		go leakForever(stop)
 		return "ok", nil
-	}, guard.WithIgnoreEnv("LAMBDAGUARD_TEST_IGNORED"),
-		guard.WithIgnoreGoroutines("github.com/lambdaguard/lambdaguard/guard_test.leakIgnored"))
+	}, guard.WithDebugConfig(guard.DebugConfig{
+		IgnoreEnv:        []string{"LAMBDAGUARD_TEST_IGNORED"},
+		IgnoreGoroutines: []string{"github.com/lambdaguard/lambdaguard/guard_test.leakIgnored"},
+	}))
 	_, err := h(context.Background(), request{})
 	require.NoError(t, err)
 
@@ -700,14 +702,14 @@ func TestDebugSample(t *testing.T) {
 		return "ok", nil
 	}
 
-	never, c := debugGuard(t, leak, guard.WithDebugSample(1e-300))
+	never, c := debugGuard(t, leak, guard.WithDebugConfig(guard.DebugConfig{Sample: 1e-300}))
 	for i := range 5 {
 		_, err := never(context.Background(), request{Message: fmt.Sprint("never-", i)})
 		require.NoError(t, err)
 	}
 	assert.Empty(t, c.reports, "nothing is checked")
 
-	always, c := debugGuard(t, leak, guard.WithDebugSample(0.999999999))
+	always, c := debugGuard(t, leak, guard.WithDebugConfig(guard.DebugConfig{Sample: 0.999999999}))
 	for i := range 3 {
 		_, err := always(context.Background(), request{Message: fmt.Sprint("always-", i)})
 		require.NoError(t, err)
@@ -718,10 +720,10 @@ func TestDebugSample(t *testing.T) {
 	assert.Equal(t, "unsampledMap", det[0].Name)
 	assert.Contains(t, det[0].Detail, "sample")
 
-	off, c := debugGuard(t, leak, guard.WithDebugSample(0))
+	off, c := debugGuard(t, leak, guard.WithDebugConfig(guard.DebugConfig{Sample: -1}))
 	_, err := off(context.Background(), request{Message: "off"})
 	require.NoError(t, err)
-	assert.Empty(t, c.reports, "a rate of 0 is debug mode off")
+	assert.Empty(t, c.reports, "a negative rate is debug mode off")
 }
 
 func TestDebugSampleFromEnvironment(t *testing.T) {

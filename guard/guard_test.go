@@ -465,3 +465,18 @@ func TestFlushGoexitStillWipes(t *testing.T) {
 	}
 	assert.Equal(t, []int{1, 1}, inFlight)
 }
+
+// Options bundles options, applied in the order given and nil ones skipped:
+// the later of two temp bases wins.
+func TestOptionsInOrder(t *testing.T) {
+	first, second := t.TempDir(), t.TempDir()
+	var dir string
+	h := guard.Wrap(func(ctx context.Context, _ event) (string, error) {
+		var err error
+		dir, err = guard.TempDir(ctx)
+		return "", err
+	}, guard.Options(guard.WithTempBase(first), nil, guard.Options(guard.WithTempBase(second))), nil)
+	_, err := h(context.Background(), event{})
+	require.NoError(t, err)
+	assert.Equal(t, second, filepath.Dir(dir))
+}

@@ -40,25 +40,25 @@ type Limits struct {
 
 // Lambda's quotas, the defaults of Limits.
 const (
-	DefaultTempBytes     = 512 << 20
-	DefaultFDs           = 1024
-	DefaultResponseBytes = 6 << 20
+	defaultTempBytes     = 512 << 20
+	defaultFDs           = 1024
+	defaultResponseBytes = 6 << 20
 	defaultWarnAt        = 0.8
 )
 
 // WithLimits sets the quotas the guard warns about. A zero field keeps its
 // default; a negative one turns that check off.
-func WithLimits(l Limits) Option { return func(c *config) { c.limits = l } }
+func WithLimits(l Limits) Option { return optionFunc(func(c *config) { c.limits = l }) }
 
 func (l Limits) withDefaults() Limits {
 	if l.TempBytes == 0 {
-		l.TempBytes = DefaultTempBytes
+		l.TempBytes = defaultTempBytes
 	}
 	if l.FDs == 0 {
-		l.FDs = DefaultFDs
+		l.FDs = defaultFDs
 	}
 	if l.ResponseBytes == 0 {
-		l.ResponseBytes = DefaultResponseBytes
+		l.ResponseBytes = defaultResponseBytes
 	}
 	if l.WarnAt <= 0 || l.WarnAt > 1 {
 		l.WarnAt = defaultWarnAt

@@ -42,12 +42,7 @@ type Finding struct {
 
 // WithReporter sets where reports with findings go. The default writes each
 // as one JSON line on stderr, under the key "lambdaguard_report".
-func WithReporter(fn func(Report)) Option { return func(c *config) { c.reporter = fn } }
-
-// WithShowValues makes reports print the values they found instead of a
-// redacted summary. For local debugging only: a report would then carry the
-// very data that leaked into the logs.
-func WithShowValues(on bool) Option { return func(c *config) { c.showValues = on } }
+func WithReporter(fn func(Report)) Option { return optionFunc(func(c *config) { c.reporter = fn }) }
 
 // reportLine is the default report: one JSON object per line, shaped like
 // the lines of Lambda's JSON log format so that CloudWatch Logs Insights can

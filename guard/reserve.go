@@ -27,14 +27,14 @@ const defaultReserve = 100 * time.Millisecond
 // The reserve never takes more than half of the time an invocation has when
 // it starts. The default is 100ms; 0 turns the reserve off (the handler's
 // context then ends at the real deadline, and cleanups get what is left).
-// Without a deadline, the cleanup timeout (WithCleanupTimeout) stands in for
-// it after the handler returns.
+// Without a deadline, cleanup gets 10s after the handler returns, split the
+// same way.
 func WithCleanupReserve(d time.Duration) Option {
-	return func(c *config) {
+	return optionFunc(func(c *config) {
 		if d >= 0 {
 			c.reserve = d
 		}
-	}
+	})
 }
 
 // reserveFor is the reserve an invocation that starts at start and must end
@@ -65,7 +65,7 @@ func (g *guard) reserve(ctx context.Context, info Invocation) (context.Context, 
 func (g *guard) closeBy(inv *invocation, now time.Time) (drain, end time.Time) {
 	start, end := inv.info.Start, inv.info.Deadline
 	if end.IsZero() {
-		start, end = now, now.Add(g.cfg.cleanupTimeout)
+		start, end = now, now.Add(cleanupTimeout)
 	}
 	return end.Add(-reserveFor(g.cfg.reserve, start, end)), end
 }

@@ -36,7 +36,13 @@ type SharedResource[T any] struct {
 }
 
 // SharedOption configures a SharedResource.
-type SharedOption[T any] func(*SharedResource[T])
+type SharedOption[T any] interface {
+	applyShared(*SharedResource[T])
+}
+
+type sharedOptionFunc[T any] func(*SharedResource[T])
+
+func (f sharedOptionFunc[T]) applyShared(s *SharedResource[T]) { f(s) }
 
 // NewShared declares a shared resource named name (for logs and reports)
 // made by build. build gets the context of the Get that needs the value: it
@@ -47,7 +53,7 @@ func NewShared[T any](name string, build func(context.Context) (T, error), opts 
 	s := &SharedResource[T]{name: name, build: build, sem: make(chan struct{}, 1)}
 	for _, o := range opts {
 		if o != nil {
-			o(s)
+			o.applyShared(s)
 		}
 	}
 	return s
@@ -61,7 +67,7 @@ func NewShared[T any](name string, build func(context.Context) (T, error), opts 
 // balancer's idle timeout), so that a value that may have been cut off is
 // always checked. check gets the Get's context.
 func WithValidate[T any](after time.Duration, check func(ctx context.Context, v T) error) SharedOption[T] {
-	return func(s *SharedResource[T]) { s.after, s.validate = after, check }
+	return sharedOptionFunc[T](func(s *SharedResource[T]) { s.after, s.validate = after, check })
 }
 
 // WithClose sets how the value is closed: when a check fails, by Close and
@@ -69,7 +75,7 @@ func WithValidate[T any](after time.Duration, check func(ctx context.Context, v 
 // Close() error or Close() method is closed with it, and an *http.Client's
 // idle connections are closed.
 func WithClose[T any](fn func(ctx context.Context, v T) error) SharedOption[T] {
-	return func(s *SharedResource[T]) { s.close = fn }
+	return sharedOptionFunc[T](func(s *SharedResource[T]) { s.close = fn })
 }
 
 // Name returns the name the resource was declared with.

@@ -330,7 +330,7 @@ func TestSharedConnectionsNotReported(t *testing.T) {
 		return "", err
 	}, guard.WithTempBase(t.TempDir()), guard.WithDebug(true),
 		guard.WithLogger(slog.New(slog.DiscardHandler)),
-		guard.WithIgnoreFD(func(target string) bool { _, ok := serverEnds.Load(target); return ok }),
+		guard.WithDebugConfig(guard.DebugConfig{IgnoreFD: func(target string) bool { _, ok := serverEnds.Load(target); return ok }}),
 		guard.WithReporter(func(r guard.Report) { reports = append(reports, r) }))
 
 	_, err = h(lambdaCtx("shared"), false)

@@ -28,11 +28,11 @@ type thawHook struct {
 // For a resource that needs checking after a freeze, NewShared with
 // WithValidate does it lazily, on first use.
 func OnThaw(min time.Duration, fn func(ctx context.Context, gap time.Duration) error) Option {
-	return func(c *config) {
+	return optionFunc(func(c *config) {
 		if fn != nil {
 			c.thaw = append(c.thaw, thawHook{min: min, fn: fn})
 		}
-	}
+	})
 }
 
 // thaw runs the thaw hooks whose threshold the invocation's gap exceeds.

@@ -7,18 +7,17 @@ import (
 )
 
 // WatchOption configures a watched variable.
-type WatchOption func(*watchOptions)
-
-type watchOptions struct {
-	shared bool
-	lock   sync.Locker
+type WatchOption interface {
+	applyWatch(*watchOptions)
 }
 
-// Shared declares a variable that is shared across invocations on purpose —
-// a connection pool, an SDK client, a cache whose entries are not per
-// caller. It is registered so that tooling knows of it, and left out of leak
-// reports.
-func Shared() WatchOption { return func(w *watchOptions) { w.shared = true } }
+type watchOptions struct {
+	lock sync.Locker
+}
+
+type watchOptionFunc func(*watchOptions)
+
+func (f watchOptionFunc) applyWatch(w *watchOptions) { f(w) }
 
 // GuardedBy names the lock that protects the variable. Debug mode then reads
 // the variable under that lock (for reading, when it is a *sync.RWMutex) at
@@ -30,7 +29,7 @@ func Shared() WatchOption { return func(w *watchOptions) { w.shared = true } }
 // A variable without GuardedBy is read only when no handler of any guard
 // runs and no goroutine an earlier invocation left is alive: reading it at
 // any other time could race with a write, and for a map crash the process.
-func GuardedBy(l sync.Locker) WatchOption { return func(w *watchOptions) { w.lock = l } }
+func GuardedBy(l sync.Locker) WatchOption { return watchOptionFunc(func(w *watchOptions) { w.lock = l }) }
 
 // Watch registers a package-level variable for debug-mode checks: its
 // content is recorded by a deep, cycle-safe walk and diffed afterwards, and
@@ -48,13 +47,18 @@ func GuardedBy(l sync.Locker) WatchOption { return func(w *watchOptions) { w.loc
 // debug mode is off.
 func Watch(name string, ptr any, opts ...WatchOption) {
 	var o watchOptions
-	for _, fn := range opts {
-		if fn != nil {
-			fn(&o)
+	for _, opt := range opts {
+		if opt != nil {
+			opt.applyWatch(&o)
 		}
 	}
-	detect.Register(name, ptr, o.lock, o.shared)
+	detect.Register(name, ptr, o.lock, false)
 }
 
-// Unwatch removes the variable registered under name.
-func Unwatch(name string) { detect.Unregister(name) }
+// Ignore declares a package-level variable that is shared across
+// invocations on purpose — a connection pool, an SDK client, a cache whose
+// entries are not per caller: debug mode leaves it out of its reports, and
+// lambdaguard vet does not report writes to it. Like Watch, call it from main
+// or init; ptr points at the variable. A value built with NewShared or
+// SharedHTTPClient needs no Ignore.
+func Ignore(name string, ptr any) { detect.Register(name, ptr, nil, true) }

@@ -22,8 +22,7 @@ func remember(ctx context.Context, name string) (string, error) {
 // Check returns the findings for a test to assert on; Run fails the test with
 // them instead.
 func ExampleCheck() {
-	guard.Watch("lastCaller", &lastCaller)
-	defer guard.Unwatch("lastCaller")
+	guard.Watch("lastCaller", &lastCaller) // in a test: guardtest.Watch(t, "lastCaller", &lastCaller)
 
 	results, err := guardtest.Check(guardtest.Config{}, remember, "alice", "carol")
 	if err != nil {

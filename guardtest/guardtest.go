@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/lambdaguard/lambdaguard/guard"
+	"github.com/lambdaguard/lambdaguard/internal/detect"
 	"github.com/lambdaguard/lambdaguard/internal/taint"
 )
 
@@ -117,7 +118,7 @@ func Check[TIn, TOut any](cfg Config, h func(context.Context, TIn) (TOut, error)
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			out, err, p := invoke(wrapped, id, cfg.Timeout, ev)
+			out, p, err := invoke(wrapped, id, cfg.Timeout, ev)
 			mu.Lock()
 			results[i].Output, results[i].Err, results[i].Panic = out, err, p
 			mu.Unlock()
@@ -128,13 +129,22 @@ func Check[TIn, TOut any](cfg Config, h func(context.Context, TIn) (TOut, error)
 	return results, nil
 }
 
-func invoke[TIn, TOut any](h func(context.Context, TIn) (TOut, error), id string, timeout time.Duration, ev TIn) (out TOut, err error, p any) {
+// Watch registers a package-level variable for debug-mode checks, as
+// guard.Watch does, for the rest of the test: the registration is removed
+// when the test and its subtests end.
+func Watch(t testing.TB, name string, ptr any, opts ...guard.WatchOption) {
+	t.Helper()
+	guard.Watch(name, ptr, opts...)
+	t.Cleanup(func() { detect.Unregister(name) })
+}
+
+func invoke[TIn, TOut any](h func(context.Context, TIn) (TOut, error), id string, timeout time.Duration, ev TIn) (out TOut, p any, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: id})
 	defer func() { p = recover() }()
 	out, err = h(ctx, ev)
-	return out, err, nil
+	return out, nil, err
 }
 
 // checkResponses looks in each response for strings of an earlier

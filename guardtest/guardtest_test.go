@@ -73,8 +73,8 @@ func TestRunCleanHandler(t *testing.T) {
 }
 
 func TestRunFailsOnLeak(t *testing.T) {
-	guard.Watch("lastVisitor", &lastVisitor)
-	t.Cleanup(func() { guard.Unwatch("lastVisitor"); lastVisitor = "" })
+	guardtest.Watch(t, "lastVisitor", &lastVisitor)
+	t.Cleanup(func() { lastVisitor = "" })
 
 	r := &recorder{TB: t}
 	results := guardtest.Run(r, leaky, greeting{"alice-secret"}, greeting{"bob-secret"})

@@ -36,17 +36,7 @@ func WithTracing(opts ...Option) guard.Option {
 	// The guard flushes after the scope closes, in the invocation's own
 	// goroutine: no cleanup of the scope is needed for it.
 	t.guardFlush = true
-	return combine(guard.WithMiddleware(t.middleware), guard.WithFlush(t.flushAtDeadline), guard.WithShutdown(t.shutdown))
-}
-
-// combine makes one guard option of several. guard.Option's parameter type
-// is unexported; inference names it.
-func combine[O ~func(C), C any](opts ...O) O {
-	return func(c C) {
-		for _, o := range opts {
-			o(c)
-		}
-	}
+	return guard.Options(guard.WithMiddleware(t.middleware), guard.WithFlush(t.flushAtDeadline), guard.WithShutdown(t.shutdown))
 }
 
 // Middleware returns the tracing middleware, for a user who orders the

@@ -79,7 +79,7 @@ func TestSharedClientAroundTracing(t *testing.T) {
 			return "", get(ctx, c, srv.URL)
 		}, guard.WithTempBase(t.TempDir()), guard.WithDebug(true),
 			guard.WithLogger(slog.New(slog.DiscardHandler)),
-			guard.WithIgnoreFD(serverEnd),
+			guard.WithDebugConfig(guard.DebugConfig{IgnoreFD: serverEnd}),
 			guard.WithReporter(func(r guard.Report) {
 				mu.Lock()
 				defer mu.Unlock()
