@@ -34,17 +34,17 @@ func Options(opts ...Option) Option {
 }
 
 type config struct {
-	debug          bool
-	tempBase       string
-	logger         *slog.Logger
-	reporter       func(Report)
-	debugCfg       DebugConfig // Sample resolved into (0, 1]; IgnoreFD never nil
-	middleware     []Middleware
-	shutdown       []func(context.Context) error
-	flush          []func(context.Context) error
-	reserve        time.Duration // see WithCleanupReserve
-	thaw           []thawHook    // see OnThaw
-	limits         Limits        // see WithLimits
+	debug      bool
+	tempBase   string
+	logger     *slog.Logger
+	reporter   func(Report)
+	debugCfg   DebugConfig // Sample resolved into (0, 1]; IgnoreFD never nil
+	middleware []Middleware
+	shutdown   []func(context.Context) error
+	flush      []func(context.Context) error
+	reserve    time.Duration // see WithCleanupReserve
+	thaw       []thawHook    // see OnThaw
+	limits     Limits        // see WithLimits
 }
 
 // cleanupTimeout bounds cleanup when the invocation has no deadline (tests,
@@ -53,8 +53,8 @@ const cleanupTimeout = 10 * time.Second
 
 func newConfig(opts []Option) *config {
 	c := &config{
-		debug:          os.Getenv("LAMBDAGUARD_DEBUG") == "1" || os.Getenv("LAMBDAGUARD_DEBUG") == "true",
-		reserve:        defaultReserve,
+		debug:   os.Getenv("LAMBDAGUARD_DEBUG") == "1" || os.Getenv("LAMBDAGUARD_DEBUG") == "true",
+		reserve: defaultReserve,
 	}
 	Options(opts...).apply(c)
 	if c.logger == nil {

@@ -29,7 +29,9 @@ func (f watchOptionFunc) applyWatch(w *watchOptions) { f(w) }
 // A variable without GuardedBy is read only when no handler of any guard
 // runs and no goroutine an earlier invocation left is alive: reading it at
 // any other time could race with a write, and for a map crash the process.
-func GuardedBy(l sync.Locker) WatchOption { return watchOptionFunc(func(w *watchOptions) { w.lock = l }) }
+func GuardedBy(l sync.Locker) WatchOption {
+	return watchOptionFunc(func(w *watchOptions) { w.lock = l })
+}
 
 // Watch registers a package-level variable for debug-mode checks: its
 // content is recorded by a deep, cycle-safe walk and diffed afterwards, and
