@@ -63,7 +63,7 @@ func TestCleanupFailuresScope(t *testing.T) {
 		var pe *scope.PanicError
 		assert.ErrorAs(t, err, &pe)
 		assert.ErrorIs(t, err, context.DeadlineExceeded, "the hanging cleanup is reported")
-		assert.True(t, sc.Closed())
+		assert.ErrorIs(t, sc.OnClose(func(context.Context) error { return nil }), scope.ErrClosed, "closed")
 	})
 }
 

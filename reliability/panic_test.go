@@ -101,7 +101,7 @@ func TestPanicClosesScopeAndWipesTempDir(t *testing.T) {
 				p.check(t, got)
 
 				require.NotNil(t, sc)
-				assert.True(t, sc.Closed(), "scope closed")
+				assert.ErrorIs(t, sc.OnClose(func(context.Context) error { return nil }), scope.ErrClosed, "scope closed")
 				assert.EqualValues(t, 2, cleanups.Load(), "every cleanup ran, the failing one too")
 				assert.True(t, bgDone.Load(), "background work was waited for")
 				_, ok := k.Get(valueCtx)

@@ -32,17 +32,17 @@ func (k Key[T]) String() string {
 // reports false when nothing was stored, when there is no scope, or when the
 // scope has been closed.
 func (k Key[T]) Get(ctx context.Context) (T, bool) {
-	return k.Load(From(ctx))
+	return k.load(From(ctx))
 }
 
 // Set stores v under k in the scope carried by ctx, replacing what was there.
 // It returns ErrNoScope without a scope and ErrClosed after the scope closed.
 func (k Key[T]) Set(ctx context.Context, v T) error {
-	return k.Store(From(ctx), v)
+	return k.store(From(ctx), v)
 }
 
-// Load is Get for a scope at hand.
-func (k Key[T]) Load(s *Scope) (T, bool) {
+// load is Get for a scope at hand.
+func (k Key[T]) load(s *Scope) (T, bool) {
 	var zero T
 	if s == nil || k.id == nil {
 		return zero, false
@@ -60,8 +60,8 @@ func (k Key[T]) Load(s *Scope) (T, bool) {
 	return v, ok
 }
 
-// Store is Set for a scope at hand.
-func (k Key[T]) Store(s *Scope, v T) error {
+// store is Set for a scope at hand.
+func (k Key[T]) store(s *Scope, v T) error {
 	if s == nil {
 		return ErrNoScope
 	}

@@ -48,17 +48,6 @@ func New(parent context.Context) *Scope {
 	return &Scope{parent: parent}
 }
 
-// Context returns the context handed to work started with Go. It is cancelled
-// when the scope is closed or when Close's context ends first.
-func (s *Scope) Context() context.Context {
-	if s == nil {
-		return context.Background()
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.contextLocked()
-}
-
 // contextLocked returns the scope's context, making it the first time: a
 // context made after the scope was cancelled is cancelled at once, with the
 // same cause.
@@ -185,16 +174,6 @@ func (s *Scope) Pending() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.inFlight + len(s.cleanups)
-}
-
-// Closed reports whether Close has been called.
-func (s *Scope) Closed() bool {
-	if s == nil {
-		return true
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.closed
 }
 
 // Close ends the scope: it stops accepting values, cleanups and work, waits

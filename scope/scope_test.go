@@ -64,7 +64,8 @@ func TestNoScope(t *testing.T) {
 	assert.ErrorIs(t, s.Go(func(context.Context) error { return nil }), scope.ErrNoScope)
 	assert.ErrorIs(t, s.Close(ctx), scope.ErrNoScope)
 	var zero scope.Key[int]
-	assert.Error(t, zero.Store(scope.New(ctx), 1))
+	sc := scope.New(ctx)
+	assert.Error(t, zero.Set(scope.NewContext(ctx, sc), 1), "a zero Key stores nothing")
 }
 
 func TestCleanupOrderAndErrors(t *testing.T) {
@@ -104,7 +105,7 @@ func TestCloseIdempotent(t *testing.T) {
 	for _, err := range errs {
 		assert.ErrorIs(t, err, boom, "every Close returns the first one's result")
 	}
-	assert.True(t, s.Closed())
+	assert.ErrorIs(t, s.OnClose(func(context.Context) error { return nil }), scope.ErrClosed, "closed")
 }
 
 func TestGoWaitedFor(t *testing.T) {
