@@ -68,13 +68,13 @@ func (d *Detector) checkEnv() []Finding {
 	invs := mon.recent()
 	for _, c := range procstate.Diff(before, now, d.ignoreEnv) {
 		switch c.What {
-		case "env":
+		case procstate.Env:
 			name := d.scrubData(c.Name)
 			f := Finding{Kind: KindEnv, Name: name}
 			switch c.Op {
-			case "set":
+			case procstate.Set:
 				f.Detail = "set to " + d.red.text("string", c.New)
-			case "unset":
+			case procstate.Unset:
 				f.Detail = "unset (was " + d.red.text("string", c.Old) + ")"
 			default:
 				f.Detail = "changed from " + d.red.text("string", c.Old) + " to " + d.red.text("string", c.New)
@@ -84,7 +84,7 @@ func (d *Detector) checkEnv() []Finding {
 				out = append(out, Finding{Kind: KindTaint, Name: name, Path: "env " + name,
 					Detail: fmt.Sprintf("holds request data of %s from %s (%s): the environment is process-wide", id, d.red.where(t), d.red.text("string", t.Value))})
 			}
-		case "cwd":
+		case procstate.Cwd:
 			out = append(out, Finding{Kind: KindCwd, Name: "cwd", Detail: "changed from " + d.scrubData(c.Old) +
 				" to " + d.scrubData(c.New) + ": the working directory is process-wide"})
 		}
@@ -176,7 +176,7 @@ func (d *Detector) endPeriod(p *period, labelled []goroutines.Group, fresh bool)
 	now := procstate.Take(procstate.Options{NoEnv: true, TempBase: d.base})
 	var socks map[string]procstate.Socket
 	for _, c := range procstate.Diff(&procstate.State{FDs: p.fds}, &procstate.State{FDs: now.FDs}, nil) {
-		if c.What != "fd" || d.ownedElsewhere(c.New) {
+		if c.What != procstate.FD || d.ownedElsewhere(c.New) {
 			continue
 		}
 		detail := "left open: " + scrubName(c.New)
@@ -204,13 +204,13 @@ func (d *Detector) endPeriod(p *period, labelled []goroutines.Group, fresh bool)
 			after = listTemp(base)
 		}
 		for _, c := range procstate.Diff(&procstate.State{Temp: before}, &procstate.State{Temp: after}, nil) {
-			if c.What != "temp" {
+			if c.What != procstate.Temp {
 				continue
 			}
 			path := filepath.Join(base, c.Name)
 			name := scrubName(c.Name)
 			out = append(out, Finding{Kind: KindTempFile, Name: name, Path: filepath.Join(base, name), InFlight: inFlight,
-				Detail: c.Op + " under " + base + " outside an invocation's directory; it outlives the invocation (use guard.TempDir)"})
+				Detail: string(c.Op) + " under " + base + " outside an invocation's directory; it outlives the invocation (use guard.TempDir)"})
 			if id, t, ok := taintedFile(path, invs); ok {
 				out = append(out, Finding{Kind: KindTaint, Name: name, Path: filepath.Join(base, name),
 					Detail: fmt.Sprintf("holds request data of %s from %s (%s)", id, d.red.where(t), d.red.text("string", t.Value))})

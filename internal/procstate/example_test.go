@@ -47,7 +47,7 @@ func ExampleServerSide() {
 	after := procstate.Take(procstate.Options{})
 	socks := procstate.Sockets()
 	for _, c := range procstate.Diff(before, after, nil) {
-		if c.What == "fd" && socks[c.New].Local != "" {
+		if c.What == procstate.FD && socks[c.New].Local != "" {
 			fmt.Println("server side:", procstate.ServerSide(c.New, socks, after.FDs))
 		}
 	}

@@ -113,12 +113,36 @@ func fds() (map[int]string, error) {
 
 // Change is one difference between two states.
 type Change struct {
-	What string // "env", "cwd", "fd", "temp"
+	What What
 	Name string // variable name, fd number, entry name
-	Op   string // "set", "changed", "unset", "opened", "created", "modified"
+	Op   Op
 	Old  string
 	New  string
 }
+
+// What is the part of the process state a Change is about.
+type What string
+
+// The parts of the process state Diff compares.
+const (
+	Env  What = "env"  // an environment variable
+	Cwd  What = "cwd"  // the working directory
+	FD   What = "fd"   // an open file descriptor
+	Temp What = "temp" // an entry directly under the temp base
+)
+
+// Op is what happened to it.
+type Op string
+
+// What Diff reports.
+const (
+	Set      Op = "set"      // an environment variable that was not there
+	Changed  Op = "changed"  // an environment variable or the working directory
+	Unset    Op = "unset"    // an environment variable that is gone
+	Opened   Op = "opened"   // a descriptor
+	Created  Op = "created"  // an entry under the temp base
+	Modified Op = "modified" // an entry under the temp base written since
+)
 
 // runtimeFDs are descriptors the Go runtime and aws-lambda-go open on their
 // own, once, the first time they need them.
@@ -136,9 +160,9 @@ func Diff(a, b *State, ignoreEnv func(string) bool) []Change {
 			continue
 		}
 		if old, ok := a.Env[k]; !ok {
-			out = append(out, Change{What: "env", Name: k, Op: "set", New: v})
+			out = append(out, Change{What: Env, Name: k, Op: Set, New: v})
 		} else if old != v {
-			out = append(out, Change{What: "env", Name: k, Op: "changed", Old: old, New: v})
+			out = append(out, Change{What: Env, Name: k, Op: Changed, Old: old, New: v})
 		}
 	}
 	for k, v := range a.Env {
@@ -146,25 +170,25 @@ func Diff(a, b *State, ignoreEnv func(string) bool) []Change {
 			continue
 		}
 		if _, ok := b.Env[k]; !ok {
-			out = append(out, Change{What: "env", Name: k, Op: "unset", Old: v})
+			out = append(out, Change{What: Env, Name: k, Op: Unset, Old: v})
 		}
 	}
 	if a.Cwd != b.Cwd && a.Cwd != "" && b.Cwd != "" {
-		out = append(out, Change{What: "cwd", Name: "cwd", Op: "changed", Old: a.Cwd, New: b.Cwd})
+		out = append(out, Change{What: Cwd, Name: "cwd", Op: Changed, Old: a.Cwd, New: b.Cwd})
 	}
 	if a.FDs != nil && b.FDs != nil {
 		for fd, target := range b.FDs {
 			if old, ok := a.FDs[fd]; (!ok || old != target) && !runtimeFD(target) {
-				out = append(out, Change{What: "fd", Name: strconv.Itoa(fd), Op: "opened", New: target})
+				out = append(out, Change{What: FD, Name: strconv.Itoa(fd), Op: Opened, New: target})
 			}
 		}
 	}
 	if a.Temp != nil && b.Temp != nil {
 		for name, e := range b.Temp {
 			if old, ok := a.Temp[name]; !ok {
-				out = append(out, Change{What: "temp", Name: name, Op: "created"})
+				out = append(out, Change{What: Temp, Name: name, Op: Created})
 			} else if old != e {
-				out = append(out, Change{What: "temp", Name: name, Op: "modified"})
+				out = append(out, Change{What: Temp, Name: name, Op: Modified})
 			}
 		}
 	}

@@ -27,7 +27,7 @@ func TestDiff(t *testing.T) {
 	changes := Diff(before, Take(Options{TempBase: base}), nil)
 	var got []string
 	for _, c := range changes {
-		got = append(got, c.What+" "+c.Op+" "+c.Name)
+		got = append(got, string(c.What)+" "+string(c.Op)+" "+c.Name)
 	}
 	assert.Contains(t, got, "env set PROCSTATE_NEW")
 	assert.Contains(t, got, "env changed PROCSTATE_CHANGE")
@@ -35,7 +35,7 @@ func TestDiff(t *testing.T) {
 	assert.Contains(t, got, "temp created stray.txt")
 	var fdFound bool
 	for _, c := range changes {
-		if c.What == "fd" && c.New == filepath.Join(base, "stray.txt") {
+		if c.What == FD && c.New == filepath.Join(base, "stray.txt") {
 			fdFound = true
 		}
 	}
@@ -43,7 +43,7 @@ func TestDiff(t *testing.T) {
 
 	ignored := Diff(before, Take(Options{TempBase: base}), func(k string) bool { return true })
 	for _, c := range ignored {
-		assert.NotEqual(t, "env", c.What)
+		assert.NotEqual(t, Env, c.What)
 	}
 }
 

@@ -20,6 +20,6 @@ func TestConcurrentSnapshotNotAnFD(t *testing.T) {
 	require.NoError(t, err)
 	defer tcp.Close()
 	for _, c := range Diff(before, Take(Options{}), nil) {
-		assert.False(t, c.What == "fd" && strings.HasPrefix(c.New, "/proc/"), "reported %+v", c)
+		assert.False(t, c.What == FD && strings.HasPrefix(c.New, "/proc/"), "reported %+v", c)
 	}
 }

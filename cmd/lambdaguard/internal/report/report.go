@@ -12,27 +12,18 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+
+	"github.com/lambdaguard/lambdaguard/guard"
 )
 
 // Key is the JSON key that marks a report line.
 const Key = "lambdaguard_report"
 
-// Report is what the guard found after one invocation.
-type Report struct {
-	InvocationID string    `json:"invocation_id"`
-	Findings     []Finding `json:"findings"`
-}
+// Report is what the guard found after one invocation, as the guard declares it.
+type Report = guard.Report
 
 // Finding is one thing that outlived an invocation. Detail is already redacted by the guard.
-type Finding struct {
-	Kind   string `json:"kind"`
-	Name   string `json:"name"`
-	Path   string `json:"path"`
-	Detail string `json:"detail"`
-	// InFlight lists the request ids of the invocations that were running when a change
-	// was seen, when more than one (--concurrency): the change cannot then be pinned to one.
-	InFlight []string `json:"in_flight,omitempty"`
-}
+type Finding = guard.Finding
 
 // Parse reports whether line is a report line, and returns the report it carries.
 func Parse(line string) (Report, bool) {

@@ -71,7 +71,7 @@ func (c *Collector) WriteSummary(w io.Writer, label func(id string) string) erro
 			if len(f.InFlight) > 1 {
 				detail += " [invocations in flight: " + clean(strings.Join(f.InFlight, ", ")) + "]"
 			}
-			fmt.Fprintf(tw, "    %s\t%s\t%s\t%s\n", clean(f.Kind), clean(f.Name), orDash(clean(f.Path)), detail)
+			fmt.Fprintf(tw, "    %s\t%s\t%s\t%s\n", clean(string(f.Kind)), clean(f.Name), orDash(clean(f.Path)), detail)
 		}
 		if err := tw.Flush(); err != nil {
 			return err
