@@ -57,7 +57,7 @@ func TestErrorTypeIsAString(t *testing.T) {
 	require.NoError(t, err)
 	v := attrsOf(only(t, sr))["error.type"]
 	assert.Equal(t, attribute.STRING, v.Type(), "error.type has type %v", v.Type())
-	assert.Equal(t, "503", v.Emit())
+	assert.Equal(t, "503", v.String())
 }
 
 // A function URL handler returning *events.LambdaFunctionURLResponse gets its status recorded.

@@ -94,7 +94,7 @@ func ExampleResource() {
 
 	for _, k := range []attribute.Key{"service.name", "faas.name", "faas.version", "cloud.region", "cloud.platform"} {
 		v, _ := res.Set().Value(k)
-		fmt.Printf("%s=%s\n", k, v.Emit())
+		fmt.Printf("%s=%s\n", k, v.String())
 	}
 	// Output:
 	// service.name=orders

@@ -46,7 +46,8 @@ func invocation(reqID, xrayHeader string) context.Context {
 		InvokedFunctionArn: invokedARN,
 	})
 	if xrayHeader != "" {
-		ctx = context.WithValue(ctx, "x-amzn-trace-id", xrayHeader) //nolint:staticcheck // aws-lambda-go's own key
+		//lint:ignore SA1029 aws-lambda-go's own key is this plain string
+		ctx = context.WithValue(ctx, "x-amzn-trace-id", xrayHeader)
 	}
 	return ctx
 }

@@ -186,7 +186,7 @@ func TestFaaSAttributes(t *testing.T) {
 		"aws.lambda.invoked_arn": invokedARN,
 	}
 	for k, v := range want {
-		assert.Equal(t, v, a[k].Emit(), "attribute %s", k)
+		assert.Equal(t, v, a[k].String(), "attribute %s", k)
 	}
 	assert.True(t, a["faas.coldstart"].AsBool())
 	// The environment's attributes are the resource's, not every span's.
@@ -217,9 +217,9 @@ func TestARNAttributesFollowTheInvokedARN(t *testing.T) {
 			assert.NotContains(t, a, attribute.Key("cloud.account.id"))
 			continue
 		}
-		assert.Equal(t, arns[i], a["aws.lambda.invoked_arn"].Emit())
-		assert.Equal(t, strings.Split(arns[i], ":")[4], a["cloud.account.id"].Emit())
-		assert.Equal(t, "arn:aws:lambda:eu-west-1:"+strings.Split(arns[i], ":")[4]+":function:orders:7", a["cloud.resource_id"].Emit())
+		assert.Equal(t, arns[i], a["aws.lambda.invoked_arn"].String())
+		assert.Equal(t, strings.Split(arns[i], ":")[4], a["cloud.account.id"].String())
+		assert.Equal(t, "arn:aws:lambda:eu-west-1:"+strings.Split(arns[i], ":")[4]+":function:orders:7", a["cloud.resource_id"].String())
 	}
 }
 

@@ -1,3 +1,4 @@
-// Package readme holds the test that keeps the README honest: every Go
-// snippet in it that is a whole program compiles against the current code.
+// Package readme holds the tests that keep the docs honest: every Go snippet
+// of the README that is a whole program compiles against the current code,
+// and docs/DESIGN.md's count of each package's exports is the real one.
 package readme

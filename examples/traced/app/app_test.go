@@ -122,7 +122,7 @@ func TestProviderDescribesTheEnvironment(t *testing.T) {
 	require.Len(t, ended, 1)
 	got := map[string]string{}
 	for _, kv := range ended[0].Resource().Attributes() {
-		got[string(kv.Key)] = kv.Value.Emit()
+		got[string(kv.Key)] = kv.Value.String()
 	}
 	assert.Equal(t, "front", got["faas.name"])
 	assert.Equal(t, "3", got["faas.version"])
