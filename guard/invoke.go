@@ -3,6 +3,8 @@ package guard
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
 	"time"
 
@@ -25,7 +27,14 @@ import (
 // fast path never boxes the event.
 func invoke[T any](g *guard, ctx context.Context, id string, event any, sampled bool, call func(context.Context) (T, error)) (out T, err error) {
 	inv := g.begin(ctx, id, event, sampled)
-	defer func() { g.end(inv, recover()) }()
+	streaming := false
+	defer func() {
+		r := recover()
+		if streaming && r == nil {
+			return // the body's reader ends the invocation (see stream)
+		}
+		g.end(inv, r)
+	}()
 	g.thaw(inv.ctx, inv.info)
 	if g.det != nil {
 		// After the thaw hooks, whose reconnecting is not the request's doing.
@@ -33,6 +42,21 @@ func invoke[T any](g *guard, ctx context.Context, id string, event any, sampled 
 		inv.handler, inv.debug = g.det.Begin(inv.handler, id, event, sampled)
 	}
 	out, err = call(inv.handler)
+	if err == nil {
+		drainBy, _ := g.closeBy(inv, time.Now())
+		if out, streaming = streamed(out, drainBy, func() { g.end(inv, nil) }); streaming {
+			// aws-lambda-go reads the body in this goroutine, but it is not
+			// the handler's code: what starts from here is not the
+			// invocation's.
+			inv.debug.StopLabel()
+			return out, nil
+		}
+		if r, ok := any(out).(io.Reader); ok && r != nil {
+			g.cfg.logger.LogAttrs(context.WithoutCancel(inv.ctx), slog.LevelWarn,
+				"lambdaguard: the result is a reader of a type the guard cannot follow, and is read after the invocation closed; return an io.Reader or an *events.LambdaFunctionURLStreamingResponse",
+				slog.String("requestId", id), slog.String("type", fmt.Sprintf("%T", out)))
+		}
+	}
 	switch n, ok := rawSize(any(out)); {
 	case ok:
 		g.checkResponseSize(inv.ctx, inv, n)

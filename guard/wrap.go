@@ -20,6 +20,15 @@ import (
 // a panic (raised again afterwards) or after the deadline. Pass the result to
 // lambda.Start, or use Start.
 //
+// A streamed result — an *events.LambdaFunctionURLStreamingResponse, or any
+// result when TOut is an interface such as io.Reader — is read by
+// aws-lambda-go after h returns. The invocation then stays open (its scope
+// values, its background work, its temp directory) until the body has been
+// read to its end, has failed, or is closed, and closes then; a body still
+// unread at the start of the cleanup reserve is closed and the invocation
+// with it. A reader of a concrete type (an *os.File result) cannot be
+// followed: return it as an io.Reader.
+//
 // The returned function is safe for concurrent use, as aws-lambda-go needs
 // when AWS_LAMBDA_MAX_CONCURRENCY > 1.
 func Wrap[TIn, TOut any](h func(context.Context, TIn) (TOut, error), opts ...Option) func(context.Context, TIn) (TOut, error) {
