@@ -18,7 +18,8 @@ import (
 // TestLifecycleThroughRunner runs a bootstrap built on guard.Start through
 // the local runner: a freeze longer than the thaw threshold fires the thaw
 // hook, the shared resource is built once, and at shutdown (SIGTERM, as
-// Lambda sends it) the hooks run and the shared resource is closed.
+// Lambda sends it) the hooks run, the shared resource is closed and the
+// process exits by itself, before the runner's SIGKILL.
 func TestLifecycleThroughRunner(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a bootstrap and freezes it")
@@ -46,6 +47,7 @@ func TestLifecycleThroughRunner(t *testing.T) {
 		require.Nil(t, r.Error)
 	}
 	require.NoError(t, f.Close())
+	assert.Equal(t, "exit status 0", f.ExitStatus(), "the process exits after its shutdown, not killed")
 
 	mu.Lock()
 	defer mu.Unlock()

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -191,7 +192,8 @@ func httpRequestID(r *http.Request) string {
 // with SIGTERM enabled (lambda.WithEnableSIGTERM): when Lambda shuts the
 // execution environment down, the hooks given with WithShutdown run (a trace
 // flush, say), then the shared resources are closed (CloseShared) and stale
-// temp directories swept, all within about 500ms. Start does not return, as
+// temp directories swept, all within about 500ms, and the process exits
+// (status 0) rather than wait for Lambda's SIGKILL. Start does not return, as
 // lambda.Start. Call it once per process: the SIGTERM handler is
 // process-wide.
 func Start[TIn, TOut any](h func(context.Context, TIn) (TOut, error), opts ...Option) {
@@ -209,8 +211,12 @@ func (g *guard) shutdownOnce() func() {
 	return func() {
 		once.Do(func() {
 			ctx, cancel := context.WithTimeout(context.Background(), shutdownBudget)
-			defer cancel()
 			g.shutdown(ctx)
+			cancel()
+			// aws-lambda-go leaves the process running after its SIGTERM
+			// callbacks, for Lambda to kill at the end of the budget: the
+			// work is done, so end it here.
+			os.Exit(0)
 		})
 	}
 }

@@ -27,9 +27,10 @@ type Function struct {
 
 	logMu sync.Mutex // serializes cfg.Logs
 
-	mu     sync.Mutex
-	proc   *process
-	closed bool
+	mu         sync.Mutex
+	proc       *process
+	closed     bool
+	lastStatus string // how the latest process ended, as exec reports it
 }
 
 // process is one run of the bootstrap.
@@ -147,6 +148,15 @@ func (f *Function) startLocked() error {
 	return nil
 }
 
+// ExitStatus says how the latest process of the function ended ("exit status 0",
+// "signal: killed"), "" while none has. After Close, it tells a process that exited on its
+// own at SIGTERM from one killed at the end of the shutdown grace.
+func (f *Function) ExitStatus() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.lastStatus
+}
+
 // wait reaps p, fails what it was running and, if invocations are waiting, starts the next
 // process.
 func (f *Function) wait(p *process) {
@@ -169,6 +179,7 @@ func (f *Function) wait(p *process) {
 	if f.proc == p {
 		f.proc = nil
 	}
+	f.lastStatus = status
 	f.srv.processEnded(status)
 	close(p.exited)
 	if !f.closed && f.srv.queued() > 0 {
