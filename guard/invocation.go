@@ -54,6 +54,8 @@ type invKey struct{}
 type invocation struct {
 	info Invocation
 	base string
+	g    *guard
+	logs logBag // the attributes AddLogAttrs gave it
 
 	node    invCtx          // carries the invocation; embedded: one allocation fewer than context.WithValue
 	ctx     context.Context // the invocation's: its scope and itself, the caller's deadline

@@ -78,6 +78,7 @@ func (g *guard) begin(ctx context.Context, id string, event any, sampled bool) *
 	inv := &invocation{
 		info: Invocation{RequestID: id, Number: n, ColdStart: n == 1, Start: now, InFlight: int(running)},
 		base: g.cfg.tempBase,
+		g:    g,
 	}
 	if d, ok := ctx.Deadline(); ok {
 		inv.info.Deadline = d
@@ -118,6 +119,7 @@ func (g *guard) end(inv *invocation, panicked any) {
 			g.cfg.logger.LogAttrs(context.WithoutCancel(inv.ctx), slog.LevelError, "lambdaguard: cleanup failed",
 				slog.String("requestId", inv.info.RequestID), slog.String("error", err.Error()))
 		}
+		inv.logs.close()
 		inv.cancel()
 		// The cleanups ran under the invocation's goroutine label: one left
 		// running past the deadline is the invocation's code, and keeps the

@@ -34,17 +34,18 @@ func Options(opts ...Option) Option {
 }
 
 type config struct {
-	debug      bool
-	tempBase   string
-	logger     *slog.Logger
-	reporter   func(Report)
-	debugCfg   DebugConfig // Sample resolved into (0, 1]; IgnoreFD never nil
-	middleware []Middleware
-	shutdown   []func(context.Context) error
-	flush      []func(context.Context) error
-	reserve    time.Duration // see WithCleanupReserve
-	thaw       []thawHook    // see OnThaw
-	limits     Limits        // see WithLimits
+	debug            bool
+	tempBase         string
+	logger           *slog.Logger
+	reporter         func(Report)
+	debugCfg         DebugConfig // Sample resolved into (0, 1]; IgnoreFD never nil
+	middleware       []Middleware
+	recordMiddleware []Middleware // see WithRecordMiddleware
+	shutdown         []func(context.Context) error
+	flush            []func(context.Context) error
+	reserve          time.Duration // see WithCleanupReserve
+	thaw             []thawHook    // see OnThaw
+	limits           Limits        // see WithLimits
 }
 
 // cleanupTimeout bounds cleanup when the invocation has no deadline (tests,
@@ -157,6 +158,15 @@ func WithLogger(l *slog.Logger) Option { return optionFunc(func(c *config) { c.l
 // scope's cleanups. The first middleware given is the outermost.
 func WithMiddleware(m ...Middleware) Option {
 	return optionFunc(func(c *config) { c.middleware = append(c.middleware, m...) })
+}
+
+// WithRecordMiddleware adds m around each record that the batch helpers
+// (SQS, Kinesis, DynamoDB) process, inside the record's scope, with the
+// record (an events.SQSMessage, an events.KinesisEventRecord, an
+// events.DynamoDBEventRecord) as the event and nil as the result. The first
+// given is the outermost. An error it returns fails the record.
+func WithRecordMiddleware(m ...Middleware) Option {
+	return optionFunc(func(c *config) { c.recordMiddleware = append(c.recordMiddleware, m...) })
 }
 
 // WithShutdown adds a hook that Start runs when the execution environment
