@@ -94,7 +94,7 @@ func SQS(fn func(context.Context, events.SQSMessage) error, opts ...BatchOption)
 			m := ev.Records[i]
 			return runRecord(ctx, "sqs message "+m.MessageId, m, fn)
 		})
-		var res events.SQSEventResponse
+		res := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}} // [], not null, for Lambda
 		for i, f := range failed {
 			if f {
 				res.BatchItemFailures = append(res.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: ev.Records[i].MessageId})
@@ -112,7 +112,7 @@ func SQS(fn func(context.Context, events.SQSMessage) error, opts ...BatchOption)
 func Kinesis(fn func(context.Context, events.KinesisEventRecord) error, opts ...BatchOption) func(context.Context, events.KinesisEvent) (events.KinesisEventResponse, error) {
 	_ = batchConfigOf(opts)
 	return func(ctx context.Context, ev events.KinesisEvent) (events.KinesisEventResponse, error) {
-		var res events.KinesisEventResponse
+		res := events.KinesisEventResponse{BatchItemFailures: []events.KinesisBatchItemFailure{}}
 		for _, r := range ev.Records {
 			if err := runRecord(ctx, "kinesis record "+r.Kinesis.SequenceNumber, r, fn); err != nil {
 				res.BatchItemFailures = append(res.BatchItemFailures, events.KinesisBatchItemFailure{ItemIdentifier: r.Kinesis.SequenceNumber})
@@ -129,7 +129,7 @@ func Kinesis(fn func(context.Context, events.KinesisEventRecord) error, opts ...
 func DynamoDB(fn func(context.Context, events.DynamoDBEventRecord) error, opts ...BatchOption) func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 	_ = batchConfigOf(opts)
 	return func(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
-		var res events.DynamoDBEventResponse
+		res := events.DynamoDBEventResponse{BatchItemFailures: []events.DynamoDBBatchItemFailure{}}
 		for _, r := range ev.Records {
 			if err := runRecord(ctx, "dynamodb record "+r.Change.SequenceNumber, r, fn); err != nil {
 				res.BatchItemFailures = append(res.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: r.Change.SequenceNumber})
