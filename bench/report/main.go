@@ -244,6 +244,13 @@ func (r *report) goals(start, sys map[string]string) {
 		// context.WithDeadlineCause (with its timer): standard contexts only.
 		r.p("| guard, debug off: ≤ 6 extra allocations per invocation (%s): the invocation, its scope, the handler's `context.WithDeadlineCause` | %+.0f (%.0f against %.0f) | %s |\n", ev, extra, g.Allocs(), bare.Allocs(), status(extra <= 6))
 	}
+	if loop, sqs := r.get("Batch/handler=loop"), r.get("Batch/handler=guard-sqs"); loop != nil && sqs != nil {
+		// Reported, not a goal: what a scope and a temp directory (made on
+		// demand) per record cost against none.
+		per := (sqs.NS() - loop.NS()) / 10
+		r.p("| reference: guard.SQS per record against a plain loop over the records (sqs-10, both guarded) | %+.1f µs per record (%s against %s per batch), %+.0f allocations per record | reported |\n",
+			per/1e3, dur(sqs.NS()), dur(loop.NS()), (sqs.Allocs()-loop.Allocs())/10)
+	}
 	if v, ok := sys["extra_per_invocation"]; ok {
 		// Below one call in twenty invocations is the runtime's own noise
 		// (and the guard's descriptor count, at most once a second); a
