@@ -260,18 +260,12 @@ func removed(fn *ssa.Function, call ssa.CallInstruction, path ssa.Value) bool {
 		}
 	}
 	names := func(v ssa.Value, bound func(*ssa.FreeVar) ssa.Value) bool {
-		if fv, ok := v.(*ssa.FreeVar); ok && bound != nil {
-			v = bound(fv)
-		}
+		v = through(v, bound)
 		if made[v] || sameConst(v, path) {
 			return true
 		}
 		if c, ok := v.(*ssa.Call); ok && calleeName(&c.Call) == "(*os.File).Name" && len(c.Call.Args) == 1 {
-			a := c.Call.Args[0]
-			if fv, ok := a.(*ssa.FreeVar); ok && bound != nil {
-				a = bound(fv)
-			}
-			return made[a]
+			return made[through(c.Call.Args[0], bound)]
 		}
 		return false
 	}
@@ -313,6 +307,24 @@ func removed(fn *ssa.Function, call ssa.CallInstruction, path ssa.Value) bool {
 		}
 	}
 	return false
+}
+
+// through returns the value a closure's free variable stands for in the
+// function that made the closure: a captured variable is read through its
+// address (a load of the free variable).
+func through(v ssa.Value, bound func(*ssa.FreeVar) ssa.Value) ssa.Value {
+	if bound == nil {
+		return v
+	}
+	if load, ok := v.(*ssa.UnOp); ok && load.Op == token.MUL {
+		if fv, ok := load.X.(*ssa.FreeVar); ok {
+			return bound(fv)
+		}
+	}
+	if fv, ok := v.(*ssa.FreeVar); ok {
+		return bound(fv)
+	}
+	return v
 }
 
 // derefAlloc returns the value last stored into a captured local: a
