@@ -77,7 +77,7 @@ func vetCommand(args []string, io stdio) int {
 		fmt.Fprintf(io.err, "lambdaguard vet: %v\nRun \"lambdaguard vet --help\" for usage.\n", err)
 		return exitUsage
 	}
-	g, pkgs, err := analyze(opts.dir, opts.patterns)
+	g, err := analyze(opts.dir, opts.patterns)
 	if err != nil {
 		fmt.Fprintf(io.err, "lambdaguard vet: %v\n", err)
 		return exitFailure
@@ -121,18 +121,17 @@ func vetCommand(args []string, io stdio) int {
 	case found > 0:
 		return exitFindings
 	}
-	_ = pkgs
 	return exitOK
 }
 
 // analyze loads the packages matched by patterns in dir and runs the
 // analyzer on them. Packages that do not load (a syntax or type error, a
 // pattern that matches nothing) are an error listing every problem.
-func analyze(dir string, patterns []string) (*checker.Graph, []*packages.Package, error) {
+func analyze(dir string, patterns []string) (*checker.Graph, error) {
 	cfg := &packages.Config{Mode: packages.LoadAllSyntax | packages.NeedModule, Dir: dir}
 	pkgs, err := packages.Load(cfg, patterns...)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	var problems []string
 	packages.Visit(pkgs, nil, func(p *packages.Package) {
@@ -144,13 +143,13 @@ func analyze(dir string, patterns []string) (*checker.Graph, []*packages.Package
 		problems = append(problems, fmt.Sprintf("no packages match %s", strings.Join(patterns, " ")))
 	}
 	if len(problems) > 0 {
-		return nil, nil, fmt.Errorf("packages do not load:\n\t%s", strings.Join(problems, "\n\t"))
+		return nil, fmt.Errorf("packages do not load:\n\t%s", strings.Join(problems, "\n\t"))
 	}
 	g, err := checker.Analyze([]*analysis.Analyzer{vet.Analyzer}, pkgs, nil)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return g, pkgs, nil
+	return g, nil
 }
 
 // diagnosticLine is d as go vet prints it: file:line:col: message, the file

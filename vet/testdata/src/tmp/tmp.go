@@ -10,8 +10,8 @@ import (
 
 func handle(ctx context.Context, body string) (string, error) {
 	_ = os.WriteFile(filepath.Join(os.TempDir(), "last.txt"), []byte(body), 0o600) // want `os.WriteFile creates a file under the process temp dir.* use guard.TempDir or guard.TempRoot \(handler handle: handle\)`
-	_ = os.WriteFile("/tmp/last.txt", []byte(body), 0o600)                          // want `os.WriteFile creates a file under the process temp dir`
-	f, _ := os.Create("/tmp/" + body)                                               // want `os.Create creates a file under the process temp dir`
+	_ = os.WriteFile("/tmp/last.txt", []byte(body), 0o600)                         // want `os.WriteFile creates a file under the process temp dir`
+	f, _ := os.Create("/tmp/" + body)                                              // want `os.Create creates a file under the process temp dir`
 	_ = f
 	g, _ := os.CreateTemp("", "upload-") // want `os.CreateTemp creates a file under the process temp dir`
 	_ = g

@@ -35,18 +35,18 @@ var (
 
 func handle(ctx context.Context, msg string) (string, error) {
 	prev := last
-	last = msg                   // want `write to package-level variable last: it keeps its value into the next invocation \(handler handle: handle\)`
-	count++                      // want `write to package-level variable count`
-	cache[msg] = prev            // want `map insert into package-level variable cache`
-	delete(cache, "old")         // want `map delete from package-level variable cache`
-	seen = append(seen, msg)     // want `append to package-level variable seen`
-	cfg.Token = msg              // want `write to package-level variable cfg \(as cfg.Token\)`
-	cfg.Tags[0] = msg            // want `write to package-level variable cfg \(as cfg.Tags\[…\]\)`
-	table[1] = msg               // want `write to package-level variable table \(as table\[…\]\)`
-	*ptr = len(msg)              // want `write to package-level variable ptr`
-	hits.Add(1)                  // want `Add on package-level variable hits`
-	byID.Store(msg, prev)        // want `Store on package-level variable byID`
-	counters["a"].Token = msg    // want `write to package-level variable counters \(as counters\[…\].Token\)`
+	last = msg                // want `write to package-level variable last: it keeps its value into the next invocation \(handler handle: handle\)`
+	count++                   // want `write to package-level variable count`
+	cache[msg] = prev         // want `map insert into package-level variable cache`
+	delete(cache, "old")      // want `map delete from package-level variable cache`
+	seen = append(seen, msg)  // want `append to package-level variable seen`
+	cfg.Token = msg           // want `write to package-level variable cfg \(as cfg.Token\)`
+	cfg.Tags[0] = msg         // want `write to package-level variable cfg \(as cfg.Tags\[…\]\)`
+	table[1] = msg            // want `write to package-level variable table \(as table\[…\]\)`
+	*ptr = len(msg)           // want `write to package-level variable ptr`
+	hits.Add(1)               // want `Add on package-level variable hits`
+	byID.Store(msg, prev)     // want `Store on package-level variable byID`
+	counters["a"].Token = msg // want `write to package-level variable counters \(as counters\[…\].Token\)`
 	remember(msg)
 	record(&table, msg)
 	global.put(msg)
@@ -104,7 +104,7 @@ type function struct {
 }
 
 func (f *function) handle(ctx context.Context, msg string) (string, error) {
-	f.calls++           // want `write to the receiver of handler \(\*function\).handle \(as f.calls\)`
+	f.calls++          // want `write to the receiver of handler \(\*function\).handle \(as f.calls\)`
 	f.db[msg] = "seen" // want `map insert into the receiver of handler \(\*function\).handle \(as f.db\)`
 	return "", nil
 }
