@@ -1,11 +1,11 @@
 package vet
 
 import (
+	"go/ast"
 	"go/types"
 	"sort"
 
 	"golang.org/x/tools/go/analysis"
-	"golang.org/x/tools/go/analysis/passes/buildssa"
 	"golang.org/x/tools/go/analysis/passes/inspect"
 	"golang.org/x/tools/go/ast/inspector"
 	"golang.org/x/tools/go/ssa"
@@ -20,7 +20,7 @@ var Analyzer = &analysis.Analyzer{
 	Name:     "lambdaguard",
 	Doc:      "report state a Lambda handler leaves behind for the next invocation\n\nlambdaguard finds the handlers passed to guard.Start, guard.Wrap, guard.WrapHandler, guard.HTTP and aws-lambda-go's lambda.Start, StartWithOptions, StartHandler and NewHandler, follows the calls they make within the package, and reports writes to package-level variables, os.Setenv/Unsetenv/Clearenv/Chdir, files created under the process temp dir, goroutines not joined before the handler returns, and clients or pools built per invocation.",
 	URL:      "https://pkg.go.dev/github.com/lambdaguard/lambdaguard/vet",
-	Requires: []*analysis.Analyzer{buildssa.Analyzer, inspect.Analyzer},
+	Requires: []*analysis.Analyzer{inspect.Analyzer},
 	Run:      run,
 }
 
@@ -31,16 +31,19 @@ func run(pass *analysis.Pass) (any, error) {
 		// is what tells invocations apart.
 		return nil, nil
 	}
-	ssainfo := pass.ResultOf[buildssa.Analyzer].(*buildssa.SSA)
 	insp := pass.ResultOf[inspect.Analyzer].(*inspector.Inspector)
-	handlers := findHandlers(ssainfo.SrcFuncs)
+	if !callsEntry(pass, insp) {
+		return nil, nil // no handler here: no SSA to build
+	}
+	ssapkg, funcs := buildSSA(pass)
+	handlers := findHandlers(funcs)
 	if len(handlers) == 0 {
 		return nil, nil
 	}
 	shared := sharedVars(pass, insp)
 	states := map[*ssa.Global]*state{}
 	c := &checker{
-		g: newGraph(ssainfo.Pkg),
+		g: newGraph(ssapkg),
 		stateOf: func(g *ssa.Global) *state {
 			if st, ok := states[g]; ok {
 				return st
@@ -66,6 +69,23 @@ func run(pass *analysis.Pass) (any, error) {
 		pass.Report(analysis.Diagnostic{Pos: f.pos, Category: "lambdaguard", Message: f.msg})
 	}
 	return nil, nil
+}
+
+// callsEntry reports whether the package calls one of the entry points that
+// take a handler, or mentions one at all (a function value of it).
+func callsEntry(pass *analysis.Pass, insp *inspector.Inspector) bool {
+	found := false
+	insp.Preorder([]ast.Node{(*ast.Ident)(nil)}, func(n ast.Node) {
+		if found {
+			return
+		}
+		if fn, ok := pass.TypesInfo.Uses[n.(*ast.Ident)].(*types.Func); ok {
+			if fn = fn.Origin(); fn.Pkg() != nil {
+				_, found = handlerEntries[fn.FullName()]
+			}
+		}
+	})
+	return found
 }
 
 // isScopeKey reports whether g is a scope.Key: its value lives in each

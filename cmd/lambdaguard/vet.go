@@ -125,10 +125,12 @@ func vetCommand(args []string, io stdio) int {
 }
 
 // analyze loads the packages matched by patterns in dir and runs the
-// analyzer on them. Packages that do not load (a syntax or type error, a
+// analyzer on them. The analyzer uses no facts, so only these packages are
+// parsed and type-checked from source; their dependencies come as export
+// data, from the build cache. Packages that do not load (a syntax or type error, a
 // pattern that matches nothing) are an error listing every problem.
 func analyze(dir string, patterns []string) (*checker.Graph, error) {
-	cfg := &packages.Config{Mode: packages.LoadAllSyntax | packages.NeedModule, Dir: dir}
+	cfg := &packages.Config{Mode: packages.LoadSyntax | packages.NeedModule, Dir: dir}
 	pkgs, err := packages.Load(cfg, patterns...)
 	if err != nil {
 		return nil, err
