@@ -42,19 +42,22 @@ func run(pass *analysis.Pass) (any, error) {
 	}
 	shared := sharedVars(pass, insp)
 	states := map[*ssa.Global]*state{}
+	globalName := func(g *ssa.Global) string {
+		if g.Pkg != nil && g.Pkg.Pkg != pass.Pkg {
+			return g.Pkg.Pkg.Name() + "." + g.Name()
+		}
+		return g.Name()
+	}
 	c := &checker{
-		g: newGraph(ssapkg),
+		g:          newGraph(ssapkg),
+		globalName: globalName,
 		stateOf: func(g *ssa.Global) *state {
 			if st, ok := states[g]; ok {
 				return st
 			}
 			var st *state
 			if obj := g.Object(); obj != nil && !shared[obj] && !isScopeKey(g) {
-				name := g.Name()
-				if g.Pkg != nil && g.Pkg.Pkg != pass.Pkg {
-					name = g.Pkg.Pkg.Name() + "." + name
-				}
-				st = &state{desc: "package-level variable " + name}
+				st = &state{desc: "package-level variable " + globalName(g)}
 			}
 			states[g] = st
 			return st

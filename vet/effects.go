@@ -19,6 +19,10 @@ type effect struct {
 	verb   string    // for a write: "write to", "map insert into", …
 	target ssa.Value // for a write: the address, map or pointer written
 	msg    string    // for any other effect: the whole finding, without the handler
+
+	// goroutine is set for a go statement. It is a finding unless it is
+	// joinable and a function on the call path waits for something.
+	goroutine, joinable bool
 }
 
 // effectsOf lists what fn itself does (not its callees) that outlives an
@@ -27,7 +31,6 @@ type effect struct {
 // waiting for anything, and clients or pools it builds.
 func effectsOf(fn *ssa.Function) []effect {
 	var out []effect
-	joins := waits(fn)
 	for _, b := range fn.Blocks {
 		for _, instr := range b.Instrs {
 			switch in := instr.(type) {
@@ -44,9 +47,7 @@ func effectsOf(fn *ssa.Function) []effect {
 					out = append(out, effect{pos: in.Pos(), msg: "http.Transport built per invocation: its connections die in the freeze and each invocation pays a new handshake; build the client once, outside the handler"})
 				}
 			case *ssa.Go:
-				if !joins {
-					out = append(out, effect{pos: in.Pos(), msg: "goroutine started and not joined before the handler returns: it is frozen with the process and resumes inside a later invocation; use scope.Go or wait for it"})
-				}
+				out = append(out, effect{pos: in.Pos(), goroutine: true, joinable: joinable(&in.Call), msg: "goroutine started and not joined before the handler returns: it is frozen with the process and resumes inside a later invocation; use scope.Go or wait for it"})
 			case ssa.CallInstruction:
 				out = append(out, callEffects(fn, in)...)
 			}
@@ -73,16 +74,16 @@ func callEffects(fn *ssa.Function, call ssa.CallInstruction) []effect {
 	switch {
 	case isAtomicWrite(name):
 		if len(c.Args) > 0 {
-			return []effect{{pos: pos, write: true, verb: shortName(name) + " on", target: c.Args[0]}}
+			return []effect{{pos: pos, write: true, verb: qualifiedName(name) + " on", target: c.Args[0]}}
 		}
 	case envCalls[name] != "":
-		return []effect{{pos: pos, msg: name + " " + envCalls[name] + " for every later invocation (and every concurrent one); pass the value in the context instead"}}
+		return []effect{{pos: pos, msg: qualifiedName(name) + " " + envCalls[name] + " for every later invocation (and every concurrent one); pass the value in the context instead"}}
 	case clientCalls[name] != "":
 		return []effect{{pos: pos, msg: clientCalls[name] + " builds a client per invocation: its connections die in the freeze and each invocation pays a new handshake; build it once, outside the handler (guard.NewShared)"}}
 	}
 	if tc, ok := tempCalls[name]; ok && tc.path < len(c.Args) {
 		if underTmp(c.Args[tc.path], tc.emptyIsTmp) && !removed(fn, call, c.Args[tc.path]) {
-			return []effect{{pos: pos, msg: name + " creates a file under the process temp dir, outside the invocation's own directory: it outlives the invocation; use guard.TempDir or guard.TempRoot"}}
+			return []effect{{pos: pos, msg: qualifiedName(name) + " creates a file under the process temp dir, outside the invocation's own directory: it outlives the invocation; use guard.TempDir or guard.TempRoot"}}
 		}
 	}
 	return nil
@@ -119,6 +120,13 @@ func shortName(full string) string {
 	return full[strings.LastIndexAny(full, ".")+1:]
 }
 
+// qualifiedName is a full function name as Go code spells it:
+// "atomic.Int64.Add" for "(*sync/atomic.Int64).Add", "sync.Map.Store".
+func qualifiedName(full string) string {
+	full = strings.NewReplacer("(*", "", "(", "", ")", "").Replace(full)
+	return full[strings.LastIndexByte(full, '/')+1:]
+}
+
 // isNamed reports whether t is (a pointer to) the named type pkg.name.
 func isNamed(t types.Type, pkg, name string) bool {
 	if p, ok := t.(*types.Pointer); ok {
@@ -144,11 +152,53 @@ func isAppendTo(val, addr ssa.Value) bool {
 	return ok && load.Op == token.MUL && load.X == addr
 }
 
-// waits reports whether fn blocks on anything that could join a goroutine
-// it starts: a channel receive, a select, or a Wait method (sync.WaitGroup,
-// errgroup.Group). A goroutine in a function that waits for nothing cannot
-// have been joined; one in a function that does is given the benefit of the
-// doubt.
+// joinable reports whether a goroutine could tell anyone it is done: it is
+// given (as an argument, or captured by the function literal it runs) a
+// channel, or a value with a Done method such as a *sync.WaitGroup. One
+// given neither cannot be waited for, whatever its caller waits on.
+func joinable(c *ssa.CallCommon) bool {
+	vals := append([]ssa.Value(nil), c.Args...)
+	if mc, ok := c.Value.(*ssa.MakeClosure); ok {
+		vals = append(vals, mc.Bindings...)
+	}
+	if c.IsInvoke() || c.StaticCallee() == nil {
+		vals = append(vals, c.Value) // a method value's receiver, a func value's closure
+	}
+	for _, v := range vals {
+		if signals(v.Type()) {
+			return true
+		}
+	}
+	return false
+}
+
+// signals reports whether a value of type t can signal completion: a
+// channel or a type with a Done method, or a pointer to one (a captured
+// variable is its address).
+func signals(t types.Type) bool {
+	for range 2 {
+		if _, ok := t.Underlying().(*types.Chan); ok {
+			return true
+		}
+		if obj, _, _ := types.LookupFieldOrMethod(t, true, nil, "Done"); obj != nil {
+			if _, isFunc := obj.(*types.Func); isFunc && !isNamed(t, "context", "Context") {
+				return true
+			}
+		}
+		p, ok := t.Underlying().(*types.Pointer)
+		if !ok {
+			return false
+		}
+		t = p.Elem()
+	}
+	return false
+}
+
+// waits reports whether fn blocks on anything that could join a goroutine:
+// a channel receive, a select, or a Wait method (sync.WaitGroup,
+// errgroup.Group). A goroutine started on a call path where no function
+// waits for anything cannot have been joined; one where some function does
+// is given the benefit of the doubt.
 func waits(fn *ssa.Function) bool {
 	for _, b := range fn.Blocks {
 		for _, instr := range b.Instrs {

@@ -79,6 +79,10 @@ var tempCalls = map[string]struct {
 	"os.CreateTemp": {0, true},
 	"os.MkdirTemp":  {0, true},
 	"os.OpenRoot":   {0, false},
+
+	"io/ioutil.WriteFile": {0, false},
+	"io/ioutil.TempFile":  {0, true},
+	"io/ioutil.TempDir":   {0, true},
 }
 
 // removeCalls remove what a path names: a temp file created and removed in

@@ -26,10 +26,11 @@ type graph struct {
 	types   []types.Type // the package's concrete named types and pointers to them
 	edges   map[*ssa.Function][]edge
 	effects map[*ssa.Function][]effect
+	waits   map[*ssa.Function]bool
 }
 
 func newGraph(pkg *ssa.Package) *graph {
-	g := &graph{prog: pkg.Prog, edges: map[*ssa.Function][]edge{}, effects: map[*ssa.Function][]effect{}}
+	g := &graph{prog: pkg.Prog, edges: map[*ssa.Function][]edge{}, effects: map[*ssa.Function][]effect{}, waits: map[*ssa.Function]bool{}}
 	for _, m := range pkg.Members {
 		t, ok := m.(*ssa.Type)
 		if !ok {
@@ -54,6 +55,15 @@ func (g *graph) effectsOf(fn *ssa.Function) []effect {
 		g.effects[fn] = e
 	}
 	return e
+}
+
+func (g *graph) waitsIn(fn *ssa.Function) bool {
+	w, ok := g.waits[fn]
+	if !ok {
+		w = waits(fn)
+		g.waits[fn] = w
+	}
+	return w
 }
 
 func (g *graph) edgesOf(fn *ssa.Function) []edge {

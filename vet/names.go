@@ -55,37 +55,37 @@ func isBoundWrapper(fn *ssa.Function) bool {
 }
 
 // accessPath renders the memory a write changes, from its root: cfg.Token,
-// cache[…], *p.
-func accessPath(v ssa.Value) string {
+// cache[…]; global names a package-level variable.
+func accessPath(v ssa.Value, global func(*ssa.Global) string) string {
 	switch v := v.(type) {
 	case *ssa.Global:
-		return v.Name()
+		return global(v)
 	case *ssa.Parameter:
 		return v.Name()
 	case *ssa.FreeVar:
 		return v.Name()
 	case *ssa.FieldAddr:
-		return accessPath(v.X) + "." + fieldName(v.X.Type(), v.Field)
+		return accessPath(v.X, global) + "." + fieldName(v.X.Type(), v.Field)
 	case *ssa.Field:
-		return accessPath(v.X) + "." + fieldName(v.X.Type(), v.Field)
+		return accessPath(v.X, global) + "." + fieldName(v.X.Type(), v.Field)
 	case *ssa.IndexAddr:
-		return accessPath(v.X) + "[…]"
+		return accessPath(v.X, global) + "[…]"
 	case *ssa.Index:
-		return accessPath(v.X) + "[…]"
+		return accessPath(v.X, global) + "[…]"
 	case *ssa.Lookup:
-		return accessPath(v.X) + "[…]"
+		return accessPath(v.X, global) + "[…]"
 	case *ssa.UnOp:
-		return accessPath(v.X)
+		return accessPath(v.X, global)
 	case *ssa.Slice:
-		return accessPath(v.X)
+		return accessPath(v.X, global)
 	case *ssa.ChangeType:
-		return accessPath(v.X)
+		return accessPath(v.X, global)
 	case *ssa.MakeInterface:
-		return accessPath(v.X)
+		return accessPath(v.X, global)
 	case *ssa.TypeAssert:
-		return accessPath(v.X)
+		return accessPath(v.X, global)
 	case *ssa.Extract:
-		return accessPath(v.Tuple)
+		return accessPath(v.Tuple, global)
 	}
 	return "…"
 }

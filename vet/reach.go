@@ -30,8 +30,9 @@ type finding struct {
 
 // checker walks the package's functions from its handlers.
 type checker struct {
-	g       *graph
-	stateOf func(*ssa.Global) *state // nil for a variable that is not reported
+	g          *graph
+	stateOf    func(*ssa.Global) *state // nil for a variable that is not reported
+	globalName func(*ssa.Global) string // "cache", or "http.DefaultClient" for another package's
 }
 
 // reach walks every function reachable from h, breadth first so that each
@@ -58,6 +59,9 @@ func (c *checker) reach(h *handler) []finding {
 			if !validPos(e.pos) {
 				continue
 			}
+			if e.goroutine && e.joinable && c.joined(n) {
+				continue
+			}
 			msg := e.msg
 			if e.write {
 				st := c.bound(n, e.target)
@@ -65,7 +69,7 @@ func (c *checker) reach(h *handler) []finding {
 					continue
 				}
 				msg = e.verb + " " + st.desc
-				if p := accessPath(e.target); p != "…" && !strings.Contains(st.desc, " "+p+" ") && !strings.HasSuffix(st.desc, " "+p) {
+				if p := accessPath(e.target, c.globalName); p != "…" && !strings.Contains(st.desc, " "+p+" ") && !strings.HasSuffix(st.desc, " "+p) {
 					msg += " (as " + p + ")"
 				}
 				msg += ": it keeps its value into the next invocation"
@@ -97,6 +101,21 @@ func (c *checker) reach(h *handler) []finding {
 		}
 	}
 	return out
+}
+
+// joined reports whether a goroutine started in n may be joined: n or a
+// function on the path that called it, up to the goroutine that runs it,
+// waits for something.
+func (c *checker) joined(n *node) bool {
+	for m := n; m != nil; m = m.parent {
+		if c.g.waitsIn(m.fn) {
+			return true
+		}
+		if strings.HasPrefix(m.step, "go ") {
+			return false // what called the goroutine does not wait for what it starts
+		}
+	}
+	return false
 }
 
 // bound returns the cross-invocation state v reaches in n, or nil.

@@ -21,6 +21,8 @@ func handle(ctx context.Context, msg string) (string, error) {
 	}()
 	joined(msg)
 	withChannel(msg)
+	<-start(msg)
+	spawn(msg)
 	scope.From(ctx).Go(func(context.Context) error { return nil })
 	return msg, nil
 }
@@ -41,6 +43,22 @@ func withChannel(msg string) string {
 	done := make(chan string)
 	go func() { done <- msg }()
 	return <-done
+}
+
+// start returns before its goroutine ends, but its caller waits for it:
+// not reported.
+func start(msg string) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		_ = msg
+		close(done)
+	}()
+	return done
+}
+
+// spawn starts a goroutine nobody on the path waits for.
+func spawn(msg string) {
+	go audit(msg) // want `goroutine started and not joined .* \(handler handle: handle → spawn\)`
 }
 
 func Main() {

@@ -2,6 +2,7 @@ package tmp
 
 import (
 	"context"
+	"io/ioutil"
 	"os"
 	"path/filepath"
 
@@ -18,6 +19,8 @@ func handle(ctx context.Context, body string) (string, error) {
 	_ = os.MkdirAll(os.TempDir()+"/cache", 0o700) // want `os.MkdirAll creates a file under the process temp dir`
 	d, _ := os.MkdirTemp("", "work-")             // want `os.MkdirTemp creates a file under the process temp dir`
 	_ = d
+	old, _ := ioutil.TempFile("", "old-") // want `ioutil.TempFile creates a file under the process temp dir`
+	_ = old
 
 	// Not reported: the invocation's own directory, and temp files the
 	// function removes itself.

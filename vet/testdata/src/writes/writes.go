@@ -2,8 +2,10 @@ package writes
 
 import (
 	"context"
+	"net/http"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/lambdaguard/lambdaguard/guard"
 )
@@ -26,6 +28,7 @@ var (
 	table    [4]string
 	ptr      = new(int)
 	hits     atomic.Int64
+	total    int64
 	byID     sync.Map
 	mu       sync.Mutex
 	guarded  string
@@ -35,18 +38,20 @@ var (
 
 func handle(ctx context.Context, msg string) (string, error) {
 	prev := last
-	last = msg                // want `write to package-level variable last: it keeps its value into the next invocation \(handler handle: handle\)`
-	count++                   // want `write to package-level variable count`
-	cache[msg] = prev         // want `map insert into package-level variable cache`
-	delete(cache, "old")      // want `map delete from package-level variable cache`
-	seen = append(seen, msg)  // want `append to package-level variable seen`
-	cfg.Token = msg           // want `write to package-level variable cfg \(as cfg.Token\)`
-	cfg.Tags[0] = msg         // want `write to package-level variable cfg \(as cfg.Tags\[…\]\)`
-	table[1] = msg            // want `write to package-level variable table \(as table\[…\]\)`
-	*ptr = len(msg)           // want `write to package-level variable ptr`
-	hits.Add(1)               // want `Add on package-level variable hits`
-	byID.Store(msg, prev)     // want `Store on package-level variable byID`
-	counters["a"].Token = msg // want `write to package-level variable counters \(as counters\[…\].Token\)`
+	last = msg                               // want `write to package-level variable last: it keeps its value into the next invocation \(handler handle: handle\)`
+	count++                                  // want `write to package-level variable count`
+	cache[msg] = prev                        // want `map insert into package-level variable cache`
+	delete(cache, "old")                     // want `map delete from package-level variable cache`
+	seen = append(seen, msg)                 // want `append to package-level variable seen`
+	cfg.Token = msg                          // want `write to package-level variable cfg \(as cfg.Token\)`
+	cfg.Tags[0] = msg                        // want `write to package-level variable cfg \(as cfg.Tags\[…\]\)`
+	table[1] = msg                           // want `write to package-level variable table \(as table\[…\]\)`
+	*ptr = len(msg)                          // want `write to package-level variable ptr`
+	hits.Add(1)                              // want `atomic.Int64.Add on package-level variable hits`
+	atomic.AddInt64(&total, 1)               // want `atomic.AddInt64 on package-level variable total`
+	byID.Store(msg, prev)                    // want `sync.Map.Store on package-level variable byID`
+	http.DefaultClient.Timeout = time.Second // want `write to package-level variable http.DefaultClient \(as http.DefaultClient.Timeout\)`
+	counters["a"].Token = msg                // want `write to package-level variable counters \(as counters\[…\].Token\)`
 	remember(msg)
 	record(&table, msg)
 	global.put(msg)
