@@ -1,6 +1,7 @@
 package vet
 
 import (
+	"fmt"
 	"go/ast"
 	"go/types"
 	"sort"
@@ -17,61 +18,90 @@ import (
 // joined, and clients built per invocation, each with the handler it is
 // reachable from and the call path. See the package documentation.
 var Analyzer = &analysis.Analyzer{
-	Name:     "lambdaguard",
-	Doc:      "report state a Lambda handler leaves behind for the next invocation\n\nlambdaguard finds the handlers passed to guard.Start, guard.Wrap, guard.WrapHandler, guard.HTTP and aws-lambda-go's lambda.Start, StartWithOptions, StartHandler and NewHandler, follows the calls they make within the package, and reports writes to package-level variables, os.Setenv/Unsetenv/Clearenv/Chdir, files created under the process temp dir, goroutines not joined before the handler returns, and clients or pools built per invocation.",
-	URL:      "https://pkg.go.dev/github.com/lambdaguard/lambdaguard/vet",
-	Requires: []*analysis.Analyzer{inspect.Analyzer},
-	Run:      run,
+	Name:      "lambdaguard",
+	Doc:       "report state a Lambda handler leaves behind for the next invocation\n\nlambdaguard finds the handlers passed to guard.Start, guard.Wrap, guard.WrapHandler, guard.HTTP and aws-lambda-go's lambda.Start, StartWithOptions, StartHandler and NewHandler, follows the calls they make within the package, and reports writes to package-level variables, os.Setenv/Unsetenv/Clearenv/Chdir, files created under the process temp dir, goroutines not joined before the handler returns, and clients or pools built per invocation.",
+	URL:       "https://pkg.go.dev/github.com/lambdaguard/lambdaguard/vet",
+	Requires:  []*analysis.Analyzer{inspect.Analyzer},
+	Run:       run,
+	FactTypes: []analysis.Fact{new(reachFact)},
 }
 
 func run(pass *analysis.Pass) (any, error) {
-	if pass.Pkg.Path() == guardPath {
+	if pass.Pkg.Path() == guardPath || pass.TypesInfo == nil || len(pass.Files) == 0 {
 		// The guard's own handlers wrap the user's: the state they keep
 		// across invocations (the invocation counter, the in-flight count)
-		// is what tells invocations apart.
+		// is what tells invocations apart. A package loaded without its
+		// syntax (a dependency, from export data) has nothing to analyse.
 		return nil, nil
 	}
 	insp := pass.ResultOf[inspect.Analyzer].(*inspector.Inspector)
-	if !callsEntry(pass, insp) {
-		return nil, nil // no handler here: no SSA to build
+	entry, own := callsEntry(pass, insp), ownCode(pass)
+	if !entry && !own {
+		return nil, nil // no handler here and no facts to give: no SSA to build
 	}
 	ssapkg, funcs := buildSSA(pass)
-	handlers := findHandlers(funcs)
-	if len(handlers) == 0 {
+	shared := sharedVars(pass, insp)
+	fact := func(fn *types.Func) *reachFact {
+		f := new(reachFact)
+		if fn.Pkg() == nil || fn.Pkg() == pass.Pkg || !pass.ImportObjectFact(fn, f) {
+			return nil
+		}
+		return f
+	}
+	g := newGraph(ssapkg, fact)
+	if own {
+		// Facts name every variable with its package: they are read in
+		// another one.
+		exportFacts(pass, newChecker(pass, g, shared, true))
+	}
+	if !entry {
 		return nil, nil
 	}
-	shared := sharedVars(pass, insp)
-	states := map[*ssa.Global]*state{}
-	globalName := func(g *ssa.Global) string {
-		if g.Pkg != nil && g.Pkg.Pkg != pass.Pkg {
-			return g.Pkg.Pkg.Name() + "." + g.Name()
-		}
-		return g.Name()
-	}
-	c := &checker{
-		g:          newGraph(ssapkg),
-		globalName: globalName,
-		stateOf: func(g *ssa.Global) *state {
-			if st, ok := states[g]; ok {
-				return st
-			}
-			var st *state
-			if obj := g.Object(); obj != nil && !shared[obj] && !isScopeKey(g) {
-				st = &state{desc: "package-level variable " + globalName(g)}
-			}
-			states[g] = st
-			return st
-		},
-	}
+	c := newChecker(pass, g, shared, false)
 	var all []finding
-	for _, h := range handlers {
-		all = append(all, c.reach(h)...)
+	for _, h := range findHandlers(funcs) {
+		hname := displayName(h.fn)
+		for _, f := range c.reach(h) {
+			f.msg = fmt.Sprintf("%s (handler %s: %s)", f.msg, hname, f.path)
+			all = append(all, f)
+		}
 	}
 	sort.SliceStable(all, func(i, j int) bool { return all[i].pos < all[j].pos })
 	for _, f := range all {
 		pass.Report(analysis.Diagnostic{Pos: f.pos, Category: "lambdaguard", Message: f.msg})
 	}
 	return nil, nil
+}
+
+// newChecker returns a checker over g for the package of pass; qualify
+// names the package's own variables and functions with the package name.
+func newChecker(pass *analysis.Pass, g *graph, shared map[types.Object]bool, qualify bool) *checker {
+	states := map[*ssa.Global]*state{}
+	globalName := func(v *ssa.Global) string {
+		if v.Pkg != nil && (qualify || v.Pkg.Pkg != pass.Pkg) {
+			return v.Pkg.Pkg.Name() + "." + v.Name()
+		}
+		return v.Name()
+	}
+	c := &checker{
+		g:          g,
+		globalName: globalName,
+		stateOf: func(v *ssa.Global) *state {
+			if st, ok := states[v]; ok {
+				return st
+			}
+			var st *state
+			if obj := v.Object(); obj != nil && !shared[obj] && !isScopeKey(v) {
+				st = &state{desc: "package-level variable " + globalName(v)}
+			}
+			states[v] = st
+			return st
+		},
+	}
+	if qualify {
+		c.prefix = pass.Pkg.Name() + "."
+	}
+	return c
 }
 
 // callsEntry reports whether the package calls one of the entry points that

@@ -79,15 +79,27 @@
 // across invocations (the invocation counter) is what tells invocations
 // apart.
 //
+// # Other packages
+//
+// Calls into the other packages of the modules being worked on are
+// followed too, through analysis facts: each exported function and method
+// of such a package carries what it does, through its own calls, that
+// outlives an invocation, and a handler that calls it gets each of those
+// findings at the call, with the place in the other package and the rest
+// of the path ("…, at store.go:18:7 (handler handle: handle → store.Put →
+// store.remember)"). The standard library and versioned third-party
+// modules are not followed. A package gives facts only when it is analysed
+// from source: under go vet every dependency is; lambdaguard vet analyses
+// the packages it is given, so run it on ./... from the module root.
+//
 // # Limits
 //
-// The analysis is per package, as go/analysis runs it: calls into other
-// packages are not followed (a handler in main that calls a function of
-// internal/store that writes store's globals is reported when store's
-// functions are reached from a handler of store's own, not from main's).
 // Calls through a function value the handler was given (a parameter, a
-// field) are not followed. A value that a call returns is not traced back
-// into the callee: getCache()[k] = v is not reported.
+// field) are not followed, nor calls through an interface to another
+// package's types. A value that a call returns is not traced back into the
+// callee: getCache()[k] = v is not reported. A function of another package
+// is summarised with nothing bound to its parameters: store.Save(&cache)
+// writing through its parameter is not reported at the call.
 //
 // # Running it
 //

@@ -20,6 +20,10 @@ type effect struct {
 	target ssa.Value // for a write: the address, map or pointer written
 	msg    string    // for any other effect: the whole finding, without the handler
 
+	// via is set for what a function of another package does: the rest of
+	// the call path, from that function.
+	via string
+
 	// goroutine is set for a go statement. It is a finding unless it is
 	// joinable and a function on the call path waits for something.
 	goroutine, joinable bool

@@ -27,10 +27,11 @@ type graph struct {
 	edges   map[*ssa.Function][]edge
 	effects map[*ssa.Function][]effect
 	waits   map[*ssa.Function]bool
+	fact    func(*types.Func) *reachFact // what another package's function does, or nil
 }
 
-func newGraph(pkg *ssa.Package) *graph {
-	g := &graph{prog: pkg.Prog, edges: map[*ssa.Function][]edge{}, effects: map[*ssa.Function][]effect{}, waits: map[*ssa.Function]bool{}}
+func newGraph(pkg *ssa.Package, fact func(*types.Func) *reachFact) *graph {
+	g := &graph{prog: pkg.Prog, fact: fact, edges: map[*ssa.Function][]edge{}, effects: map[*ssa.Function][]effect{}, waits: map[*ssa.Function]bool{}}
 	for _, m := range pkg.Members {
 		t, ok := m.(*ssa.Type)
 		if !ok {
@@ -51,7 +52,7 @@ func newGraph(pkg *ssa.Package) *graph {
 func (g *graph) effectsOf(fn *ssa.Function) []effect {
 	e, ok := g.effects[fn]
 	if !ok {
-		e = effectsOf(fn)
+		e = append(effectsOf(fn), importedEffects(fn, g.fact)...)
 		g.effects[fn] = e
 	}
 	return e

@@ -22,10 +22,12 @@ type node struct {
 	step   string // how the path shows this call: "save", "go auditLoop"
 }
 
-// A finding is one diagnostic: where, and the whole message.
+// A finding is one diagnostic: where, what, and the call path from the
+// function the walk started at.
 type finding struct {
-	pos token.Pos
-	msg string
+	pos  token.Pos
+	msg  string
+	path string
 }
 
 // checker walks the package's functions from its handlers.
@@ -33,13 +35,13 @@ type checker struct {
 	g          *graph
 	stateOf    func(*ssa.Global) *state // nil for a variable that is not reported
 	globalName func(*ssa.Global) string // "cache", or "http.DefaultClient" for another package's
+	prefix     string                   // put before each step of a path: "store." in a fact
 }
 
 // reach walks every function reachable from h, breadth first so that each
 // finding shows a shortest call path, and returns the findings.
 func (c *checker) reach(h *handler) []finding {
-	start := &node{fn: h.fn, params: h.params, free: h.free, step: displayName(h.fn)}
-	hname := displayName(h.fn)
+	start := &node{fn: h.fn, params: h.params, free: h.free, step: c.prefix + displayName(h.fn)}
 	queue := []*node{start}
 	contexts := map[*ssa.Function]int{}
 	visited := map[string]bool{}
@@ -79,7 +81,11 @@ func (c *checker) reach(h *handler) []finding {
 				continue
 			}
 			reported[id] = true
-			out = append(out, finding{pos: e.pos, msg: fmt.Sprintf("%s (handler %s: %s)", msg, hname, n.path())})
+			path := n.path()
+			if e.via != "" {
+				path += " → " + e.via
+			}
+			out = append(out, finding{pos: e.pos, msg: msg, path: path})
 		}
 		for _, e := range c.g.edgesOf(n.fn) {
 			next := &node{fn: e.callee, parent: n, params: make([]*state, len(e.callee.Params)), free: make([]*state, len(e.callee.FreeVars))}
@@ -93,7 +99,7 @@ func (c *checker) reach(h *handler) []finding {
 					next.free[i] = c.bound(n, a)
 				}
 			}
-			next.step = displayName(e.callee)
+			next.step = c.prefix + displayName(e.callee)
 			if e.goroutine {
 				next.step = "go " + next.step
 			}

@@ -135,3 +135,20 @@ func TestVetExitStatus(t *testing.T) {
 		})
 	}
 }
+
+// TestVetAcrossPackages: a handler that keeps state through another
+// package of its module is reported at the call, with the place in the
+// other package and the path, whether that package is named on the command
+// line or only imported.
+func TestVetAcrossPackages(t *testing.T) {
+	dir := filepath.Join("testdata", "crosspkg")
+	line := lineOf(t, filepath.Join(dir, "main.go"), "store.Remember(msg)")
+	storeLine := lineOf(t, filepath.Join(dir, "store", "store.go"), "last = msg")
+	for _, pattern := range []string{".", "./..."} {
+		t.Run(pattern, func(t *testing.T) {
+			res := runCLI(t, nil, "vet", "-C", dir, pattern)
+			require.Equal(t, exitFindings, res.code, "stderr: %s", res.err)
+			assert.Regexp(t, fmt.Sprintf(`^\./main\.go:%d:\d+: write to package-level variable store\.last: .*, at store\.go:%d:\d+ \(handler handle: handle → store\.Remember\)\n$`, line, storeLine), res.out)
+		})
+	}
+}
