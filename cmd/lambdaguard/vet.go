@@ -24,7 +24,9 @@ Checks the packages (go list patterns; default ".") for what a Lambda handler le
 behind for the next invocation, before anything runs: writes to package-level state,
 os.Setenv and friends, files under the process temp dir, goroutines not joined, and
 clients built per invocation. Each finding names the handler it is reachable from and
-the call path, one per line as go vet prints them (file:line:col: message).
+the call path, one per line as go vet prints them (file:line:col: message). Calls into
+the main module's other packages are followed; their own findings are printed when they
+are among the packages asked for.
 
 Flags:
   -json     print the findings as JSON, as go vet -json and other analysis tools do
