@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/types"
 	"sort"
+	"strings"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/analysis/passes/inspect"
@@ -60,6 +61,13 @@ func run(pass *analysis.Pass) (any, error) {
 	c := newChecker(pass, g, shared, false)
 	var all []finding
 	for _, h := range findHandlers(funcs) {
+		if inTest(pass, h.fn) {
+			// A test's own handler records what it saw in the test's
+			// variables on purpose; the function's handlers are declared
+			// outside its tests, and are checked wherever they are
+			// registered.
+			continue
+		}
 		hname := displayName(h.fn)
 		for _, f := range c.reach(h) {
 			f.msg = fmt.Sprintf("%s (handler %s: %s)", f.msg, hname, f.path)
@@ -100,8 +108,21 @@ func newChecker(pass *analysis.Pass, g *graph, shared map[types.Object]bool, qua
 	}
 	if qualify {
 		c.prefix = pass.Pkg.Name() + "."
+		c.forFact = true
 	}
 	return c
+}
+
+// inTest reports whether fn is declared in a _test.go file.
+func inTest(pass *analysis.Pass, fn *ssa.Function) bool {
+	for fn.Parent() != nil {
+		fn = fn.Parent()
+	}
+	pos := fn.Pos()
+	if !pos.IsValid() {
+		return false
+	}
+	return strings.HasSuffix(pass.Fset.Position(pos).Filename, "_test.go")
 }
 
 // callsEntry reports whether the package calls one of the entry points that

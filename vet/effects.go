@@ -177,16 +177,20 @@ func joinable(c *ssa.CallCommon) bool {
 }
 
 // signals reports whether a value of type t can signal completion: a
-// channel or a type with a Done method, or a pointer to one (a captured
-// variable is its address).
+// channel or a type with a Done method, a pointer to one (a captured
+// variable is its address, a captured pointer a pointer to a pointer), or
+// a struct holding one (a type whose methods start work and another method
+// waits for it, as scope.Scope does).
 func signals(t types.Type) bool {
-	for range 2 {
-		if _, ok := t.Underlying().(*types.Chan); ok {
+	for range 3 {
+		if signalsItself(t) {
 			return true
 		}
-		if obj, _, _ := types.LookupFieldOrMethod(t, true, nil, "Done"); obj != nil {
-			if _, isFunc := obj.(*types.Func); isFunc && !isNamed(t, "context", "Context") {
-				return true
+		if s, ok := t.Underlying().(*types.Struct); ok {
+			for f := range s.Fields() {
+				if signalsItself(f.Type()) {
+					return true
+				}
 			}
 		}
 		p, ok := t.Underlying().(*types.Pointer)
@@ -196,6 +200,21 @@ func signals(t types.Type) bool {
 		t = p.Elem()
 	}
 	return false
+}
+
+// signalsItself reports whether t is a channel or has a Done method
+// (sync.WaitGroup's, not context.Context's, which only says a goroutine was
+// asked to stop).
+func signalsItself(t types.Type) bool {
+	if _, ok := t.Underlying().(*types.Chan); ok {
+		return true
+	}
+	if isNamed(t, "context", "Context") {
+		return false
+	}
+	obj, _, _ := types.LookupFieldOrMethod(t, true, nil, "Done")
+	_, isFunc := obj.(*types.Func)
+	return isFunc
 }
 
 // waits reports whether fn blocks on anything that could join a goroutine:

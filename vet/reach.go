@@ -36,6 +36,11 @@ type checker struct {
 	stateOf    func(*ssa.Global) *state // nil for a variable that is not reported
 	globalName func(*ssa.Global) string // "cache", or "http.DefaultClient" for another package's
 	prefix     string                   // put before each step of a path: "store." in a fact
+
+	// forFact is set when the walk starts at an exported function rather
+	// than a handler: a goroutine it can join is left out, for the package
+	// may well join it in another of its functions (a Close, a Wait).
+	forFact bool
 }
 
 // reach walks every function reachable from h, breadth first so that each
@@ -61,7 +66,7 @@ func (c *checker) reach(h *handler) []finding {
 			if !validPos(e.pos) {
 				continue
 			}
-			if e.goroutine && e.joinable && c.joined(n) {
+			if e.goroutine && e.joinable && (c.forFact || c.joined(n)) {
 				continue
 			}
 			msg := e.msg
