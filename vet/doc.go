@@ -15,8 +15,13 @@
 // lambda.StartWithOptions, lambda.StartHandler, lambda.StartHandlerFunc or
 // lambda.NewHandler: a named function, a function literal, a method value
 // (f.handle), what a function of the package returns (a handler built by a
-// constructor), or — for WrapHandler, StartHandler and HTTP — the Invoke or
-// ServeHTTP method of the value passed. From each handler the analyzer
+// constructor), a function kept in a package-level variable, the functions
+// given to a wrapper from another package (otellambda.InstrumentHandler(h),
+// a middleware), or — for WrapHandler, StartHandler and HTTP — the Invoke or
+// ServeHTTP method of the value passed. A handler declared in a _test.go
+// file is a test's, which records what it saw in the test's variables on
+// purpose: it is not checked (the function's own handlers are, wherever
+// they are registered). From each handler the analyzer
 // follows the calls it makes within the package (SSA from
 // golang.org/x/tools/go/ssa): static calls, calls through an interface to a
 // method of one of the package's types, goroutines, and function values

@@ -1,6 +1,7 @@
 package vet
 
 import (
+	"go/token"
 	"go/types"
 
 	"golang.org/x/tools/go/ssa"
@@ -107,10 +108,37 @@ func resolveHandler(prog *ssa.Program, v ssa.Value, kind handlerKind, seen map[s
 			out = append(out, resolveHandler(prog, e, kind, seen)...)
 		}
 		return out
+	case *ssa.UnOp:
+		// A handler kept in a package-level variable: what is stored there.
+		// A global has no referrers: its initializer is in the package's
+		// init function.
+		g, ok := v.X.(*ssa.Global)
+		if !ok || v.Op != token.MUL || g.Pkg == nil || g.Pkg.Func("init") == nil {
+			return nil
+		}
+		var out []*handler
+		for _, b := range g.Pkg.Func("init").Blocks {
+			for _, instr := range b.Instrs {
+				if st, ok := instr.(*ssa.Store); ok && st.Addr == g {
+					out = append(out, resolveHandler(prog, st.Val, kind, seen)...)
+				}
+			}
+		}
+		return out
 	case *ssa.Call:
 		callee := v.Call.StaticCallee()
 		if !hasBody(callee) {
-			return nil
+			// A wrapper from another package (otellambda.InstrumentHandler,
+			// a middleware): the functions it is given are the handler.
+			var out []*handler
+			for _, a := range v.Call.Args {
+				if _, isFunc := a.Type().Underlying().(*types.Signature); isFunc {
+					out = append(out, resolveHandler(prog, a, handlerFunc, seen)...)
+				} else if types.IsInterface(a.Type()) {
+					out = append(out, resolveHandler(prog, a, handlerFuncAny, seen)...)
+				}
+			}
+			return out
 		}
 		var out []*handler
 		for _, b := range callee.Blocks {

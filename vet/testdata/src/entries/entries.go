@@ -5,11 +5,23 @@ import (
 	"net/http"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/example/wrap"
 
 	"github.com/lambdaguard/lambdaguard/guard"
 )
 
-var a, b, c, d, e, f, g, h, i, j string
+var a, b, c, d, e, f, g, h, i, j, k, l string
+
+// kept is a handler kept in a package-level variable.
+var kept = func(ctx context.Context, s string) (string, error) {
+	k = s // want `package-level variable k: .* \(handler init.func1: init.func1\)`
+	return s, nil
+}
+
+func viaWrapper(ctx context.Context, s string) (string, error) {
+	l = s // want `package-level variable l: .* \(handler viaWrapper: viaWrapper\)`
+	return s, nil
+}
 
 func viaStart(ctx context.Context, s string) (string, error) {
 	a = s // want `package-level variable a: .* \(handler viaStart: viaStart\)`
@@ -82,4 +94,6 @@ func Main() {
 	lambda.StartHandler(&pointerInvoker{})
 	lambda.Start(newHandler("> "))
 	_ = lambda.NewHandler(viaNewHandler)
+	lambda.Start(kept)
+	lambda.Start(wrap.Instrument(viaWrapper, "fn"))
 }
