@@ -15,5 +15,5 @@ func TestAnalyzer(t *testing.T) {
 	// One run over all of them: loading the standard library they import
 	// is most of the time.
 	analysistest.Run(t, analysistest.TestData(), vet.Analyzer,
-		"writes", "env", "tmp", "goroutines", "clients", "entries", "clean", "example.com/fn/app")
+		"writes", "env", "tmp", "goroutines", "clients", "entries", "clean", "generic", "example.com/fn/app")
 }
