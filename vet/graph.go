@@ -1,7 +1,6 @@
 package vet
 
 import (
-	"go/token"
 	"go/types"
 
 	"golang.org/x/tools/go/ssa"
@@ -161,7 +160,3 @@ func funcValues(v ssa.Value) []funcValue {
 }
 
 func hasBody(fn *ssa.Function) bool { return fn != nil && len(fn.Blocks) > 0 }
-
-// validPos reports whether an effect can be shown: synthetic wrappers have
-// no position.
-func validPos(p token.Pos) bool { return p.IsValid() }

@@ -63,7 +63,7 @@ func (c *checker) reach(h *handler) []finding {
 		contexts[n.fn]++
 
 		for _, e := range c.g.effectsOf(n.fn) {
-			if !validPos(e.pos) {
+			if !e.pos.IsValid() { // a synthetic wrapper's
 				continue
 			}
 			if e.goroutine && e.joinable && (c.forFact || c.joined(n)) {
