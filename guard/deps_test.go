@@ -35,3 +35,26 @@ func TestNoOpenTelemetryInBasic(t *testing.T) {
 	assert.Empty(t, otel, "OpenTelemetry linked into a function that does not trace")
 	assert.Contains(t, out, "github.com/lambdaguard/lambdaguard/guard")
 }
+
+// TestNoAnalysisToolsInLibrary keeps the static check's dependencies out of
+// what a function links: golang.org/x/tools (go/analysis, go/ssa, go/packages)
+// is imported by vet and cmd/lambdaguard only, never by a package a function
+// imports.
+func TestNoAnalysisToolsInLibrary(t *testing.T) {
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command to list dependencies with")
+	}
+	cmd := exec.Command(goTool, "list", "-deps", "./guard", "./scope", "./tmpfs", "./tracing", "./guardtest")
+	cmd.Dir = ".."
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	var tools []string
+	for _, pkg := range strings.Fields(string(out)) {
+		if strings.HasPrefix(pkg, "golang.org/x/tools") || pkg == "github.com/lambdaguard/lambdaguard/vet" {
+			tools = append(tools, pkg)
+		}
+	}
+	assert.Empty(t, tools, "the static check's dependencies linked into the library")
+	assert.Contains(t, string(out), "github.com/lambdaguard/lambdaguard/tracing")
+}

@@ -11,7 +11,7 @@ const (
 	exitOK       = 0
 	exitFailure  = 1 // build, start, init or events failure
 	exitUsage    = 2
-	exitFindings = 3 // the guard reported a leak
+	exitFindings = 3 // the guard reported a leak, or vet found one
 )
 
 // stdio is where a command reads and writes.
@@ -26,8 +26,9 @@ what leaks from one invocation into the next.
 Usage:
 
     lambdaguard run [flags] <Go package dir | bootstrap binary>
+    lambdaguard vet [-json] [packages]
 
-Run "lambdaguard run --help" for the flags.
+Run "lambdaguard run --help" or "lambdaguard vet --help" for the flags.
 `
 
 // cli runs the command line args (without the program name) and returns the exit status.
@@ -39,6 +40,8 @@ func cli(ctx context.Context, args []string, io stdio) int {
 	switch args[0] {
 	case "run":
 		return runCommand(ctx, args[1:], io)
+	case "vet":
+		return vetCommand(args[1:], io)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(io.out, usage)
 		return exitOK

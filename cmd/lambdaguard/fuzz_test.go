@@ -47,3 +47,32 @@ func FuzzStatusCode(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseVetArgs feeds the vet command's flag parser arbitrary arguments
+// (separated by NUL): it never panics, and what it accepts names packages,
+// none of them a flag.
+func FuzzParseVetArgs(f *testing.F) {
+	f.Add("./...")
+	f.Add("-json\x00-C\x00examples/leaky\x00.")
+	f.Add(".\x00-json")
+	f.Add("-C")
+	f.Add("--\x00-x")
+	f.Fuzz(func(t *testing.T, joined string) {
+		var args []string
+		if joined != "" {
+			args = strings.Split(joined, "\x00")
+		}
+		o, err := parseVetArgs(args)
+		if err != nil {
+			return
+		}
+		if len(o.patterns) == 0 {
+			t.Fatalf("%q: accepted with no packages", args)
+		}
+		for _, p := range o.patterns {
+			if strings.HasPrefix(p, "-") {
+				t.Fatalf("%q: accepted the flag %q as a package", args, p)
+			}
+		}
+	})
+}

@@ -4,6 +4,7 @@
 // Usage:
 //
 //	lambdaguard run [flags] <Go package dir | bootstrap binary>
+//	lambdaguard vet [-json] [-C dir] [packages]
 //
 // run builds the package as a Lambda bootstrap (GOOS=linux, CGO_ENABLED=0), or takes a built
 // binary, starts it with the environment Lambda gives a function, and serves it the AWS
@@ -19,8 +20,14 @@
 // finding (so the command can gate CI); 1 when the function could not be built or started,
 // failed its init, or the events could not be read; 2 for a usage error.
 //
+// vet is the static check (package github.com/lambdaguard/lambdaguard/vet): before anything
+// runs, it reports what the handlers of the packages leave behind for the next invocation,
+// one finding a line as go vet prints them, or JSON with -json. Exit status: 0 clean, 3
+// findings, 1 when the packages do not load, 2 for a usage error.
+//
 // Example:
 //
+//	go run ./cmd/lambdaguard vet ./...
 //	go run ./cmd/lambdaguard run ./examples/leaky
 //	go run ./cmd/lambdaguard run --events events.jsonl --repeat 3 --freeze 2s ./examples/basic
 package main
