@@ -183,6 +183,14 @@ func runRecord[R any](ctx context.Context, name string, rec R, fn func(context.C
 	child := &invocation{info: parent.info, base: parent.base, g: g, logs: logBag{parent: &parent.logs}}
 	sc := scope.New(ctx)
 	rctx := scope.NewContext(withInvocation(ctx, child), sc)
+	if parent.debug != nil {
+		// Goroutines the record starts carry its name: debug mode's
+		// findings then say which record left them. Restored last, after
+		// the record's cleanups, which run under it too.
+		var restore func()
+		rctx, restore = parent.debug.Record(rctx, name)
+		defer restore()
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("guard: %s: panic: %v", name, r)

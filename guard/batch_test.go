@@ -311,3 +311,21 @@ func (s *syncBuffer) reset() {
 	defer s.mu.Unlock()
 	s.b.Reset()
 }
+
+// In debug mode, a goroutine a batch record leaves running is attributed to
+// that record: its finding names it, and only it.
+func TestBatchDebugAttributesToRecord(t *testing.T) {
+	stop := leakStop(t)
+	h, c := debugGuard(t, guard.SQS(func(ctx context.Context, m events.SQSMessage) error {
+		if m.Body == "start a worker" {
+			go leakForever(stop)
+		}
+		return nil
+	}, guard.Concurrently(2)))
+	_, err := h(lambdaCtx("batch-debug"), sqsEvent(queueARN, "ok", "start a worker", "ok"))
+	require.NoError(t, err)
+	gs := c.findings(guard.KindGoroutine)
+	require.Len(t, gs, 1, "%+v", gs)
+	assert.Equal(t, "sqs message m01", gs[0].Record)
+	assert.Contains(t, gs[0].Name, "leakForever")
+}

@@ -21,7 +21,7 @@ func newDetector(cfg *config) *detect.Detector {
 		Reporter: func(r detect.Report) {
 			out := Report{InvocationID: r.InvocationID, Findings: make([]Finding, len(r.Findings))}
 			for i, f := range r.Findings {
-				out.Findings[i] = Finding{Kind: Kind(f.Kind), Name: f.Name, Path: f.Path, Detail: f.Detail, InFlight: f.InFlight}
+				out.Findings[i] = Finding{Kind: Kind(f.Kind), Name: f.Name, Path: f.Path, Detail: f.Detail, InFlight: f.InFlight, Record: f.Record}
 			}
 			report(out)
 		},

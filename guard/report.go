@@ -38,6 +38,10 @@ type Finding struct {
 	// when a change was seen, when more than one: a change to shared state
 	// cannot then be pinned to one of them.
 	InFlight []string `json:"in_flight,omitempty"`
+	// Record names the batch record a finding is attributed to, when a
+	// batch helper (SQS, Kinesis, DynamoDB) ran it: "sqs message <id>",
+	// "kinesis record <sequence number>". Identifiers, not redacted.
+	Record string `json:"record,omitempty"`
 }
 
 // WithReporter sets where reports with findings go. The default writes each

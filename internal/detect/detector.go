@@ -175,6 +175,16 @@ func (d *Detector) Pick() bool {
 	return d.cfg.Sample >= 1 || rand.Float64() < d.cfg.Sample
 }
 
+// Record labels the calling goroutine, and what it starts, with the batch
+// record name too, for a checked invocation: its goroutine findings then
+// name the record. restore gives the goroutine back ctx's labels.
+func (inv *Inv) Record(ctx context.Context, name string) (context.Context, func()) {
+	if inv == nil || !inv.sampled {
+		return ctx, func() {}
+	}
+	return goroutines.MarkRecord(ctx, name)
+}
+
 // StopLabel stops attributing new goroutines to the invocation, once it is
 // closed (cleanups run, temp directory wiped).
 func (inv *Inv) StopLabel() {
@@ -251,11 +261,16 @@ func (d *Detector) End(inv *Inv) {
 		if g.Label != inv.label {
 			continue
 		}
+		by := "this invocation"
+		if g.Record != "" {
+			by = "this invocation's " + g.Record
+		}
 		findings = append(findings, Finding{
 			Kind:   KindGoroutine,
 			Name:   g.Entry,
 			Path:   g.Where,
-			Detail: fmt.Sprintf("%d goroutine(s) started by this invocation still running, now in %s", g.Count, g.Top),
+			Detail: fmt.Sprintf("%d goroutine(s) started by %s still running, now in %s", g.Count, by, g.Top),
+			Record: g.Record,
 		})
 	}
 	for _, v := range inv.guarded {

@@ -23,6 +23,7 @@ type Finding struct {
 	Path     string
 	Detail   string
 	InFlight []string
+	Record   string // the batch record it is attributed to: an identifier, not scrubbed
 }
 
 // Report is what one invocation's end found.

@@ -19,6 +19,19 @@ import (
 // LabelKey is the pprof label that carries the invocation id.
 const LabelKey = "lambdaguard_invocation"
 
+// RecordKey is the pprof label that carries the batch record a goroutine was
+// started for, beside the invocation's.
+const RecordKey = "lambdaguard_record"
+
+// MarkRecord labels the calling goroutine, and every goroutine it starts
+// from now on, with the batch record name as well as the labels of parent.
+// restore gives the goroutine back the labels of parent.
+func MarkRecord(parent context.Context, name string) (ctx context.Context, restore func()) {
+	ctx = pprof.WithLabels(parent, pprof.Labels(RecordKey, name))
+	pprof.SetGoroutineLabels(ctx)
+	return ctx, func() { pprof.SetGoroutineLabels(parent) }
+}
+
 // Mark labels the calling goroutine, and every goroutine it starts from now
 // on, with id. It returns the labelled context, which the handler must be
 // given: code that sets goroutine labels from its context (pprof.Do in a
@@ -37,8 +50,9 @@ type Group struct {
 	Entry string // the function the goroutine was started with
 	Top   string // the function it is in now
 	Where string // file:line of Entry's frame
-	Label string // the invocation id it is labelled with
-	Stack []string
+	Label  string // the invocation id it is labelled with
+	Record string // the batch record it was started for, if any
+	Stack  []string
 }
 
 // Await looks with look until it finds no goroutine labelled id, or wait
@@ -99,7 +113,7 @@ func Labelled(ignore func(entry string) bool) []Group {
 		if ignore != nil && ignore(g.Entry) {
 			continue
 		}
-		k := g.Label + "\x00" + g.Entry + "\x00" + g.Where + "\x00" + g.Top
+		k := g.Label + "\x00" + g.Record + "\x00" + g.Entry + "\x00" + g.Where + "\x00" + g.Top
 		if i, ok := at[k]; ok {
 			out[i].Count += g.Count
 			continue
@@ -148,6 +162,9 @@ func parse(profile []byte, want string) []Group {
 			if match {
 				key := strconv.Quote(LabelKey) + ":"
 				cur.Label = labelValue(line[strings.Index(line, key)+len(key):])
+				if r := strconv.Quote(RecordKey) + ":"; strings.Contains(line, r) {
+					cur.Record = labelValue(line[strings.Index(line, r)+len(r):])
+				}
 			}
 		case strings.HasPrefix(line, "#\t"):
 			if cur == nil {
