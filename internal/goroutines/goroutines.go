@@ -46,10 +46,10 @@ func Mark(parent context.Context, id string) (ctx context.Context, restore func(
 
 // Group is a set of goroutines with the same stack.
 type Group struct {
-	Count int
-	Entry string // the function the goroutine was started with
-	Top   string // the function it is in now
-	Where string // file:line of Entry's frame
+	Count  int
+	Entry  string // the function the goroutine was started with
+	Top    string // the function it is in now
+	Where  string // file:line of Entry's frame
 	Label  string // the invocation id it is labelled with
 	Record string // the batch record it was started for, if any
 	Stack  []string
