@@ -14,6 +14,13 @@
 //   - when the handler returns — with a result, an error, a panic or past its
 //     deadline — background work is drained, cleanups run and the directory
 //     is wiped, bounded by the invocation's deadline;
+//   - a streamed result (an io.Reader, a function URL's streaming response)
+//     keeps its invocation open until the body has been read;
+//   - [SQS], [Kinesis] and [DynamoDB] give each record of a batch a scope and
+//     a temp directory of its own, and turn a record's failure into the
+//     partial batch response;
+//   - [AddLogAttrs] and [NewLogHandler] keep log keys in the invocation (or
+//     the record), gone when it ends;
 //   - [InvocationFrom] tells the request id, whether this is a cold start and
 //     how long the environment sat idle (frozen, most often) before it; hooks
 //     given with [OnThaw] run before the handler after a long enough gap;
@@ -27,7 +34,12 @@
 //     SIGTERM with the hooks given with [WithShutdown]);
 //   - Lambda's quotas — /tmp size, file descriptors, response size — are
 //     watched, with a warning in the log when one is nearly used up
-//     ([WithLimits]).
+//     ([WithLimits]);
+//   - in debug mode ([WithDebug], LAMBDAGUARD_DEBUG=1) each invocation is
+//     checked for what it leaves behind: the variables registered with
+//     [Watch], the environment, the working directory, open descriptors,
+//     stray temp files and goroutines, each finding a [Report] with the
+//     values redacted.
 //
 // Per-invocation state travels in the context only; a wrapped handler is safe
 // for concurrent invocations. Cleanup failures are logged and never change
