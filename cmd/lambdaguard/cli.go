@@ -6,12 +6,15 @@ import (
 	"io"
 )
 
-// Exit statuses.
+// Exit statuses. When several apply, the first in this order wins: exitFailure (the run
+// could not go on), exitInvocations (what failed was not checked for leaks either),
+// exitFindings.
 const (
-	exitOK       = 0
-	exitFailure  = 1 // build, start, init or events failure
-	exitUsage    = 2
-	exitFindings = 3 // the guard reported a leak
+	exitOK          = 0
+	exitFailure     = 1 // build, start, init or events failure
+	exitUsage       = 2
+	exitFindings    = 3 // the guard reported a leak
+	exitInvocations = 4 // an invocation failed: an error, a panic, a timeout, a crash, a refused payload
 )
 
 // stdio is where a command reads and writes.

@@ -95,7 +95,7 @@ func TestRunEventsFromStdin(t *testing.T) {
 func TestRunTimeoutThenColdStart(t *testing.T) {
 	events := writeEvents(t, `{"action":"sleep","ms":60000}`, `{"queryStringParameters":{"message":"after"}}`)
 	res := runCLI(t, nil, "run", "--events", events, "--timeout", "200ms", "--debug=false", testFunction(t))
-	require.Equal(t, exitOK, res.code)
+	require.Equal(t, exitInvocations, res.code, "a timed-out invocation failed")
 	assert.Regexp(t, `invocation 1/2: error after .*\n   Sandbox.Timedout: RequestId: \S+ Error: Task timed out after 0.20 seconds`, res.out)
 	assert.Regexp(t, `invocation 2/2: ok, status 200, .*cold start`, res.out)
 	assert.Contains(t, res.out, "1 ok, 1 failed")
@@ -111,7 +111,7 @@ func TestRunConcurrency(t *testing.T) {
 func TestRunPayloadLimit(t *testing.T) {
 	big := fmt.Sprintf(`{"pad":"%s"}`, strings.Repeat("x", runtimeapi.MaxPayloadSize))
 	res := runCLI(t, nil, "run", "--events", writeEvents(t, big), "--debug=false", testFunction(t))
-	assert.Equal(t, exitOK, res.code)
+	assert.Equal(t, exitInvocations, res.code, "a refused request is a failed invocation, as the caller sees it")
 	assert.Contains(t, res.out, "not invoked: runtimeapi: RequestEntityTooLarge: request must be smaller than 6291456 bytes")
 }
 

@@ -1,0 +1,55 @@
+// Command lifecycle is a guarded function for the lambdaguard command's tests: a shutdown
+// hook (guard.WithShutdown) that says when it runs, and events that make it overstay its
+// deadline or hold memory.
+//
+// Events: {"sleep_ms": N} sleeps N ms, past any deadline; {"ballast_mb": N} keeps N MiB,
+// every page touched, so that the process's peak resident set is known; {"log": N} prints N
+// numbered lines on stderr. It answers {"ok": true}.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/lambdaguard/lambdaguard/guard"
+)
+
+type event struct {
+	SleepMS   int `json:"sleep_ms"`
+	BallastMB int `json:"ballast_mb"`
+	Log       int `json:"log"`
+}
+
+type reply struct {
+	OK bool `json:"ok"`
+}
+
+// ballast is kept on purpose: the memory the test measures.
+var ballast [][]byte
+
+func handle(ctx context.Context, ev event) (reply, error) {
+	inv, _ := guard.InvocationFrom(ctx)
+	for i := range ev.Log {
+		fmt.Fprintf(os.Stderr, "lifecycle: invocation %d line %d\n", inv.Number, i)
+	}
+	if ev.BallastMB > 0 {
+		b := make([]byte, ev.BallastMB<<20)
+		for i := 0; i < len(b); i += 4096 {
+			b[i] = 1
+		}
+		ballast = append(ballast, b)
+	}
+	if ev.SleepMS > 0 {
+		time.Sleep(time.Duration(ev.SleepMS) * time.Millisecond) // deaf to the deadline, as a stuck handler is
+	}
+	return reply{OK: true}, nil
+}
+
+func main() {
+	guard.Start(handle, guard.WithShutdown(func(context.Context) error {
+		fmt.Println("lifecycle: shutdown hook ran")
+		return nil
+	}))
+}
