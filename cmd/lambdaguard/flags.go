@@ -24,6 +24,7 @@ type runOptions struct {
 	name        string
 	region      string
 	env         []string
+	envFiles    []string
 	debug       bool
 	expect      bool
 }
@@ -46,6 +47,13 @@ func runFlags(o *runOptions) *flag.FlagSet {
 			return errors.New("want KEY=VALUE")
 		}
 		o.env = append(o.env, s)
+		return nil
+	})
+	fs.Func("env-file", "", func(s string) error {
+		if s == "" {
+			return errors.New("want a file name")
+		}
+		o.envFiles = append(o.envFiles, s)
 		return nil
 	})
 	fs.BoolVar(&o.debug, "debug", true, "")
@@ -82,6 +90,10 @@ Flags (before or after the target):
   --name NAME         AWS_LAMBDA_FUNCTION_NAME (default: the package or binary directory's name)
   --region REGION     AWS_REGION and AWS_DEFAULT_REGION (default "us-east-1")
   --env KEY=VALUE     add an environment variable; repeat for several
+  --env-file FILE     add the variables of a KEY=VALUE file (Docker Compose's .env rules:
+                      # comments, optional "export ", 'literal' and "escaped\n" quotes, no
+                      interpolation); repeat for several. Later files override earlier
+                      ones, --env overrides them all
   --debug             set LAMBDAGUARD_DEBUG=1 so the guard reports leaks (default true;
                       --debug=false turns it off)
   --expect-findings   the function is known to leak: exit 0 when the guard reports

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -112,4 +114,30 @@ func TestRunLogLinesUnderTheirInvocation(t *testing.T) {
 		assert.Contains(t, sec, "lambdaguard: invocation closed", "section %d", k)
 		assert.Equal(t, strings.Count(res.out, closed), strings.Count(sec, closed), "the guard's lines for %s are all in its section", id[1])
 	}
+}
+
+// --env-file gives the function variables from KEY=VALUE files; later files and --env
+// override earlier entries; a malformed file stops the run before anything starts.
+func TestRunEnvFile(t *testing.T) {
+	dir := t.TempDir()
+	first := filepath.Join(dir, "first.env")
+	second := filepath.Join(dir, "second.env")
+	require.NoError(t, os.WriteFile(first, []byte("# base\nTABLE=orders\nexport STAGE=dev # inline\nGREETING=\"hi\\tthere\"\nRAW='${HOME}'\nAWS_REGION=eu-west-3\n"), 0o600))
+	require.NoError(t, os.WriteFile(second, []byte("STAGE=prod\n"), 0o600))
+	ev := `{"env":["TABLE","STAGE","GREETING","RAW","AWS_REGION","FLAG"]}`
+	res := runCLI(t, nil, "run", "--debug=false", "--env-file", first, "--env-file", second, "--env", "FLAG=on",
+		"--events", writeEvents(t, ev), lifecycleFunction(t))
+	require.Equal(t, exitOK, res.code)
+	assert.Contains(t, res.out, `"env":{"AWS_REGION":"eu-west-3","FLAG":"on","GREETING":"hi\tthere","RAW":"${HOME}","STAGE":"prod","TABLE":"orders"}`)
+
+	bad := filepath.Join(dir, "bad.env")
+	require.NoError(t, os.WriteFile(bad, []byte("OK=1\nNOT A LINE\n"), 0o600))
+	res = runCLI(t, nil, "run", "--env-file", bad, lifecycleFunction(t))
+	assert.Equal(t, exitFailure, res.code)
+	assert.Contains(t, res.err, "lambdaguard: envfile: malformed line: "+bad+":2: want KEY=VALUE")
+	assert.NotContains(t, res.out, "=> invocation")
+
+	res = runCLI(t, nil, "run", "--env-file", filepath.Join(dir, "none.env"), lifecycleFunction(t))
+	assert.Equal(t, exitFailure, res.code)
+	assert.Contains(t, res.err, "no such file")
 }

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 
+	"github.com/lambdaguard/lambdaguard/cmd/lambdaguard/internal/envfile"
 	"github.com/lambdaguard/lambdaguard/cmd/lambdaguard/internal/events"
 	"github.com/lambdaguard/lambdaguard/internal/runtimeapi"
 )
@@ -30,6 +31,14 @@ func runCommand(ctx context.Context, args []string, io stdio) int {
 	if err != nil {
 		return fail(err)
 	}
+	var fileEnv []string
+	for _, path := range opts.envFiles {
+		env, err := envfile.Load(path)
+		if err != nil {
+			return fail(err)
+		}
+		fileEnv = append(fileEnv, env...)
+	}
 	p := newPrinter(io.out, opts.memory)
 	tgt, err := prepare(ctx, opts.target, func(msg string) { fmt.Fprintf(io.err, "lambdaguard: %s\n", msg) })
 	if err != nil {
@@ -51,6 +60,7 @@ func runCommand(ctx context.Context, args []string, io stdio) int {
 	if opts.debug {
 		cfg.Env = append(cfg.Env, "LAMBDAGUARD_DEBUG=1")
 	}
+	cfg.Env = append(cfg.Env, fileEnv...) // after Lambda's own, before --env: the later wins
 	cfg.Env = append(cfg.Env, opts.env...)
 	fn, err := runtimeapi.Start(tgt.bin, cfg)
 	if err != nil {

@@ -4,7 +4,8 @@
 //
 // Events: {"sleep_ms": N} sleeps N ms, past any deadline; {"ballast_mb": N} keeps N MiB,
 // every page touched, so that the process's peak resident set is known; {"log": N} prints N
-// numbered lines on stderr. It answers {"ok": true}.
+// numbered lines on stderr; {"env": ["NAME", ...]} answers those variables' values. It
+// answers {"ok": true}.
 package main
 
 import (
@@ -19,11 +20,13 @@ import (
 type event struct {
 	SleepMS   int `json:"sleep_ms"`
 	BallastMB int `json:"ballast_mb"`
-	Log       int `json:"log"`
+	Log       int      `json:"log"`
+	Env       []string `json:"env"`
 }
 
 type reply struct {
-	OK bool `json:"ok"`
+	OK  bool              `json:"ok"`
+	Env map[string]string `json:"env,omitempty"`
 }
 
 // ballast is kept on purpose: the memory the test measures.
@@ -44,7 +47,14 @@ func handle(ctx context.Context, ev event) (reply, error) {
 	if ev.SleepMS > 0 {
 		time.Sleep(time.Duration(ev.SleepMS) * time.Millisecond) // deaf to the deadline, as a stuck handler is
 	}
-	return reply{OK: true}, nil
+	r := reply{OK: true}
+	for _, k := range ev.Env {
+		if r.Env == nil {
+			r.Env = map[string]string{}
+		}
+		r.Env[k] = os.Getenv(k)
+	}
+	return r, nil
 }
 
 func main() {
