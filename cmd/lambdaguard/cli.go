@@ -29,8 +29,9 @@ what leaks from one invocation into the next.
 Usage:
 
     lambdaguard run [flags] <Go package dir | bootstrap binary>
+    lambdaguard event TRIGGER [flags]     print a sample event (sqs, apigw-v2, ...)
 
-Run "lambdaguard run --help" for the flags.
+Run "lambdaguard run --help" or "lambdaguard event --help" for the flags.
 `
 
 // cli runs the command line args (without the program name) and returns the exit status.
@@ -42,6 +43,8 @@ func cli(ctx context.Context, args []string, io stdio) int {
 	switch args[0] {
 	case "run":
 		return runCommand(ctx, args[1:], io)
+	case "event":
+		return eventCommand(ctx, args[1:], io)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(io.out, usage)
 		return exitOK

@@ -18,8 +18,8 @@ import (
 )
 
 type event struct {
-	SleepMS   int `json:"sleep_ms"`
-	BallastMB int `json:"ballast_mb"`
+	SleepMS   int      `json:"sleep_ms"`
+	BallastMB int      `json:"ballast_mb"`
 	Log       int      `json:"log"`
 	Env       []string `json:"env"`
 }
