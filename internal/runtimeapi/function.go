@@ -104,7 +104,9 @@ func (f *Function) Invoke(ctx context.Context, inv Invocation) (Result, error) {
 }
 
 // settle catches up with the output of the process that ran res and measures its memory:
-// while it lives, from /proc (VmHWM); once it has ended, from its rusage.
+// while it lives, from /proc (VmHWM); once it has ended, from its rusage. After a timeout
+// it also waits for the reset to end, as Lambda's emulator answers a timed-out invocation
+// once the environment is reset: what the shutdown hooks print belongs to this invocation.
 func (f *Function) settle(res *Result) {
 	f.mu.Lock()
 	var p *process
@@ -124,14 +126,21 @@ func (f *Function) settle(res *Result) {
 	default:
 		if kb, ok := peakRSS(p.pid); ok {
 			res.MaxMemoryKB = kb
-			return
+			if !res.TimedOut() {
+				return
+			}
 		}
 	}
-	// It is ending: a crash's result arrives just before its process is reaped.
+	// It is ending: a crash's result arrives just before its process is reaped, a timeout's
+	// as its reset begins.
+	t := time.NewTimer(ShutdownGrace + 2*time.Second)
+	defer t.Stop()
 	select {
 	case <-p.exited:
-		res.MaxMemoryKB = p.peakKB
-	case <-time.After(ShutdownGrace + time.Second):
+		if res.MaxMemoryKB == 0 {
+			res.MaxMemoryKB = p.peakKB
+		}
+	case <-t.C:
 	}
 }
 
