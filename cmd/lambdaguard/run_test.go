@@ -41,6 +41,15 @@ func TestRunHelpDocumentsEveryFlag(t *testing.T) {
 	for _, n := range []string{"apigw-v2", "sqs", "eventbridge"} {
 		assert.Contains(t, res.out, n)
 	}
+	for _, says := range []string{
+		"REPORT RequestId: ID  Duration:", "Max Memory Used", "Init Duration", // the REPORT line
+		"SIGTERM to\n                      a runtime that registered for it", // the reset on a timeout
+		"  3  the guard", "  4  an invocation failed", "the first of 1, 4, 3 wins", // the exit statuses
+		`"go run" reports any status but 0 as 1`,
+		"lambdaguard event TRIGGER",
+	} {
+		assert.Contains(t, res.out, says)
+	}
 	assert.Equal(t, exitOK, runCLI(t, nil, "help").code)
 }
 
