@@ -97,7 +97,7 @@ func (f *Function) Server() *Server { return f.srv }
 // Config.Logs, and Result.MaxMemoryKB holds the process's peak resident set.
 func (f *Function) Invoke(ctx context.Context, inv Invocation) (Result, error) {
 	res, err := f.srv.Invoke(ctx, inv)
-	if res.PID != 0 && (err == nil || res.Error != nil || res.Payload != nil) {
+	if err == nil && res.PID != 0 {
 		f.settle(&res)
 	}
 	return res, err
