@@ -103,7 +103,7 @@ func (r *pipeReader) run() {
 func (r *pipeReader) drainLocked(fd uintptr) (int, error) {
 	total := 0
 	for {
-		n, err := syscall.Read(int(fd), r.buf)
+		n, err := readFD(fd, r.buf)
 		if n > 0 {
 			total += n
 			_, _ = r.w.Write(r.buf[:n])
