@@ -85,10 +85,10 @@ func (r *pipeReader) run() {
 			r.mu.Lock()
 			defer r.mu.Unlock()
 			n, err := r.drainLocked(fd)
-			if errors.Is(err, syscall.EAGAIN) && n == 0 {
+			if errors.Is(err, errAgain) && n == 0 {
 				return false // wait until readable
 			}
-			eof = err == nil || !errors.Is(err, syscall.EAGAIN)
+			eof = err == nil || !errors.Is(err, errAgain)
 			return true
 		})
 		if err != nil || eof {
@@ -110,7 +110,7 @@ func (r *pipeReader) drainLocked(fd uintptr) (int, error) {
 			continue
 		}
 		switch {
-		case errors.Is(err, syscall.EINTR):
+		case errors.Is(err, errInterrupted):
 			continue
 		case err == nil: // n == 0: every writer has closed the pipe
 			return total, nil
