@@ -6,12 +6,15 @@ import (
 	"io"
 )
 
-// Exit statuses.
+// Exit statuses. When several apply, the first in this order wins: exitFailure (the run
+// could not go on), exitInvocations (what failed was not checked for leaks either),
+// exitFindings.
 const (
-	exitOK       = 0
-	exitFailure  = 1 // build, start, init or events failure
-	exitUsage    = 2
-	exitFindings = 3 // the guard reported a leak, or vet found one
+	exitOK          = 0
+	exitFailure     = 1 // build, start, init or events failure; packages vet could not load
+	exitUsage       = 2
+	exitFindings    = 3 // the guard reported a leak, or vet found one
+	exitInvocations = 4 // an invocation failed: an error, a panic, a timeout, a crash, a refused payload
 )
 
 // stdio is where a command reads and writes.
@@ -26,9 +29,10 @@ what leaks from one invocation into the next.
 Usage:
 
     lambdaguard run [flags] <Go package dir | bootstrap binary>
-    lambdaguard vet [-json] [packages]
+    lambdaguard event TRIGGER [flags]     print a sample event (sqs, apigw-v2, ...)
+    lambdaguard vet [-json] [-C dir] [packages]
 
-Run "lambdaguard run --help" or "lambdaguard vet --help" for the flags.
+Run "lambdaguard run --help", "lambdaguard event --help" or "lambdaguard vet --help" for the flags.
 `
 
 // cli runs the command line args (without the program name) and returns the exit status.
@@ -40,6 +44,8 @@ func cli(ctx context.Context, args []string, io stdio) int {
 	switch args[0] {
 	case "run":
 		return runCommand(ctx, args[1:], io)
+	case "event":
+		return eventCommand(ctx, args[1:], io)
 	case "vet":
 		return vetCommand(args[1:], io)
 	case "help", "-h", "-help", "--help":

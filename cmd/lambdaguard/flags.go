@@ -24,6 +24,7 @@ type runOptions struct {
 	name        string
 	region      string
 	env         []string
+	envFiles    []string
 	debug       bool
 	expect      bool
 }
@@ -48,6 +49,13 @@ func runFlags(o *runOptions) *flag.FlagSet {
 		o.env = append(o.env, s)
 		return nil
 	})
+	fs.Func("env-file", "", func(s string) error {
+		if s == "" {
+			return errors.New("want a file name")
+		}
+		o.envFiles = append(o.envFiles, s)
+		return nil
+	})
 	fs.BoolVar(&o.debug, "debug", true, "")
 	fs.BoolVar(&o.expect, "expect-findings", false, "")
 	return fs
@@ -68,7 +76,8 @@ reported (debug mode).
 
 Flags (before or after the target):
   --events FILE       events to send: a JSON document, or JSON lines for several;
-                      "-" reads them from standard input
+                      "-" reads them from standard input (lambdaguard event TRIGGER
+                      prints realistic ones: see "lambdaguard event --help")
   --sample NAME       send a built-in sample instead (default "` + events.DefaultSample + `"):` + samples.String() + `
   --repeat N          send the events N times over (default 1)
   --concurrency N     serve N invocations at once: sets AWS_LAMBDA_MAX_CONCURRENCY=N and
@@ -76,18 +85,42 @@ Flags (before or after the target):
   --freeze D          between invocations (rounds), freeze the process with SIGSTOP for D,
                       then thaw it with SIGCONT, as Lambda does (e.g. 2s; default 0: no freeze)
   --timeout D         function timeout (default 3s): the deadline sent with each invocation;
-                      past it the process is killed, the invocation fails with "Task timed
-                      out", and the next one is a cold start in a new process
-  --memory MB         AWS_LAMBDA_FUNCTION_MEMORY_SIZE (default 128; not enforced)
+                      past it the invocation fails with Sandbox.Timedout ("Task timed
+                      out") and the environment is reset as Lambda resets it: SIGTERM to
+                      a runtime that registered for it (lambda.WithEnableSIGTERM,
+                      guard.Start), so its shutdown hooks run, SIGKILL 500ms later; the
+                      next invocation is a cold start in a new process
+  --memory MB         AWS_LAMBDA_FUNCTION_MEMORY_SIZE and the REPORT line's Memory Size
+                      (default 128); not enforced: a peak above it is a warning
   --name NAME         AWS_LAMBDA_FUNCTION_NAME (default: the package or binary directory's name)
   --region REGION     AWS_REGION and AWS_DEFAULT_REGION (default "us-east-1")
   --env KEY=VALUE     add an environment variable; repeat for several
+  --env-file FILE     add the variables of a KEY=VALUE file (Docker Compose's .env rules:
+                      # comments, optional "export ", 'literal' and "escaped\n" quotes, no
+                      interpolation); repeat for several. Later files override earlier
+                      ones, --env overrides them all
   --debug             set LAMBDAGUARD_DEBUG=1 so the guard reports leaks (default true;
                       --debug=false turns it off)
   --expect-findings   the function is known to leak: exit 0 when the guard reports
                       findings and 3 when it reports none (for demos, and to check in CI
                       that a known leak is still caught)
   -h, --help          show this help
+
+Each invocation ends with the REPORT line Lambda logs (tab-separated, as Lambda writes it):
+  REPORT RequestId: ID  Duration: 12.34 ms  Billed Duration: 13 ms  Memory Size: 128 MB
+         Max Memory Used: 18 MB  Init Duration: 45.67 ms
+Duration runs from the delivery of the event to the response; Billed Duration is it
+rounded up to the millisecond, plus Init Duration on a cold start (as Lambda bills the
+provided runtimes); Max Memory Used is the bootstrap process's peak resident set (VmHWM in
+/proc/PID/status, or its rusage once it has exited), so it never goes down in a process;
+Init Duration (cold starts only) runs from the process's start to its first request for
+an invocation. A timeout adds "Status: timeout", a crash "Status: error" and its error
+type. A peak past --memory prints a warning: Lambda would have stopped the function.
+
+The function's output is printed under the invocation that wrote it: the runner catches
+up with the process's output before it prints the invocation's end. After each
+invocation the number of its findings is printed, the runner's response check included,
+so that the counts add up to the summary's.
 
 Payloads above 6 MB (6291456 bytes) are refused as Lambda refuses them: a request with
 RequestEntityTooLarge, a response with Function.ResponseSizeTooLarge. At the end the
@@ -99,15 +132,27 @@ Besides the guard's own reports, the runner checks every response for data of an
 invocation's request (a "taint" finding on "response"): the warm-start bug where the next
 caller is served the previous caller's value.
 
-Exit status: 0 when nothing leaked, 3 when the guard reported findings, 1 when the function
-could not be built or started, failed its init, or the events could not be read, 2 for a
-usage error.
+Exit status:
+  0  every invocation succeeded and nothing leaked (with --expect-findings: something did)
+  1  the function could not be built or started, failed its init, or the events or an
+     --env-file could not be read: the run stopped
+  2  usage error
+  3  the guard (or the response check) reported findings
+  4  an invocation failed: an error or a panic of the function, a timeout, a crash, a
+     payload refused for its size
+When several apply, the first of 1, 4, 3 wins: a failed invocation was not checked for
+leaks either. --expect-findings turns 3 into 0 (and a clean run into 3), never 4 into 0.
+"go run" reports any status but 0 as 1 (printing "exit status 3"): for a CI gate, build
+the command (go build -o lambdaguard ./cmd/lambdaguard, or go install
+github.com/lambdaguard/lambdaguard/cmd/lambdaguard@VERSION) and run it.
 
 Examples:
   lambdaguard run ./examples/leaky
   lambdaguard run --expect-findings ./examples/leaky
   lambdaguard run --events events.jsonl --repeat 3 --freeze 2s ./examples/basic
   echo '{"message":"hi"}' | lambdaguard run --events - ./bootstrap
+  lambdaguard event sqs --message hoge --message fuga | lambdaguard run --events - ./fn
+  lambdaguard run --env-file fn.env --timeout 10s --memory 256 ./fn
 `
 }
 

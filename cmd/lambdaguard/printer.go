@@ -17,15 +17,17 @@ const maxShown = 2048
 
 // printer writes a run's output; the function's log lines arrive from other goroutines.
 type printer struct {
-	mu      sync.Mutex
-	w       io.Writer
-	labels  map[string]string // request id -> invocation label, for the summary
-	ok, bad int
-	reports report.Collector
+	mu       sync.Mutex
+	w        io.Writer
+	memoryMB int               // --memory, for the REPORT line and the memory warning
+	labels   map[string]string // request id -> invocation label, for the summary
+	ok, bad  int
+	overMem  int // invocations whose process went past --memory
+	reports  report.Collector
 }
 
-func newPrinter(w io.Writer) *printer {
-	return &printer{w: w, labels: map[string]string{}}
+func newPrinter(w io.Writer, memoryMB int) *printer {
+	return &printer{w: w, memoryMB: memoryMB, labels: map[string]string{}}
 }
 
 func (p *printer) line(format string, args ...any) {
@@ -41,7 +43,7 @@ func (p *printer) note(msg string) { p.line("-- %s", msg) }
 func (p *printer) log(l runtimeapi.Line) {
 	if r, ok := report.Parse(l.Text); ok {
 		p.reports.Add(r)
-		p.line("   [%d %s] (lambdaguard report: %d findings for request %s, summary below)", l.PID, l.Stream, len(r.Findings), r.InvocationID)
+		p.line("   [%d %s] (lambdaguard report: %d %s for request %s, summary below)", l.PID, l.Stream, len(r.Findings), plural(len(r.Findings), "finding"), r.InvocationID)
 		return
 	}
 	p.line("   [%d %s] %s", l.PID, l.Stream, l.Text)
@@ -64,19 +66,82 @@ func (p *printer) result(j job, res runtimeapi.Result, err error) {
 	if res.Error != nil {
 		p.bad++
 		fmt.Fprintf(p.w, "<= invocation %d/%d: error after %s (%s)\n   %s\n", j.n, j.total, round(res.Duration), how, res.Error)
+	} else {
+		p.ok++
+		status := ""
+		if code, ok := statusCode(res.Payload); ok {
+			status = fmt.Sprintf("status %d, ", code)
+		}
+		fmt.Fprintf(p.w, "<= invocation %d/%d: ok, %sin %s (%s)\n   %s\n", j.n, j.total, status, round(res.Duration), how, shorten(res.Payload))
+	}
+	fmt.Fprintf(p.w, "   %s\n", reportLine(res, p.memoryMB))
+	if used := usedMB(res.MaxMemoryKB); used > p.memoryMB {
+		p.overMem++
+		fmt.Fprintf(p.w, "   lambdaguard: warning: the function's memory peaked at %d MB, above its %d MB (--memory): Lambda would have stopped it (Runtime.OutOfMemory)\n", used, p.memoryMB)
+	}
+}
+
+// findings prints how many findings an invocation got, counting the guard's reports and the
+// runner's own response check alike, so that the numbers add up to the summary's.
+func (p *printer) findings(id string, fromRunner int) {
+	n := p.reports.FindingsFor(id)
+	if n == 0 {
 		return
 	}
-	p.ok++
-	status := ""
-	if code, ok := statusCode(res.Payload); ok {
-		status = fmt.Sprintf("status %d, ", code)
+	how := ""
+	if fromRunner > 0 {
+		how = fmt.Sprintf(" (%d reported by the guard, %d by the runner's response check)", n-fromRunner, fromRunner)
 	}
-	fmt.Fprintf(p.w, "<= invocation %d/%d: ok, %sin %s (%s)\n   %s\n", j.n, j.total, status, round(res.Duration), how, shorten(res.Payload))
+	p.line("   lambdaguard: %d %s for this invocation%s, summary below", n, plural(n, "finding"), how)
+}
+
+// reportLine is the REPORT line Lambda logs at the end of an invocation, tab-separated as
+// Lambda writes it. Billed Duration is the duration rounded up to the millisecond, plus the
+// init duration on a cold start, as Lambda bills the provided runtimes (and, since August
+// 2025, every runtime). Max Memory Used is the bootstrap process's peak resident set.
+func reportLine(res runtimeapi.Result, memoryMB int) string {
+	billed := res.Duration + res.InitDuration
+	fields := []string{
+		"REPORT RequestId: " + res.RequestID,
+		"Duration: " + millis(res.Duration),
+		fmt.Sprintf("Billed Duration: %d ms", (billed+time.Millisecond-1)/time.Millisecond),
+		fmt.Sprintf("Memory Size: %d MB", memoryMB),
+	}
+	if res.MaxMemoryKB > 0 {
+		fields = append(fields, fmt.Sprintf("Max Memory Used: %d MB", usedMB(res.MaxMemoryKB)))
+	}
+	if res.InitDuration > 0 {
+		fields = append(fields, "Init Duration: "+millis(res.InitDuration))
+	}
+	switch {
+	case res.TimedOut():
+		fields = append(fields, "Status: timeout")
+	case res.Error != nil && (res.Error.Type == runtimeapi.ErrorTypeExit || res.InitFailed):
+		fields = append(fields, "Status: error", "Error Type: "+res.Error.Type)
+	}
+	return strings.Join(fields, "\t")
+}
+
+func millis(d time.Duration) string {
+	return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond))
+}
+
+// usedMB rounds a peak resident set in KiB up to whole MiB, as Lambda reports it.
+func usedMB(kb int64) int { return int((kb + 1023) / 1024) }
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
 }
 
 // totals prints how many invocations succeeded and failed.
 func (p *printer) totals() {
 	p.line("lambdaguard: %d invocations: %d ok, %d failed", p.ok+p.bad, p.ok, p.bad)
+	if p.overMem > 0 {
+		p.line("lambdaguard: warning: %d %s went past --memory %d MB", p.overMem, plural(p.overMem, "invocation"), p.memoryMB)
+	}
 }
 
 // summary prints the guard's findings, grouped per invocation.

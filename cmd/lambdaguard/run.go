@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 
+	"github.com/lambdaguard/lambdaguard/cmd/lambdaguard/internal/envfile"
 	"github.com/lambdaguard/lambdaguard/cmd/lambdaguard/internal/events"
 	"github.com/lambdaguard/lambdaguard/internal/runtimeapi"
 )
@@ -30,7 +31,15 @@ func runCommand(ctx context.Context, args []string, io stdio) int {
 	if err != nil {
 		return fail(err)
 	}
-	p := newPrinter(io.out)
+	var fileEnv []string
+	for _, path := range opts.envFiles {
+		env, err := envfile.Load(path)
+		if err != nil {
+			return fail(err)
+		}
+		fileEnv = append(fileEnv, env...)
+	}
+	p := newPrinter(io.out, opts.memory)
 	tgt, err := prepare(ctx, opts.target, func(msg string) { fmt.Fprintf(io.err, "lambdaguard: %s\n", msg) })
 	if err != nil {
 		return fail(err)
@@ -51,6 +60,7 @@ func runCommand(ctx context.Context, args []string, io stdio) int {
 	if opts.debug {
 		cfg.Env = append(cfg.Env, "LAMBDAGUARD_DEBUG=1")
 	}
+	cfg.Env = append(cfg.Env, fileEnv...) // after Lambda's own, before --env: the later wins
 	cfg.Env = append(cfg.Env, opts.env...)
 	fn, err := runtimeapi.Start(tgt.bin, cfg)
 	if err != nil {
@@ -76,14 +86,26 @@ func runCommand(ctx context.Context, args []string, io stdio) int {
 		// "No leaks found" would claim more than was checked.
 		p.line("lambdaguard: the run stopped early: leaks were looked for only in what ran")
 	}
+	if runErr != nil {
+		return fail(runErr)
+	}
+	code := leakStatus(p, opts.expect)
+	if p.bad > 0 {
+		p.line("lambdaguard: %d %s failed: exit status %d", p.bad, plural(p.bad, "invocation"), exitInvocations)
+		return exitInvocations
+	}
+	return code
+}
+
+// leakStatus is the exit status the findings give: exitFindings when there are some, or,
+// with --expect-findings, when there are none.
+func leakStatus(p *printer, expect bool) int {
 	found := p.reports.Findings() > 0
 	switch {
-	case runErr != nil:
-		return fail(runErr)
-	case opts.expect && found:
+	case expect && found:
 		p.line("lambdaguard: findings were expected (--expect-findings): ok")
 		return exitOK
-	case opts.expect:
+	case expect:
 		p.line("lambdaguard: findings were expected (--expect-findings), none were reported")
 		return exitFindings
 	case found:

@@ -41,6 +41,15 @@ func TestRunHelpDocumentsEveryFlag(t *testing.T) {
 	for _, n := range []string{"apigw-v2", "sqs", "eventbridge"} {
 		assert.Contains(t, res.out, n)
 	}
+	for _, says := range []string{
+		"REPORT RequestId: ID  Duration:", "Max Memory Used", "Init Duration", // the REPORT line
+		"SIGTERM to\n                      a runtime that registered for it", // the reset on a timeout
+		"  3  the guard", "  4  an invocation failed", "the first of 1, 4, 3 wins", // the exit statuses
+		`"go run" reports any status but 0 as 1`,
+		"lambdaguard event TRIGGER",
+	} {
+		assert.Contains(t, res.out, says)
+	}
 	assert.Equal(t, exitOK, runCLI(t, nil, "help").code)
 }
 
@@ -95,7 +104,7 @@ func TestRunEventsFromStdin(t *testing.T) {
 func TestRunTimeoutThenColdStart(t *testing.T) {
 	events := writeEvents(t, `{"action":"sleep","ms":60000}`, `{"queryStringParameters":{"message":"after"}}`)
 	res := runCLI(t, nil, "run", "--events", events, "--timeout", "200ms", "--debug=false", testFunction(t))
-	require.Equal(t, exitOK, res.code)
+	require.Equal(t, exitInvocations, res.code, "a timed-out invocation failed")
 	assert.Regexp(t, `invocation 1/2: error after .*\n   Sandbox.Timedout: RequestId: \S+ Error: Task timed out after 0.20 seconds`, res.out)
 	assert.Regexp(t, `invocation 2/2: ok, status 200, .*cold start`, res.out)
 	assert.Contains(t, res.out, "1 ok, 1 failed")
@@ -111,7 +120,7 @@ func TestRunConcurrency(t *testing.T) {
 func TestRunPayloadLimit(t *testing.T) {
 	big := fmt.Sprintf(`{"pad":"%s"}`, strings.Repeat("x", runtimeapi.MaxPayloadSize))
 	res := runCLI(t, nil, "run", "--events", writeEvents(t, big), "--debug=false", testFunction(t))
-	assert.Equal(t, exitOK, res.code)
+	assert.Equal(t, exitInvocations, res.code, "a refused request is a failed invocation, as the caller sees it")
 	assert.Contains(t, res.out, "not invoked: runtimeapi: RequestEntityTooLarge: request must be smaller than 6291456 bytes")
 }
 

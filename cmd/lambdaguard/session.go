@@ -81,9 +81,12 @@ func (s *session) invoke(ctx context.Context, j job) error {
 	res, err := s.fn.Invoke(ctx, runtimeapi.Invocation{Payload: j.ev.Payload})
 	s.p.result(j, res, err)
 	if err == nil && res.Error == nil && s.opts.debug {
+		fromRunner := 0
 		if f, ok := s.cross.check(j, res.RequestID, res.Payload); ok {
 			s.p.reports.Add(report.Report{InvocationID: res.RequestID, Findings: []report.Finding{f}})
+			fromRunner = 1
 		}
+		s.p.findings(res.RequestID, fromRunner)
 	}
 	switch {
 	case errors.Is(err, runtimeapi.ErrStart):

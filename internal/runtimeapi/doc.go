@@ -14,9 +14,12 @@
 //     (plus TMPDIR: a private directory standing in for the environment's own /tmp),
 //     points it at its own Server, and manages the execution environment's life: a cold start
 //     on the first invocation, warm starts after, SIGSTOP/SIGCONT for a freeze and a thaw,
-//     SIGKILL past the deadline (the next invocation is a cold start in a new process), a new
-//     process after a crash, and at Close the Lambda shutdown sequence: SIGTERM when an
-//     extension is registered, then SIGKILL 500 ms later.
+//     a reset past the deadline (SHUTDOWN with reason "timeout" to extensions that asked for
+//     it, SIGTERM when an extension is registered, SIGKILL 500 ms later; the next invocation
+//     is a cold start in a new process), a new process after a crash, and at Close the
+//     same sequence with reason "spindown". Each Result carries the init duration of a cold
+//     start and the process's peak resident set, and the function's output is delivered to
+//     Config.Logs up to the moment it answered before Invoke returns.
 //
 // Failures are reported the way Lambda reports them to a synchronous caller: a
 // [FunctionError] with errorType "Sandbox.Timedout", "Runtime.ExitError",

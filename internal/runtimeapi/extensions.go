@@ -60,14 +60,23 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// handleExtensionNext blocks until the environment shuts down. An extension subscribed to
-// SHUTDOWN then gets the event; one that is not (aws-lambda-go's) stays blocked, as on
-// Lambda, until its process goes away. INVOKE events are not delivered.
+// handleExtensionNext blocks until the environment shuts down or is reset after a timeout.
+// An extension subscribed to SHUTDOWN then gets the event, with the reason ("spindown" or
+// "timeout"); one that is not (aws-lambda-go's) stays blocked, as on Lambda, until its
+// process goes away. INVOKE events are not delivered.
 func (s *Server) handleExtensionNext(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	ext, ok := s.exts[r.Header.Get(headerExtensionID)]
 	shutdown := s.shutdown
 	s.mu.Unlock()
+	reason := func() string {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.shutdown != shutdown { // that process has ended meanwhile
+			return "spindown"
+		}
+		return s.shutdownReason
+	}
 	if !ok {
 		writeError(w, http.StatusForbidden, "Extension.UnknownExtensionIdentifier", "unknown extension identifier")
 		return
@@ -84,29 +93,34 @@ func (s *Server) handleExtensionNext(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]any{
 		"eventType":      "SHUTDOWN",
-		"shutdownReason": "spindown",
+		"shutdownReason": reason(),
 		"deadlineMs":     time.Now().Add(ShutdownGrace).UnixMilli(),
 	})
 }
 
-// extensionsRegistered reports whether the current process registered an extension.
-func (s *Server) extensionsRegistered() bool {
+// extensionsRegistered reports whether the process of generation gen registered an
+// extension.
+func (s *Server) extensionsRegistered(gen int) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.exts) > 0
+	return gen == s.gen && len(s.exts) > 0
 }
 
-// beginShutdown sends SHUTDOWN to the extensions that asked for it.
-func (s *Server) beginShutdown() {
+// beginShutdown sends SHUTDOWN, with reason ("spindown", "timeout"), to the extensions of
+// generation gen that asked for it.
+func (s *Server) beginShutdown(gen int, reason string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.beginShutdownLocked()
+	if gen == s.gen {
+		s.beginShutdownLocked(reason)
+	}
 }
 
-func (s *Server) beginShutdownLocked() {
+func (s *Server) beginShutdownLocked(reason string) {
 	select {
 	case <-s.shutdown:
 	default:
+		s.shutdownReason = reason
 		close(s.shutdown)
 	}
 }

@@ -67,20 +67,8 @@ func (f *Function) Close() error {
 	}
 	f.mu.Unlock()
 	if p != nil {
-		f.srv.beginShutdown()
-		if f.srv.extensionsRegistered() {
-			_ = terminate(p.pid)
-			select {
-			case <-p.exited:
-			case <-time.After(ShutdownGrace):
-			}
-		}
-		select {
-		case <-p.exited:
-		default:
-			_ = killGroup(p.pid)
-			<-p.exited
-		}
+		f.srv.beginShutdown(p.gen, "spindown")
+		f.shutDown(p, f.srv.extensionsRegistered(p.gen))
 	}
 	err := f.srv.Close()
 	if f.ownTmp != "" {

@@ -29,19 +29,25 @@ type Function struct {
 
 	mu         sync.Mutex
 	proc       *process
+	recent     []*process // the last processes started, for Invoke to find the one that ran a call
 	closed     bool
 	lastStatus string // how the latest process ended, as exec reports it
 }
+
+// recentProcesses bounds Function.recent.
+const recentProcesses = 16
 
 // process is one run of the bootstrap.
 type process struct {
 	cmd            *exec.Cmd
 	pid            int
 	gen            int
-	stdout, stderr *lineWriter
+	stdout, stderr *pipeReader
 	initTimer      *time.Timer
 	exited         chan struct{} // closed once the process is reaped and its output read
+	peakKB         int64         // peak resident set once reaped, set before exited is closed
 	frozen         bool
+	resetting      bool // a reset (timeout) is under way: SIGTERM sent, SIGKILL to follow
 }
 
 // Start prepares an execution environment for the bootstrap at path. No process runs until
@@ -74,7 +80,7 @@ func Start(path string, cfg Config) (*Function, error) {
 	}
 	f := &Function{path: abs, cfg: srv.cfg, srv: srv, ownTmp: ownTmp}
 	srv.onEnqueue = f.ensureProcess
-	srv.onTimeout = f.killGeneration
+	srv.onTimeout = f.resetGeneration
 	srv.onInitError = f.killGeneration
 	return f, nil
 }
@@ -84,10 +90,59 @@ func (f *Function) Server() *Server { return f.srv }
 
 // Invoke sends one invocation, starting a process first if none is running, and waits for
 // its result. See Server.Invoke for what is a failed Result and what is an error. After a
-// timeout the process is killed; after an init failure or a crash it is gone: either way the
-// next invocation is a cold start.
+// timeout the process is reset (SIGTERM if it registered an extension, SIGKILL at the end of
+// ShutdownGrace); after an init failure or a crash it is gone: either way the next
+// invocation is a cold start.
+//
+// Before Invoke returns, every line the process wrote before it answered has been passed to
+// Config.Logs, and Result.MaxMemoryKB holds the process's peak resident set.
 func (f *Function) Invoke(ctx context.Context, inv Invocation) (Result, error) {
-	return f.srv.Invoke(ctx, inv)
+	res, err := f.srv.Invoke(ctx, inv)
+	if err == nil && res.PID != 0 {
+		f.settle(&res)
+	}
+	return res, err
+}
+
+// settle catches up with the output of the process that ran res and measures its memory:
+// while it lives, from /proc (VmHWM); once it has ended, from its rusage. After a timeout
+// it also waits for the reset to end, as Lambda's emulator answers a timed-out invocation
+// once the environment is reset: what the shutdown hooks print belongs to this invocation.
+func (f *Function) settle(res *Result) {
+	f.mu.Lock()
+	var p *process
+	for _, q := range f.recent {
+		if q.pid == res.PID {
+			p = q
+		}
+	}
+	f.mu.Unlock()
+	if p == nil {
+		return
+	}
+	p.stdout.sync()
+	p.stderr.sync()
+	select {
+	case <-p.exited:
+	default:
+		if kb, ok := peakRSS(p.pid); ok {
+			res.MaxMemoryKB = kb
+			if !res.TimedOut() {
+				return
+			}
+		}
+	}
+	// It is ending: a crash's result arrives just before its process is reaped, a timeout's
+	// as its reset begins.
+	t := time.NewTimer(ShutdownGrace + 2*time.Second)
+	defer t.Stop()
+	select {
+	case <-p.exited:
+		if res.MaxMemoryKB == 0 {
+			res.MaxMemoryKB = p.peakKB
+		}
+	case <-t.C:
+	}
 }
 
 // PID is the process id of the running bootstrap, or 0 when none runs.
@@ -115,30 +170,50 @@ func (f *Function) ensureProcess() {
 
 func (f *Function) startLocked() error {
 	p := &process{exited: make(chan struct{})}
-	pid := func() int { return p.pid }
-	p.stdout = &lineWriter{stream: "stdout", pid: pid, emit: f.emit}
-	p.stderr = &lineWriter{stream: "stderr", pid: pid, emit: f.emit}
+	started := time.Now()
 	cmd := exec.Command(f.path)
 	cmd.Dir = filepath.Dir(f.path)
 	cmd.Env = f.cfg.Environ(f.srv.Addr(), f.path)
-	cmd.Stdout, cmd.Stderr = p.stdout, p.stderr
-	cmd.WaitDelay = time.Second // a child that keeps the pipes open must not hold us
 	setProcessGroup(cmd)
-	// The pid is read by the output writers, which start with the process: hold their lock.
-	p.stdout.mu.Lock()
-	p.stderr.mu.Lock()
-	err := cmd.Start()
-	if err == nil {
-		p.pid = cmd.Process.Pid
-	}
-	p.stderr.mu.Unlock()
-	p.stdout.mu.Unlock()
+	// Our own pipes rather than exec.Cmd's copies: Invoke catches up with them (see
+	// pipeReader).
+	outR, outW, err := os.Pipe()
 	if err != nil {
 		return fmt.Errorf("%w %s: %w", ErrStart, f.path, err)
 	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		_, _ = outR.Close(), outW.Close()
+		return fmt.Errorf("%w %s: %w", ErrStart, f.path, err)
+	}
+	cmd.Stdout, cmd.Stderr = outW, errW
+	err = cmd.Start()
+	_, _ = outW.Close(), errW.Close() // the child has its copies
+	if err == nil {
+		p.pid = cmd.Process.Pid
+		pid := func() int { return p.pid }
+		p.stdout, err = newPipeReader(outR, &lineWriter{stream: "stdout", pid: pid, emit: f.emit})
+		if err == nil {
+			p.stderr, err = newPipeReader(errR, &lineWriter{stream: "stderr", pid: pid, emit: f.emit})
+		}
+		if err != nil {
+			_ = killGroup(p.pid)
+			_ = cmd.Wait()
+		}
+	}
+	if err != nil {
+		_, _ = outR.Close(), errR.Close()
+		return fmt.Errorf("%w %s: %w", ErrStart, f.path, err)
+	}
+	go p.stdout.run()
+	go p.stderr.run()
 	p.cmd = cmd
-	p.gen = f.srv.beginProcess(p.pid)
+	p.gen = f.srv.beginProcess(p.pid, started)
 	f.proc = p
+	f.recent = append(f.recent, p)
+	if len(f.recent) > recentProcesses {
+		f.recent = f.recent[1:]
+	}
 	p.initTimer = time.AfterFunc(f.cfg.InitTimeout, func() {
 		if f.srv.abandonInit(p.gen) {
 			f.killGeneration(p.gen)
@@ -163,8 +238,10 @@ func (f *Function) wait(p *process) {
 	err := p.cmd.Wait()
 	p.initTimer.Stop()
 	_ = killGroup(p.pid) // what the bootstrap started goes with it, as the sandbox does on Lambda
-	p.stdout.flush()
-	p.stderr.flush()
+	p.drain()
+	if p.cmd.ProcessState != nil {
+		p.peakKB = exitedPeakRSS(p.cmd.ProcessState)
+	}
 	status := "exit status 0"
 	if err != nil {
 		var ee *exec.ExitError
@@ -195,6 +272,64 @@ func (f *Function) killGeneration(gen int) {
 	defer f.mu.Unlock()
 	if f.proc != nil && f.proc.gen == gen {
 		_ = killGroup(f.proc.pid)
+	}
+}
+
+// resetGeneration ends the process of generation gen the way Lambda resets an execution
+// environment after a timeout: extensions subscribed to SHUTDOWN get it (reason "timeout");
+// a process that registered an extension (lambda.WithEnableSIGTERM does) gets SIGTERM and
+// ShutdownGrace to run its hooks; then the process group is killed.
+func (f *Function) resetGeneration(gen int) {
+	f.mu.Lock()
+	p := f.proc
+	if p == nil || p.gen != gen || p.resetting {
+		f.mu.Unlock()
+		return
+	}
+	p.resetting = true
+	if p.frozen {
+		_ = thawGroup(p.pid)
+		p.frozen = false
+	}
+	f.mu.Unlock()
+	f.srv.beginShutdown(gen, "timeout")
+	f.shutDown(p, f.srv.extensionsRegistered(gen))
+}
+
+// shutDown sends SIGTERM to p when it asked for it and waits up to ShutdownGrace for it to
+// exit, then kills its process group and waits until it is reaped.
+func (f *Function) shutDown(p *process, sigterm bool) {
+	if sigterm {
+		_ = terminate(p.pid)
+		t := time.NewTimer(ShutdownGrace)
+		select {
+		case <-p.exited:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+	select {
+	case <-p.exited:
+	default:
+		_ = killGroup(p.pid)
+		<-p.exited
+	}
+}
+
+// drain waits, briefly, for the process's output to reach its end, then closes the pipes:
+// a grandchild that escaped the process group must not hold the output open.
+func (p *process) drain() {
+	t := time.NewTimer(time.Second)
+	defer t.Stop()
+	for _, r := range []*pipeReader{p.stdout, p.stderr} {
+		select {
+		case <-r.done:
+		case <-t.C:
+		}
+	}
+	for _, r := range []*pipeReader{p.stdout, p.stderr} {
+		_ = r.f.Close() // ends a run still reading
+		<-r.done
 	}
 }
 

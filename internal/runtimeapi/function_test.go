@@ -162,14 +162,19 @@ func TestFunctionPanicEndsTheProcess(t *testing.T) {
 	assert.EqualValues(t, 1, resp.Count)
 }
 
+// A timeout resets the environment as Lambda does: the runtime registered an extension
+// (lambda.WithEnableSIGTERM), so it gets SIGTERM and runs its hook; the stuck handler keeps
+// it alive, so SIGKILL follows at the end of the shutdown budget.
 func TestFunctionTimeoutKillsAndColdStarts(t *testing.T) {
-	f, _ := startFn(t, Config{Timeout: 300 * time.Millisecond})
+	f, logs := startFn(t, Config{Timeout: 300 * time.Millisecond})
 	_, first := invoke(t, f, `{"action":"echo"}`)
 	r, _ := invoke(t, f, `{"action":"sleep","ms":60000}`)
 	require.NotNil(t, r.Error)
 	assert.True(t, r.TimedOut())
 	assert.Equal(t, "RequestId: "+r.RequestID+" Error: Task timed out after 0.30 seconds", r.Error.Message)
+	assert.Positive(t, r.MaxMemoryKB, "measured before the process goes")
 	r, resp := invoke(t, f, `{"action":"echo"}`)
+	assert.Contains(t, logs.text(), fmt.Sprintf("stdout %d fn: sigterm hook ran", first.PID), "the timed-out runtime got SIGTERM")
 	require.Nil(t, r.Error)
 	assert.True(t, r.ColdStart)
 	assert.NotEqual(t, first.PID, resp.PID, "the timed-out process was killed")
@@ -359,4 +364,48 @@ func TestFunctionUnstartableBootstrap(t *testing.T) {
 		assert.ErrorContains(t, err, "runtimeapi: start "+bin+": ")
 	}
 	assert.Zero(t, f.PID())
+}
+
+// What the function printed while it ran is delivered before Invoke returns: a log line is
+// never reported after the end of its own invocation.
+func TestFunctionLogsArriveBeforeTheResult(t *testing.T) {
+	f, logs := startFn(t, Config{Name: "logs"})
+	const n = 500
+	for range 5 {
+		r, _ := invoke(t, f, fmt.Sprintf(`{"action":"log","n":%d}`, n))
+		require.Nil(t, r.Error)
+		got := strings.Count(logs.text(), "fn: "+r.RequestID+" line ")
+		require.Equal(t, n, got, "lines of %s delivered when its result arrived", r.RequestID)
+	}
+}
+
+// Result.MaxMemoryKB is the process's peak resident set: above a ballast the function keeps.
+func TestFunctionMaxMemory(t *testing.T) {
+	if _, ok := peakRSS(os.Getpid()); !ok {
+		t.Skip("no /proc/PID/status VmHWM here")
+	}
+	f, _ := startFn(t, Config{Name: "mem"})
+	r, _ := invoke(t, f, `{"action":"echo"}`)
+	require.Nil(t, r.Error)
+	assert.Positive(t, r.MaxMemoryKB)
+	assert.Less(t, r.MaxMemoryKB, int64(48<<10), "a small Go function stays well under 48 MiB")
+	r, _ = invoke(t, f, `{"action":"ballast","mb":64}`)
+	require.Nil(t, r.Error)
+	assert.GreaterOrEqual(t, r.MaxMemoryKB, int64(64<<10), "the 64 MiB ballast is counted")
+	assert.Less(t, r.MaxMemoryKB, int64(128<<10))
+	// A crashed process is measured from its rusage once reaped.
+	r, _ = invoke(t, f, `{"action":"panic"}`)
+	require.NotNil(t, r.Error)
+	assert.GreaterOrEqual(t, r.MaxMemoryKB, int64(64<<10), "the peak of the process that panicked")
+}
+
+// A cold start carries the time from the process's start to its first request for work.
+func TestFunctionInitDuration(t *testing.T) {
+	f, _ := startFn(t, Config{Name: "init"})
+	r, _ := invoke(t, f, `{"action":"echo"}`)
+	require.True(t, r.ColdStart)
+	assert.Positive(t, r.InitDuration)
+	r, _ = invoke(t, f, `{"action":"echo"}`)
+	require.False(t, r.ColdStart)
+	assert.Zero(t, r.InitDuration)
 }

@@ -2,17 +2,20 @@ package runtimeapi
 
 import (
 	"context"
+	"time"
 )
 
 // The methods in this file let a Function tell its Server about the process behind the
 // Runtime API. Each process is a generation: invocations delivered to it fail when it ends,
 // and registered extensions and init errors belong to it.
 
-// beginProcess records the process id of the generation about to start.
-func (s *Server) beginProcess(pid int) (gen int) {
+// beginProcess records the process id of the generation about to start, and when it was
+// started, from which its init duration is measured.
+func (s *Server) beginProcess(pid int, started time.Time) (gen int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.pid = pid
+	s.started = started
 	return s.gen
 }
 
@@ -41,7 +44,10 @@ func (s *Server) processEnded(status string) {
 	}
 	s.gen++
 	s.ready, s.dead, s.initErr, s.delivered, s.pid = false, false, nil, 0, 0
+	s.started, s.initDuration = time.Time{}, 0
 	clear(s.exts)
+	s.beginShutdownLocked("spindown") // an extension of the ended process still waiting
+	s.shutdown, s.shutdownReason = make(chan struct{}), ""
 }
 
 // abandonInit is for a generation past its init timeout: unless it has asked for an

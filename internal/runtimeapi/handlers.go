@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"time"
 )
 
 // Runtime API headers, as aws-lambda-go names them.
@@ -52,6 +53,9 @@ func (s *Server) handleNext(w http.ResponseWriter, r *http.Request) {
 		}
 		live := gen == s.gen && !s.dead
 		if live {
+			if !s.ready && !s.started.IsZero() {
+				s.initDuration = time.Since(s.started)
+			}
 			s.ready = true
 			if len(s.queue) > 0 && r.Context().Err() == nil {
 				c := s.deliverLocked()

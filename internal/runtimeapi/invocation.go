@@ -39,6 +39,16 @@ type Result struct {
 	InitFailed bool
 	// ColdStart is true for the first invocation delivered to a newly started process.
 	ColdStart bool
+	// InitDuration, on a cold start, runs from the process's start to its first
+	// GET .../invocation/next: Lambda's "Init Duration". Zero on a warm start, and when a
+	// Server is used without a Function.
+	InitDuration time.Duration
+	// MaxMemoryKB is the peak resident set of the bootstrap process so far, in KiB: read
+	// from /proc/PID/status (VmHWM) as the invocation ends, or from the process's rusage
+	// once it has exited. Zero when unknown (not Linux, or a Server without a Function).
+	// Lambda's "Max Memory Used" measures the whole sandbox; this measures the bootstrap
+	// process, which for a Go function is nearly all of it.
+	MaxMemoryKB int64
 	// PID is the process id of the bootstrap that received the invocation (0 when a Server
 	// is used without a Function).
 	PID int

@@ -38,8 +38,12 @@ type Server struct {
 	dead      bool          // the current generation is being killed: it gets no invocation
 	initErr   *FunctionError
 	exts      map[string]extension
-	shutdown  chan struct{} // closed by beginShutdown: SHUTDOWN events for extensions
+	shutdown  chan struct{} // closed by beginShutdown: SHUTDOWN events for the current generation's extensions
 	closed    bool
+
+	shutdownReason string        // sent with SHUTDOWN
+	started        time.Time     // when the current generation's process started
+	initDuration   time.Duration // from its start to its first GET .../next
 
 	// Hooks for Function, called without s.mu held.
 	onEnqueue   func()
@@ -55,6 +59,7 @@ type call struct {
 	gen      int
 	pid      int
 	cold     bool
+	initDur  time.Duration
 	start    time.Time
 	deadline time.Time
 	timer    *time.Timer
@@ -157,7 +162,7 @@ func (s *Server) Close() error {
 		s.finishLocked(c, Result{}, ErrClosed)
 	}
 	s.notifyLocked()
-	s.beginShutdownLocked()
+	s.beginShutdownLocked("spindown")
 	s.mu.Unlock()
 	err := s.http.Close()
 	<-s.served
@@ -183,6 +188,9 @@ func (s *Server) deliverLocked() *call {
 		timeout = c.inv.Timeout
 	}
 	c.gen, c.pid, c.cold = s.gen, s.pid, s.delivered == 0
+	if c.cold {
+		c.initDur = s.initDuration
+	}
 	s.delivered++
 	c.start = time.Now()
 	c.deadline = c.start.Add(timeout)
@@ -215,7 +223,7 @@ func (s *Server) finishLocked(c *call, r Result, err error) {
 	if c.timer != nil {
 		c.timer.Stop()
 	}
-	r.RequestID, r.TraceID, r.ColdStart, r.PID = c.id, c.trace, c.cold, c.pid
+	r.RequestID, r.TraceID, r.ColdStart, r.PID, r.InitDuration = c.id, c.trace, c.cold, c.pid, c.initDur
 	r.Duration = time.Since(c.start)
 	c.done <- outcome{res: r, err: err}
 }

@@ -178,7 +178,15 @@ func TestServerInvokeCancelAndClose(t *testing.T) {
 	assert.NoError(t, srv.Close(), "Close is idempotent")
 }
 
+// An extension subscribed to SHUTDOWN gets it with the reason of the shutdown: the end of
+// the environment, or its reset after a timeout.
 func TestServerExtensions(t *testing.T) {
+	for _, reason := range []string{"spindown", "timeout"} {
+		t.Run(reason, func(t *testing.T) { testServerExtensions(t, reason) })
+	}
+}
+
+func testServerExtensions(t *testing.T, reason string) {
 	rt := newFakeRuntime(t, Config{Name: "ext"})
 	register := func(name, body string) *http.Response {
 		req, err := http.NewRequest(http.MethodPost, rt.srv.URL()+"/2020-01-01/extension/register", strings.NewReader(body))
@@ -193,7 +201,7 @@ func TestServerExtensions(t *testing.T) {
 	}
 	assert.Equal(t, http.StatusBadRequest, register("", `{}`).StatusCode)
 	assert.Equal(t, http.StatusBadRequest, register("x", `{"events":["BOGUS"]}`).StatusCode)
-	assert.False(t, rt.srv.extensionsRegistered())
+	assert.False(t, rt.srv.extensionsRegistered(0))
 
 	resp := register("watcher", `{"events":["SHUTDOWN"]}`)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
@@ -202,7 +210,7 @@ func TestServerExtensions(t *testing.T) {
 	assert.Equal(t, map[string]string{"functionName": "ext", "functionVersion": "$LATEST", "handler": "bootstrap"}, info)
 	id := resp.Header.Get(headerExtensionID)
 	require.NotEmpty(t, id)
-	assert.True(t, rt.srv.extensionsRegistered())
+	assert.True(t, rt.srv.extensionsRegistered(0))
 
 	next := func(id string) (*http.Response, error) {
 		req, _ := http.NewRequest(http.MethodGet, rt.srv.URL()+"/2020-01-01/extension/event/next", nil)
@@ -226,11 +234,12 @@ func TestServerExtensions(t *testing.T) {
 		_ = json.NewDecoder(resp.Body).Decode(&ev)
 		got <- ev
 	}()
-	rt.srv.beginShutdown()
+	rt.srv.beginShutdown(1, reason) // not the current generation: nothing
+	rt.srv.beginShutdown(0, reason)
 	ev := <-got
 	require.NotNil(t, ev)
 	assert.Equal(t, "SHUTDOWN", ev["eventType"])
-	assert.Equal(t, "spindown", ev["shutdownReason"])
+	assert.Equal(t, reason, ev["shutdownReason"])
 }
 
 func TestServerRequestTooLarge(t *testing.T) {

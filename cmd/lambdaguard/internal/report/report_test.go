@@ -50,6 +50,9 @@ func TestSummary(t *testing.T) {
 	c.Add(Report{InvocationID: "c", Findings: []Finding{{Kind: "env", Name: "TOKEN", Detail: "set\nlen=8"}}})
 	c.Add(Report{InvocationID: "b", Findings: []Finding{{Kind: "tempfile", Name: "/tmp/x", Detail: "file 3 bytes"}}})
 	require.Equal(t, 3, c.Findings())
+	assert.Equal(t, 2, c.FindingsFor("b"), "both of b's reports")
+	assert.Equal(t, 1, c.FindingsFor("c"))
+	assert.Zero(t, c.FindingsFor("a"))
 
 	var b strings.Builder
 	require.NoError(t, c.WriteSummary(&b, func(id string) string {

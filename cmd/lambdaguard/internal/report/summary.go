@@ -36,6 +36,19 @@ func (c *Collector) Findings() int {
 	return n
 }
 
+// FindingsFor is the number of findings collected for the invocation with request id id.
+func (c *Collector) FindingsFor(id string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, r := range c.reports {
+		if r.InvocationID == id {
+			n += len(r.Findings)
+		}
+	}
+	return n
+}
+
 // WriteSummary prints the findings grouped per invocation. label names an invocation from
 // its id (e.g. "invocation 2 (sample apigw-v2 #2)"); it may return "" for an id it does not
 // know.

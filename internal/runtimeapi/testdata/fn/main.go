@@ -9,6 +9,8 @@
 //	{"action": "gather", "n": 4}        block until n invocations are in flight (bounded)
 //	{"action": "context"}               respond with what lambdacontext saw
 //	{"action": "report"}                print a lambdaguard report line on stderr
+//	{"action": "log", "n": 100}         print n numbered lines on stderr, then respond
+//	{"action": "ballast", "mb": 64}     keep a ballast of that many MiB, every page touched
 //
 // FN_INIT=exit makes it exit during init; FN_INIT=error posts /runtime/init/error first.
 package main
@@ -36,7 +38,11 @@ type event struct {
 	MS     int    `json:"ms"`
 	Size   int    `json:"size"`
 	N      int    `json:"n"`
+	MB     int    `json:"mb"`
 }
+
+// ballast is memory kept on purpose, so that the peak resident set is known.
+var ballast [][]byte
 
 type response struct {
 	PID       int               `json:"pid"`
@@ -101,6 +107,17 @@ func handle(ctx context.Context, raw json.RawMessage) (response, error) {
 			k, v, _ := strings.Cut(kv, "=")
 			r.Env[k] = v
 		}
+	case "log":
+		lc, _ := lambdacontext.FromContext(ctx)
+		for i := range ev.N {
+			fmt.Fprintf(os.Stderr, "fn: %s line %d\n", lc.AwsRequestID, i)
+		}
+	case "ballast":
+		b := make([]byte, ev.MB<<20)
+		for i := 0; i < len(b); i += 4096 {
+			b[i] = 1
+		}
+		ballast = append(ballast, b)
 	case "report":
 		lc, _ := lambdacontext.FromContext(ctx)
 		fmt.Fprintf(os.Stderr, `{"level":"WARN","msg":"lambdaguard: leak","lambdaguard_report":{"invocation_id":%q,"findings":[{"kind":"global","name":"last","path":"last.Message","detail":"string len=4"}]}}`+"\n", lc.AwsRequestID)
