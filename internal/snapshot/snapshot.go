@@ -1,12 +1,12 @@
 package snapshot
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"hash/maphash"
 	"reflect"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -595,7 +595,7 @@ func (w *walker) walkMap(v reflect.Value, m int32, depth int) {
 		for i := range g {
 			g[i].digest = w.digest(g[i].v, m, Seg{Kind: Key, Text: s.Text + "#"}, depth+1)
 		}
-		slices.SortStableFunc(g, func(a, b entry) int { return cmp.Compare(a.digest, b.digest) })
+		sort.SliceStable(g, func(i, j int) bool { return g[i].digest < g[j].digest })
 		for i, e := range g {
 			w.entry(e.v, m, depth, Seg{Kind: Key, Text: s.Text + "#" + strconv.Itoa(i)})
 		}
