@@ -232,7 +232,9 @@ func fixture(b *testing.B, name string) []byte {
 // invoked alternately, one invocation each per iteration (which goes first
 // alternating too), each timed on its own. Whatever the machine does in the
 // meantime falls on both alike; separate benchmarks, seconds apart, see
-// different machines. It reports the time of each and their ratio.
+// different machines. It reports the time of each and their ratio. The
+// -tempdir pairs spool the body to a temp directory: made and removed by
+// hand in the bare handler, the invocation's own in the guarded one.
 func BenchmarkGuardPaired(b *testing.B) {
 	opts := []guard.Option{guard.WithTempBase(benchBase), guard.WithDebug(false), guard.WithLogger(quiet)}
 	pairs := []struct {
@@ -242,6 +244,8 @@ func BenchmarkGuardPaired(b *testing.B) {
 	}{
 		{"apigw-v2", fixture(b, "apigw-v2.json"), lambda.NewHandler(apiHandler), lambda.NewHandler(guard.Wrap(apiHandler, opts...))},
 		{"sqs-10", fixture(b, "sqs-batch-10.json"), lambda.NewHandler(sqsHandler), lambda.NewHandler(guard.Wrap(sqsHandler, opts...))},
+		{"apigw-v2-tempdir", fixture(b, "apigw-v2.json"), lambda.NewHandler(apiSpoolBare), lambda.NewHandler(guard.Wrap(apiSpool, opts...))},
+		{"sqs-10-tempdir", fixture(b, "sqs-batch-10.json"), lambda.NewHandler(sqsSpoolBare), lambda.NewHandler(guard.Wrap(sqsSpool, opts...))},
 	}
 	for _, p := range pairs {
 		b.Run("event="+p.event, func(b *testing.B) {

@@ -3,6 +3,7 @@ package tmpfs
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -20,9 +21,10 @@ type Dir struct {
 	lock *os.File    // holds the flock that tells Sweep the directory is live
 	id   fs.FileInfo // the locked directory's Stat: what root and path must be
 
-	mu    sync.Mutex
-	root  *os.Root
-	wiped bool
+	mu     sync.Mutex
+	root   *os.Root
+	wiped  bool
+	listed bool // lock has been read as a directory: rewind before reading again
 }
 
 // New makes a directory under base (os.TempDir() when base is empty) named
@@ -63,7 +65,7 @@ func New(base, name string) (*Dir, error) {
 		return nil, fmt.Errorf("tmpfs: %w", err)
 	}
 	final := filepath.Join(base, dirName(name))
-	if err := os.Rename(staging, final); err != nil {
+	if err := rename(staging, final); err != nil {
 		_ = removeSame(os.Lstat, os.Remove, staging, id)
 		_ = lk.Close()
 		return nil, fmt.Errorf("tmpfs: %w", err)
@@ -141,32 +143,68 @@ func (d *Dir) Usage() (Usage, error) {
 		return Usage{}, ErrWiped
 	}
 	var u Usage
-	err := fs.WalkDir(d.root.FS(), ".", func(p string, e fs.DirEntry, err error) error {
+	names, err := d.names()
+	if err != nil {
+		return u, fmt.Errorf("tmpfs: usage of %s: %w", d.path, err)
+	}
+	for _, name := range names {
+		info, err := d.root.Lstat(name)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
 		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil
-			}
-			return err
+			return u, fmt.Errorf("tmpfs: usage of %s: %w", d.path, err)
 		}
-		if p == "." {
-			return nil
-		}
-		if e.IsDir() {
-			u.Dirs++
-			return nil
-		}
-		u.Files++
-		if e.Type().IsRegular() {
-			if info, err := e.Info(); err == nil {
+		if !info.IsDir() {
+			u.Files++
+			if info.Mode().IsRegular() {
 				u.Bytes += info.Size()
+			}
+			continue
+		}
+		u.Dirs++
+		if err := u.walk(d.root, name); err != nil {
+			return u, fmt.Errorf("tmpfs: usage of %s: %w", d.path, err)
+		}
+	}
+	return u, nil
+}
+
+// walk adds what the subdirectory dir of root holds, without following
+// symlinks; entries that vanish meanwhile are skipped.
+func (u *Usage) walk(root *os.Root, dir string) error {
+	return fs.WalkDir(root.FS(), dir, func(p string, e fs.DirEntry, err error) error {
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+		case err != nil:
+			return err
+		case p == dir:
+		case e.IsDir():
+			u.Dirs++
+		default:
+			u.Files++
+			if e.Type().IsRegular() {
+				if info, err := e.Info(); err == nil {
+					u.Bytes += info.Size()
+				}
 			}
 		}
 		return nil
 	})
-	if err != nil {
-		return u, fmt.Errorf("tmpfs: usage of %s: %w", d.path, err)
+}
+
+// names lists the directory's entries through the locked descriptor, which
+// is open on the very directory New made (whatever its name leads to by
+// now): a listing that opens nothing. Where the descriptor cannot be
+// rewound for a second listing, the Root is listed instead.
+func (d *Dir) names() ([]string, error) {
+	if d.listed {
+		if _, err := d.lock.Seek(0, io.SeekStart); err != nil {
+			return rootNames(d.root)
+		}
 	}
-	return u, nil
+	d.listed = true
+	return d.lock.Readdirnames(-1)
 }
 
 // Wipe removes everything in the directory and the directory itself, and
@@ -184,14 +222,14 @@ func (d *Dir) Wipe() error {
 		return nil
 	}
 	d.wiped = true
-	errs := []error{clearRoot(d.root)}
+	errs := []error{clearRoot(d.root, d.names)}
 	errs = append(errs, d.root.Close())
 	d.root = nil
 	// The directory is empty now. Its name is removed only while it still
 	// leads to that directory: one moved away and replaced (by a symlink,
-	// or by another directory) is not ours to remove. os.Remove does not
-	// follow a symlink, and fails on a non-empty directory.
-	switch err := removeSame(os.Lstat, os.Remove, d.path, d.id); {
+	// or by another directory) is not ours to remove. rmdir does not follow
+	// a symlink, and fails on a non-empty directory.
+	switch err := removeSame(os.Lstat, rmdir, d.path, d.id); {
 	case errors.Is(err, errReplaced):
 		errs = append(errs, fmt.Errorf("%w; left in place", err))
 	case err != nil && !errors.Is(err, fs.ErrNotExist):

@@ -11,3 +11,7 @@ const canLock = false
 func lock(*os.File) error { return nil }
 
 func openDir(path string) (*os.File, error) { return os.Open(path) }
+
+func rename(from, to string) error { return os.Rename(from, to) }
+
+func rmdir(path string) error { return os.Remove(path) }

@@ -4,6 +4,7 @@ package tmpfs
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"syscall"
 )
@@ -30,6 +31,55 @@ func lock(f *os.File) error {
 }
 
 // openDir opens a directory for locking without following a final symlink.
+// It is opened with open(2) and handed to os.NewFile, not with os.OpenFile:
+// a directory cannot be polled, and os.OpenFile would spend four fcntl and
+// an epoll_ctl finding that out.
 func openDir(path string) (*os.File, error) {
-	return os.OpenFile(path, os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
+	for {
+		fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
+		switch {
+		case err == nil:
+			return os.NewFile(uintptr(fd), path), nil
+		case errors.Is(err, syscall.EINTR):
+			continue
+		default:
+			return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+		}
+	}
+}
+
+// rename moves a directory set up under a staging name to its final name
+// with one rename(2). os.Rename would first look at the final name, to
+// refuse replacing a directory there; the final name has 64 random bits, so
+// nothing is there, and rename(2) itself refuses a directory that is not
+// empty, a file and a symlink.
+func rename(from, to string) error {
+	for {
+		err := syscall.Rename(from, to)
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, syscall.EINTR):
+			continue
+		default:
+			return &os.LinkError{Op: "rename", Old: from, New: to, Err: err}
+		}
+	}
+}
+
+// rmdir removes an empty directory with one rmdir(2); os.Remove tries
+// unlink(2) first. Like os.Remove it does not follow a symlink, and fails on
+// a directory that is not empty.
+func rmdir(path string) error {
+	for {
+		err := syscall.Rmdir(path)
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, syscall.EINTR):
+			continue
+		default:
+			return &fs.PathError{Op: "remove", Path: path, Err: err}
+		}
+	}
 }

@@ -7,23 +7,23 @@ import (
 	"path"
 )
 
-// clearRoot removes every entry of root. os.Root.RemoveAll does not follow
-// symlinks and cannot leave the root. When an entry resists (a read-only
-// directory, for a user that is not root, or the root directory itself made
-// read-only), the root and the tree under the entry are made writable and
-// the removal tried again.
-func clearRoot(root *os.Root) error {
-	entries, err := readDir(root, ".")
+// clearRoot removes every entry of root, as list names them (rootNames
+// lists root itself). os.Root.RemoveAll does not follow symlinks and cannot
+// leave the root. When an entry resists (a read-only directory, for a user
+// that is not root, or the root directory itself made read-only), the root
+// and the tree under the entry are made writable and the removal tried
+// again.
+func clearRoot(root *os.Root, list func() ([]string, error)) error {
+	names, err := list()
 	if err != nil {
 		// The handler may have taken its own directory's permissions away.
 		_ = root.Chmod(".", 0o700)
-		if entries, err = readDir(root, "."); err != nil {
+		if names, err = rootNames(root); err != nil {
 			return err
 		}
 	}
 	var errs []error
-	for _, e := range entries {
-		name := e.Name()
+	for _, name := range names {
 		if err := root.RemoveAll(name); err == nil {
 			continue
 		}
@@ -35,6 +35,16 @@ func clearRoot(root *os.Root) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// rootNames lists the entries of root.
+func rootNames(root *os.Root) ([]string, error) {
+	f, err := root.Open(".")
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return f.Readdirnames(-1)
 }
 
 // makeWritable gives the owner full access to name and, when it is a

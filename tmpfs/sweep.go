@@ -113,7 +113,7 @@ func sweepOne(br *os.Root, p, name string) (bool, error) {
 		}
 		return false, fmt.Errorf("tmpfs: sweep %s: %w", p, err)
 	}
-	err = clearRoot(root)
+	err = clearRoot(root, func() ([]string, error) { return rootNames(root) })
 	_ = root.Close()
 	if err != nil {
 		return false, fmt.Errorf("tmpfs: sweep %s: %w", p, err)

@@ -73,6 +73,60 @@ func TestUsage(t *testing.T) {
 	assert.Equal(t, tmpfs.Usage{Bytes: 123, Files: 3, Dirs: 2}, u, "a symlink counts as an entry, not as its target's size")
 }
 
+// TestUsageThenWipe measures a directory more than once, as a guard does at
+// the end of every invocation, then wipes it: each Usage lists the
+// directory afresh (what was added or removed since is seen), and Wipe
+// still removes everything, wherever the handler left the directory.
+func TestUsageThenWipe(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		moveTo string // the handler renames its directory to this sibling
+	}{
+		{"in place", ""},
+		{"moved away by the handler", "elsewhere"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			base := t.TempDir()
+			d, err := tmpfs.New(base, "again")
+			require.NoError(t, err)
+			r := d.Root()
+			require.NoError(t, r.WriteFile("a", make([]byte, 10), 0o600))
+			if tc.moveTo != "" {
+				require.NoError(t, os.Rename(d.Path(), filepath.Join(base, tc.moveTo)))
+			}
+			u, err := d.Usage()
+			require.NoError(t, err)
+			assert.Equal(t, tmpfs.Usage{Bytes: 10, Files: 1}, u)
+
+			require.NoError(t, r.WriteFile("b", make([]byte, 5), 0o600))
+			require.NoError(t, r.MkdirAll("sub", 0o700))
+			require.NoError(t, r.WriteFile("sub/c", make([]byte, 1), 0o600))
+			u, err = d.Usage()
+			require.NoError(t, err)
+			assert.Equal(t, tmpfs.Usage{Bytes: 16, Files: 3, Dirs: 1}, u, "the second look sees what came since")
+
+			require.NoError(t, r.Remove("a"))
+			u, err = d.Usage()
+			require.NoError(t, err)
+			assert.Equal(t, tmpfs.Usage{Bytes: 6, Files: 2, Dirs: 1}, u, "and what went")
+
+			require.NoError(t, d.Wipe())
+			entries, err := os.ReadDir(base)
+			require.NoError(t, err)
+			if tc.moveTo == "" {
+				assert.Empty(t, entries)
+				return
+			}
+			// A directory moved away is emptied; its new name is not ours
+			// to remove.
+			require.Len(t, entries, 1)
+			left, err := os.ReadDir(filepath.Join(base, tc.moveTo))
+			require.NoError(t, err)
+			assert.Empty(t, left)
+		})
+	}
+}
+
 // sentinel makes a tree outside any temp dir and returns a checksum of it.
 func sentinel(t *testing.T) (dir string, sum func() [32]byte) {
 	t.Helper()

@@ -259,6 +259,8 @@ func (r *report) goals(start, sys map[string]string) {
 		r.p("| temp dir unused: zero extra system calls | %s per invocation (strace -c, guard minus bare); file system calls per invocation: guard %s, bare %s | %s |\n",
 			v, sys["guard_files"], sys["bare_files"], status(n < 0.05 && sys["guard_files"] == "none"))
 	}
+	r.tempDirGoals(sys)
+	r.sizeGoal(start)
 	for _, pv := range providers {
 		for _, ev := range eventsList {
 			t := r.get(invokeName(ev, "guard-tracing"+pv.suffix))
@@ -335,6 +337,37 @@ func (r *report) goals(start, sys map[string]string) {
 	r.p("How the debug rows are judged. `Debug/mode=off` is the guard with debug mode off, `Debug/entries=0` the same in debug mode with nothing watched: ")
 	r.p("the checks every invocation gets (its request strings, a goroutine profile, the environment, and at the start and the end of each quiet period the descriptors and the temp base). ")
 	r.p("`Debug/mode=sampled-out` is debug mode with a sample that never picks the invocation. The throughput of the snapshot walk is reported, not a goal.\n\n")
+}
+
+// tempDirGoals writes the rows of a used temp dir: its time against one
+// made and removed by hand (paired), and its system calls.
+func (r *report) tempDirGoals(sys map[string]string) {
+	for _, ev := range eventsList {
+		p := r.get("GuardPaired/event=" + ev + "-tempdir")
+		if p.Metric("guard/bare") <= 0 {
+			continue
+		}
+		pr := p.Metric("guard/bare")
+		r.p("| temp dir used ≤ 1.10 × one made and removed by hand (%s) | %.3f× paired (%s against %s, invoked alternately) | %s |\n",
+			ev, pr, dur(p.Metric("guard-ns/op")), dur(p.Metric("bare-ns/op")), status(pr <= 1.10))
+	}
+	g, errG := strconv.ParseFloat(sys["guard-tempdir_total"], 64)
+	b, errB := strconv.ParseFloat(sys["bare-tempdir_total"], 64)
+	if errG == nil && errB == nil {
+		r.p("| temp dir used: ≤ 8 system calls more than by hand | %+.1f (%.1f against %.1f per invocation, strace -c) | %s |\n", g-b, g, b, status(g-b <= 8))
+	}
+}
+
+// sizeGoal writes the row of what the guard adds to a function's binary.
+func (r *report) sizeGoal(start map[string]string) {
+	g, errG := strconv.ParseFloat(start["basic_size_stripped"], 64)
+	b, errB := strconv.ParseFloat(start["bare_size_stripped"], 64)
+	if errG != nil || errB != nil {
+		return
+	}
+	extra := (g - b) / 1024
+	r.p("| examples/basic ≤ 300 KB larger than bare (stripped, -tags lambda.norpc) | %+.0f KB (%s against %s) | %s |\n",
+		extra, mib(start["basic_size_stripped"]), mib(start["bare_size_stripped"]), status(extra <= 300))
 }
 
 // linearity returns the ratio of the cost per entry at 100k entries to that

@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -141,7 +142,7 @@ func Diff(a, b *Snapshot, max int) (changes []Change, more bool) {
 	d.node(root(a), root(b))
 	// Only the changes are sorted, not the nodes: a diff costs what
 	// changed, however large the value.
-	slices.SortFunc(d.found, func(x, y found) int { return strings.Compare(x.key, y.key) })
+	sort.Slice(d.found, func(i, j int) bool { return d.found[i].key < d.found[j].key })
 	if max > 0 && len(d.found) > max {
 		d.found, more = d.found[:max], true
 	}

@@ -1,12 +1,12 @@
 package snapshot
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"hash/maphash"
 	"reflect"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -385,7 +385,9 @@ func (w *walker) walk(v reflect.Value, key span, parent int32, depth, hops int) 
 		return
 	case cAtomic:
 		if v.CanAddr() {
-			loaded := reflect.NewAt(t, unsafe.Pointer(v.UnsafeAddr())).Method(ti.load).Call(nil)[0]
+			// By name, a constant: a call to Method(i) would make the linker
+			// keep every exported method of every type in the binary.
+			loaded := reflect.NewAt(t, unsafe.Pointer(v.UnsafeAddr())).MethodByName("Load").Call(nil)[0]
 			w.walk(loaded, key, parent, depth, hops+1)
 			return
 		}
@@ -593,7 +595,7 @@ func (w *walker) walkMap(v reflect.Value, m int32, depth int) {
 		for i := range g {
 			g[i].digest = w.digest(g[i].v, m, Seg{Kind: Key, Text: s.Text + "#"}, depth+1)
 		}
-		slices.SortStableFunc(g, func(a, b entry) int { return cmp.Compare(a.digest, b.digest) })
+		sort.SliceStable(g, func(i, j int) bool { return g[i].digest < g[j].digest })
 		for i, e := range g {
 			w.entry(e.v, m, depth, Seg{Kind: Key, Text: s.Text + "#" + strconv.Itoa(i)})
 		}
@@ -817,7 +819,6 @@ const (
 type typeInfo struct {
 	class  class
 	id     int32       // in typeNames
-	load   int         // cAtomic: the index of Load among *T's methods
 	fields []string    // struct: the fields' names
 	locks  []lockField // struct: its sync.Mutex and sync.RWMutex fields
 	locked bool        // it holds a sync.Mutex or RWMutex, not behind a pointer
@@ -872,7 +873,7 @@ func classify(t reflect.Type) *typeInfo {
 		ti.class = cOpaque
 	case k == reflect.Struct && t.PkgPath() == "sync/atomic":
 		if m, ok := reflect.PointerTo(t).MethodByName("Load"); ok && m.Type.NumIn() == 1 && m.Type.NumOut() == 1 {
-			ti.class, ti.load = cAtomic, m.Index
+			ti.class = cAtomic
 		}
 	case (k == reflect.Slice || k == reflect.Array) && t.Elem().Kind() == reflect.Uint8:
 		ti.class = cBytes
