@@ -57,7 +57,7 @@ func TestErrorTypeIsAString(t *testing.T) {
 	require.NoError(t, err)
 	v := attrsOf(only(t, sr))["error.type"]
 	assert.Equal(t, attribute.STRING, v.Type(), "error.type has type %v", v.Type())
-	assert.Equal(t, "503", v.Emit())
+	assert.Equal(t, "503", v.String())
 }
 
 // A function URL handler returning *events.LambdaFunctionURLResponse gets its status recorded.
@@ -67,7 +67,10 @@ func TestFunctionURLPointerResponse(t *testing.T) {
 	h := guard.Wrap(func(ctx context.Context, _ events.LambdaFunctionURLRequest) (*events.LambdaFunctionURLResponse, error) {
 		return &events.LambdaFunctionURLResponse{StatusCode: 500}, nil
 	}, guard.WithTempBase(t.TempDir()), tracing.WithTracing(tracing.WithTracerProvider(tp)))
-	_, err := h(invocation("req-1", ""), events.LambdaFunctionURLRequest{RawPath: "/x"})
+	_, err := h(invocation("req-1", ""), events.LambdaFunctionURLRequest{
+		Version: "2.0", RawPath: "/x",
+		RequestContext: events.LambdaFunctionURLRequestContext{HTTP: events.LambdaFunctionURLRequestContextHTTPDescription{Method: "GET"}},
+	})
 	require.NoError(t, err)
 	a := attrsOf(only(t, sr))
 	assert.Equal(t, int64(500), a["http.response.status_code"].AsInt64())

@@ -64,7 +64,7 @@ func ExampleWithTracing() {
 	// Output:
 	// level=INFO msg="placing order" trace_id=0af7651916cd43dd8448eb211c80319c span_id=random requestId=8476a536-e9f4-11e8-9739-2dfe598c3fcd coldStart=true
 	// traceparent sent: 00-0af7651916cd43dd8448eb211c80319c
-	// span: orders server
+	// span: POST /orders server
 	// parent: 0af7651916cd43dd8448eb211c80319c b7ad6b7169203331
 }
 
@@ -94,7 +94,7 @@ func ExampleResource() {
 
 	for _, k := range []attribute.Key{"service.name", "faas.name", "faas.version", "cloud.region", "cloud.platform"} {
 		v, _ := res.Set().Value(k)
-		fmt.Printf("%s=%s\n", k, v.Emit())
+		fmt.Printf("%s=%s\n", k, v.String())
 	}
 	// Output:
 	// service.name=orders

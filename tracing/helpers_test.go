@@ -31,9 +31,9 @@ func lambdaEnv(t *testing.T) {
 }
 
 // recorder returns an SDK provider that records every span in memory.
-func recorder(t testing.TB) (*sdktrace.TracerProvider, *tracetest.SpanRecorder) {
+func recorder(t testing.TB, opts ...sdktrace.TracerProviderOption) (*sdktrace.TracerProvider, *tracetest.SpanRecorder) {
 	sr := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr))
+	tp := sdktrace.NewTracerProvider(append(opts, sdktrace.WithSpanProcessor(sr))...)
 	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
 	return tp, sr
 }
@@ -46,7 +46,7 @@ func invocation(reqID, xrayHeader string) context.Context {
 		InvokedFunctionArn: invokedARN,
 	})
 	if xrayHeader != "" {
-		ctx = context.WithValue(ctx, "x-amzn-trace-id", xrayHeader) //nolint:staticcheck // aws-lambda-go's own key
+		ctx = context.WithValue(ctx, "x-amzn-trace-id", xrayHeader) //lint:ignore SA1029 aws-lambda-go's own key
 	}
 	return ctx
 }

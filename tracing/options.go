@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"time"
 
-	"go.opentelemetry.io/contrib/propagators/aws/xray"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
@@ -25,17 +24,23 @@ type config struct {
 	functionVersion string
 	onDemand        bool // AWS_LAMBDA_INITIALIZATION_TYPE is on-demand (or unset)
 	concurrent      bool // AWS_LAMBDA_MAX_CONCURRENCY > 1: _X_AMZN_TRACE_ID is not ours
+	// lambdaFirst: OTEL_PROPAGATORS named xray-lambda, Lambda's own X-Ray
+	// context is the parent over the event's.
+	lambdaFirst bool
 }
 
 // defaultFlushTimeout bounds the flush after each invocation when the
 // invocation's deadline is further away than that.
 const defaultFlushTimeout = 2 * time.Second
 
-// DefaultPropagator is the propagator used unless WithPropagator is given: W3C
-// trace context and baggage, and the AWS X-Ray header (X-Amzn-Trace-Id). When a
-// carrier holds both, the W3C trace context wins.
+// DefaultPropagator is the propagator used unless WithPropagator is given or
+// OTEL_PROPAGATORS is set: W3C trace context and baggage, and the AWS X-Ray
+// header (X-Amzn-Trace-Id). When a carrier holds both, the W3C trace context
+// wins. The X-Ray header is written as contrib's X-Ray propagator writes it,
+// and read with spaces tolerated; one that names no parent segment or no
+// sampling decision is joined as NewIDGenerator says.
 func DefaultPropagator() propagation.TextMapPropagator {
-	return propagation.NewCompositeTextMapPropagator(xray.Propagator{}, propagation.TraceContext{}, propagation.Baggage{})
+	return propagation.NewCompositeTextMapPropagator(xrayPropagator{}, propagation.TraceContext{}, propagation.Baggage{})
 }
 
 func newConfig(opts []Option) *config {
@@ -55,6 +60,13 @@ func newConfig(opts []Option) *config {
 		if o != nil {
 			o(c)
 		}
+	}
+	if c.propagator == nil {
+		p, lambdaFirst, err := envPropagators(os.Getenv("OTEL_PROPAGATORS"))
+		if err != nil {
+			otel.Handle(err)
+		}
+		c.propagator, c.lambdaFirst = p, lambdaFirst
 	}
 	if c.propagator == nil {
 		c.propagator = DefaultPropagator()
@@ -79,10 +91,13 @@ func WithTracerProvider(tp trace.TracerProvider) Option {
 }
 
 // WithPropagator sets the propagator that reads the caller's trace context
-// from events and writes it into outgoing requests and messages. The default
-// is DefaultPropagator, not the global propagator: the global one propagates
-// nothing unless it was set, and a function that drops its callers' traces by
-// default is what this package exists to avoid.
+// from events and writes it into outgoing requests and messages. Without it,
+// OTEL_PROPAGATORS chooses (tracecontext, baggage, b3, b3multi, jaeger,
+// ottrace, xray, xray-lambda, none; xray-lambda makes Lambda's own X-Ray
+// context the parent of the invocation's span, and the event's a link); without
+// that, DefaultPropagator. Not the global propagator: the global one
+// propagates nothing unless it was set, and a function that drops its
+// callers' traces by default is what this package exists to avoid.
 func WithPropagator(p propagation.TextMapPropagator) Option {
 	return func(c *config) { c.propagator = p }
 }

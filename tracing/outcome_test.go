@@ -24,7 +24,7 @@ func eventAttr(t *testing.T, ev sdktrace.Event, key string) string {
 	t.Helper()
 	for _, kv := range ev.Attributes {
 		if string(kv.Key) == key {
-			return kv.Value.Emit()
+			return kv.Value.String()
 		}
 	}
 	return ""

@@ -107,7 +107,7 @@ func TestSpanProcessorExportsWhenTheGuardFlushes(t *testing.T) {
 
 	_, err := h(invocation("req-1", ""), decode[events.APIGatewayV2HTTPRequest](t, "apigw-v2.json"))
 	require.NoError(t, err)
-	assert.ElementsMatch(t, []string{"query", "orders"}, exp.exported())
+	assert.ElementsMatch(t, []string{"query", "POST /orders"}, exp.exported())
 	assert.Equal(t, 1, exp.exports(), "one export per invocation")
 	assert.False(t, exp.overlapped.Load())
 }

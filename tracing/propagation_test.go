@@ -49,7 +49,7 @@ func TestOutgoingHTTPCarriesTraceparent(t *testing.T) {
 	parts := strings.Split(header, "-")
 	require.Len(t, parts, 4, "traceparent %q", header)
 
-	inv := spanOf(t, sr.Ended(), "orders")
+	inv := spanOf(t, sr.Ended(), "POST /orders")
 	client2 := spanOf(t, sr.Ended(), "HTTP GET")
 	assert.Equal(t, "0af7651916cd43dd8448eb211c80319c", parts[1], "the caller's trace goes on")
 	assert.Equal(t, inv.SpanContext().TraceID().String(), parts[1])

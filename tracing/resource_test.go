@@ -17,7 +17,7 @@ func resourceAttrs(t *testing.T, kv ...attribute.KeyValue) map[string]string {
 	require.NoError(t, err)
 	got := map[string]string{}
 	for _, a := range res.Attributes() {
-		got[string(a.Key)] = a.Value.Emit()
+		got[string(a.Key)] = a.Value.String()
 	}
 	return got
 }
