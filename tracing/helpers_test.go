@@ -28,6 +28,7 @@ func lambdaEnv(t *testing.T) {
 	t.Setenv("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand")
 	t.Setenv("AWS_LAMBDA_MAX_CONCURRENCY", "")
 	t.Setenv("_X_AMZN_TRACE_ID", "")
+	t.Setenv("OTEL_PROPAGATORS", "")
 }
 
 // recorder returns an SDK provider that records every span in memory.
