@@ -62,7 +62,7 @@ func ExampleWithTracing() {
 	fmt.Println("span:", s.Name(), s.SpanKind())
 	fmt.Println("parent:", s.Parent().TraceID(), s.Parent().SpanID())
 	// Output:
-	// level=INFO msg="placing order" trace_id=0af7651916cd43dd8448eb211c80319c span_id=random requestId=8476a536-e9f4-11e8-9739-2dfe598c3fcd coldStart=true
+	// level=INFO msg="placing order" trace_id=0af7651916cd43dd8448eb211c80319c span_id=random trace_flags=01 requestId=8476a536-e9f4-11e8-9739-2dfe598c3fcd coldStart=true
 	// traceparent sent: 00-0af7651916cd43dd8448eb211c80319c
 	// span: POST /orders server
 	// parent: 0af7651916cd43dd8448eb211c80319c b7ad6b7169203331
