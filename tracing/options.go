@@ -12,7 +12,14 @@ import (
 
 // Option configures tracing. Options are resolved once, into a config, when
 // WithTracing, Middleware, NewTransport or NewCarrier is called.
-type Option func(*config)
+type Option interface {
+	apply(*config)
+}
+
+// optionFunc is an Option that is a function.
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
 
 type config struct {
 	provider     trace.TracerProvider // nil: the global provider
@@ -58,7 +65,7 @@ func newConfig(opts []Option) *config {
 	}
 	for _, o := range opts {
 		if o != nil {
-			o(c)
+			o.apply(c)
 		}
 	}
 	if c.propagator == nil {
@@ -87,7 +94,7 @@ func (c *config) tracerProvider() trace.TracerProvider {
 // global provider (otel.GetTracerProvider), including one set after the
 // handler was wrapped.
 func WithTracerProvider(tp trace.TracerProvider) Option {
-	return func(c *config) { c.provider = tp }
+	return optionFunc(func(c *config) { c.provider = tp })
 }
 
 // WithPropagator sets the propagator that reads the caller's trace context
@@ -99,7 +106,7 @@ func WithTracerProvider(tp trace.TracerProvider) Option {
 // propagates nothing unless it was set, and a function that drops its
 // callers' traces by default is what this package exists to avoid.
 func WithPropagator(p propagation.TextMapPropagator) Option {
-	return func(c *config) { c.propagator = p }
+	return optionFunc(func(c *config) { c.propagator = p })
 }
 
 // WithFlushTimeout bounds the flush of the TracerProvider after each
@@ -107,11 +114,11 @@ func WithPropagator(p propagation.TextMapPropagator) Option {
 // 2s. Zero or less turns the flush off, for a provider that exports
 // synchronously or an environment that is never frozen.
 func WithFlushTimeout(d time.Duration) Option {
-	return func(c *config) { c.flushTimeout = d }
+	return optionFunc(func(c *config) { c.flushTimeout = d })
 }
 
 // WithFunctionName sets the span name of non-messaging triggers (faas.name
 // is the resource's: see Resource). The default is AWS_LAMBDA_FUNCTION_NAME.
 func WithFunctionName(name string) Option {
-	return func(c *config) { c.functionName = name }
+	return optionFunc(func(c *config) { c.functionName = name })
 }
