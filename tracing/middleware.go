@@ -90,13 +90,13 @@ func newTracer(opts []Option) *tracer {
 	return &tracer{
 		cfg: cfg,
 		tracer: cfg.tracerProvider().Tracer(instrumentationName,
-			trace.WithInstrumentationVersion(Version),
+			trace.WithInstrumentationVersion(version),
 			trace.WithSchemaURL(semconv.SchemaURL)),
 	}
 }
 
-// Version is the version of this instrumentation, given to the tracer.
-const Version = "0.1.0"
+// version is the version of this instrumentation, given to the tracer.
+const version = "0.1.0"
 
 func (t *tracer) middleware(ctx context.Context, event any, next guard.Next) (res any, err error) {
 	inv, ok := guard.InvocationFrom(ctx)
@@ -379,11 +379,17 @@ func (t *tracer) finish(span trace.Span, isHTTP bool, res any, err error) {
 		}
 	}
 	if err != nil {
-		span.RecordError(err)
-		span.SetStatus(codes.Error, err.Error())
-		span.SetAttributes(semconv.ErrorType(err))
+		recordError(span, err)
 	}
 	span.End()
+}
+
+// recordError records err on span as the conventions ask: an exception
+// event, status Error with the message, error.type.
+func recordError(span trace.Span, err error) {
+	span.RecordError(err)
+	span.SetStatus(codes.Error, err.Error())
+	span.SetAttributes(semconv.ErrorType(err))
 }
 
 // statusCode returns the HTTP status of an API Gateway, ALB or function URL
