@@ -122,3 +122,16 @@ func WithFlushTimeout(d time.Duration) Option {
 func WithFunctionName(name string) Option {
 	return optionFunc(func(c *config) { c.functionName = name })
 }
+
+// TracerProvider returns the provider that opts resolve to: the one
+// WithTracerProvider gave, else the global provider as it is now. It is for
+// integrations built on this package's options (tracing/awssdk).
+func TracerProvider(opts ...Option) trace.TracerProvider {
+	return newConfig(opts).tracerProvider()
+}
+
+// Propagator returns the propagator that opts resolve to: the one
+// WithPropagator gave, else OTEL_PROPAGATORS's, else DefaultPropagator.
+func Propagator(opts ...Option) propagation.TextMapPropagator {
+	return newConfig(opts).propagator
+}
