@@ -3,6 +3,7 @@ package tracing_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"log/slog"
 	"os"
 
@@ -105,7 +106,7 @@ func ExampleResource() {
 }
 
 // A function's provider keeps its ended spans in memory and exports them in
-// the guard's flush after each invocation, with no goroutine of its own.
+// the guard's flush after each invocation, bounded by its deadline.
 func ExampleNewSpanProcessor() {
 	// In a real function: an OTLP exporter, and the resource of Resource.
 	exporter := tracetest.NewInMemoryExporter()
@@ -131,4 +132,24 @@ func ExampleNewSpanProcessor() {
 	// stored 42
 	// exported: store order
 	// exported: orders
+}
+
+// A message sent to a queue gets a PRODUCER span, whose context goes into
+// the message's attributes for the consumer to link to.
+func ExampleStartSend() {
+	exporter := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exporter))
+	defer func() { _ = tp.Shutdown(context.Background()) }()
+
+	carrier, _, span := tracing.StartSend(context.Background(), tracing.SystemSQS, "orders", tracing.WithTracerProvider(tp))
+	// client.SendMessage(ctx, &sqs.SendMessageInput{…}) with carrier's
+	// entries as String message attributes.
+	tracing.EndSpan(span, nil)
+
+	s := exporter.GetSpans()[0]
+	fmt.Println(s.Name, s.SpanKind)
+	fmt.Println("the message carries it:", strings.Contains(carrier["traceparent"], s.SpanContext.SpanID().String()))
+	// Output:
+	// send orders producer
+	// the message carries it: true
 }

@@ -52,16 +52,11 @@ func combine[O ~func(C), C any](opts ...O) O {
 // Middleware returns the tracing middleware, for a user who orders the
 // guard's middleware by hand (guard.WithMiddleware). Per invocation it:
 //
-//   - starts a span named after the function (or "process <queue>" for SQS
-//     and SNS), kind SERVER, or CONSUMER for SQS, SNS, EventBridge and
-//     Kinesis, with the span attributes of the FaaS and AWS Lambda
-//     conventions: faas.trigger, faas.invocation_id, faas.coldstart,
-//     cloud.account.id, cloud.resource_id and aws.lambda.invoked_arn (the
-//     environment's own attributes belong on the provider's resource: see
-//     the package documentation);
-//   - takes the parent from the event (see the package documentation), else
-//     from the Lambda X-Ray trace header; for SQS and SNS it links the span
-//     to every message's producer;
+//   - starts the invocation's span, its name, kind and attributes read from
+//     the event as the package documentation says (the environment's own
+//     attributes belong on the provider's resource);
+//   - takes the parent from the event, else from the Lambda X-Ray trace
+//     header; for a batch it links the span to every message's producer;
 //   - records an error returned by the handler, a 5xx status of an HTTP
 //     trigger, or a panic (as an exception event with its stack, and error
 //     status) — the panic goes on to the guard;
