@@ -3,9 +3,9 @@ package tracing_test
 import (
 	"context"
 	"fmt"
-	"strings"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
