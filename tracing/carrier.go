@@ -98,17 +98,23 @@ type headerCarrier struct {
 }
 
 func (h headerCarrier) Get(key string) string {
-	if v, ok := h.single[key]; ok {
-		return v
-	}
-	if v, ok := h.multi[key]; ok && len(v) > 0 {
-		return v[0]
-	}
 	lower := key
 	if key == xrayHeader { // asked for on every invocation: no allocation
 		lower = xrayHeaderLower
 	} else {
 		lower = strings.ToLower(key)
+	}
+	return h.get(key, lower)
+}
+
+// get is Get with the key's lower-case form given, for keys known in
+// advance: no allocation when the event has either form.
+func (h headerCarrier) get(key, lower string) string {
+	if v, ok := h.single[key]; ok {
+		return v
+	}
+	if v, ok := h.multi[key]; ok && len(v) > 0 {
+		return v[0]
 	}
 	if v, ok := h.single[lower]; ok {
 		return v

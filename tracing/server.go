@@ -117,19 +117,19 @@ func httpSource(r httpRequest) source {
 	s.attrs.addString(semconv.URLQueryKey, redactQuery(r.query))
 	scheme := r.scheme
 	if scheme == "" {
-		scheme = strings.ToLower(firstValue(r.headers.Get("X-Forwarded-Proto")))
+		scheme = strings.ToLower(firstValue(r.headers.get("X-Forwarded-Proto", "x-forwarded-proto")))
 	}
 	s.attrs.addString(semconv.URLSchemeKey, scheme)
 	if r.userAgent == "" {
-		r.userAgent = r.headers.Get("User-Agent")
+		r.userAgent = r.headers.get("User-Agent", "user-agent")
 	}
 	s.attrs.addString(semconv.UserAgentOriginalKey, r.userAgent)
-	client := firstValue(r.headers.Get("X-Forwarded-For"))
+	client := firstValue(r.headers.get("X-Forwarded-For", "x-forwarded-for"))
 	if client == "" {
 		client = r.clientIP
 	}
 	s.attrs.addString(semconv.ClientAddressKey, client)
-	host := r.headers.Get("Host")
+	host := r.headers.get("Host", "host")
 	if host == "" {
 		host = r.host
 	}
