@@ -70,9 +70,10 @@ var (
 const eventsPackage = "github.com/aws/aws-lambda-go/events"
 
 // classify reads the event the guard handed to the middleware. The event
-// types most functions take are copied into a payload field by field; the
-// other types of aws-lambda-go's events package are encoded as the JSON
-// Lambda sent, and decoded into a payload as a raw event would be. Both go
+// types of the triggers are copied into a payload field by field; the other
+// types of aws-lambda-go's events package (websockets, authorizers,
+// RabbitMQ) are encoded as the JSON Lambda sent, and decoded into a payload
+// as a raw event would be. Both go
 // through payload.source, so Wrap and WrapHandler give one event one answer.
 func classify(event any) source {
 	if isNilPointer(event) {
@@ -116,6 +117,34 @@ func classify(event any) source {
 		p.fromEventBridge(&e)
 	case *events.EventBridgeEvent:
 		p.fromEventBridge(e)
+	case events.KinesisEvent:
+		p.fromKinesis(e.Records)
+	case *events.KinesisEvent:
+		p.fromKinesis(e.Records)
+	case events.KinesisTimeWindowEvent:
+		p.fromKinesis(e.Records)
+	case *events.KinesisTimeWindowEvent:
+		p.fromKinesis(e.Records)
+	case events.DynamoDBEvent:
+		p.fromDynamoDB(e.Records)
+	case *events.DynamoDBEvent:
+		p.fromDynamoDB(e.Records)
+	case events.DynamoDBTimeWindowEvent:
+		p.fromDynamoDB(e.Records)
+	case *events.DynamoDBTimeWindowEvent:
+		p.fromDynamoDB(e.Records)
+	case events.S3Event:
+		p.fromS3(e.Records)
+	case *events.S3Event:
+		p.fromS3(e.Records)
+	case events.KafkaEvent:
+		p.fromKafka(&e)
+	case *events.KafkaEvent:
+		p.fromKafka(e)
+	case events.ActiveMQEvent:
+		p.fromActiveMQ(&e)
+	case *events.ActiveMQEvent:
+		p.fromActiveMQ(e)
 	case CarrierEvent:
 		s := otherSource
 		if c := e.TraceCarrier(); len(c) > 0 {

@@ -88,3 +88,57 @@ func (p *payload) fromEventBridge(e *events.EventBridgeEvent) {
 		_ = json.Unmarshal(e.Detail, &p.Detail)
 	}
 }
+
+// Streams, S3, Kafka and ActiveMQ batches can be large (a Kinesis batch
+// holds up to 10,000 records): they are copied too, rather than encoded.
+
+func (p *payload) fromKinesis(recs []events.KinesisEventRecord) {
+	p.Records = make([]rawRecord, len(recs))
+	for i := range recs {
+		r, k := &p.Records[i], &recs[i]
+		r.EventSource, r.EventSourceARN, r.EventID = k.EventSource, k.EventSourceArn, k.EventID
+		r.Kinesis.SequenceNumber = k.Kinesis.SequenceNumber
+	}
+}
+
+func (p *payload) fromDynamoDB(recs []events.DynamoDBEventRecord) {
+	p.Records = make([]rawRecord, len(recs))
+	for i := range recs {
+		r, d := &p.Records[i], &recs[i]
+		r.EventSource, r.EventSourceARN, r.EventID, r.EventName = d.EventSource, d.EventSourceArn, d.EventID, d.EventName
+		r.DynamoDB.ApproximateCreationDateTime = d.Change.ApproximateCreationDateTime
+	}
+}
+
+func (p *payload) fromS3(recs []events.S3EventRecord) {
+	p.Records = make([]rawRecord, len(recs))
+	for i := range recs {
+		r, s := &p.Records[i], &recs[i]
+		r.EventSource, r.EventName = s.EventSource, s.EventName
+		if !s.EventTime.IsZero() {
+			r.EventTime = s.EventTime.Format(time.RFC3339Nano)
+		}
+		r.S3.Bucket.Name, r.S3.Object.Key = s.S3.Bucket.Name, s.S3.Object.Key
+	}
+}
+
+func (p *payload) fromKafka(e *events.KafkaEvent) {
+	p.EventSource, p.EventSourceARN = e.EventSource, e.EventSourceARN
+	p.KafkaRecords = make(map[string][]kafkaRecord, len(e.Records))
+	for k, recs := range e.Records {
+		out := make([]kafkaRecord, len(recs))
+		for i := range recs {
+			out[i] = kafkaRecord{Topic: recs[i].Topic, Partition: recs[i].Partition, Offset: recs[i].Offset, Headers: recs[i].Headers}
+		}
+		p.KafkaRecords[k] = out
+	}
+}
+
+func (p *payload) fromActiveMQ(e *events.ActiveMQEvent) {
+	p.EventSource, p.EventSourceARN = e.EventSource, e.EventSourceARN
+	p.Messages = make([]activeMQMessage, len(e.Messages))
+	for i := range e.Messages {
+		m := &p.Messages[i]
+		m.MessageID, m.Destination.PhysicalName, m.Properties = e.Messages[i].MessageID, e.Messages[i].Destination.PhysicalName, e.Messages[i].Properties
+	}
+}
