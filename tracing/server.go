@@ -75,7 +75,7 @@ func requestSource(r *http.Request) source {
 	}
 	return httpSource(httpRequest{
 		method:   r.Method,
-		route:    r.Pattern,
+		route:    patternRoute(r.Pattern),
 		path:     r.URL.Path,
 		query:    r.URL.RawQuery,
 		scheme:   scheme,
@@ -84,6 +84,16 @@ func requestSource(r *http.Request) source {
 		host:     r.Host,
 		headers:  headerCarrier{multi: r.Header},
 	})
+}
+
+// patternRoute returns the path of a ServeMux pattern ("GET
+// example.com/orders/{id}" gives "/orders/{id}"), set when guard.HTTP runs
+// behind the mux that matched it; "" when there is none.
+func patternRoute(pattern string) string {
+	if i := strings.IndexByte(pattern, '/'); i >= 0 {
+		return pattern[i:]
+	}
+	return ""
 }
 
 // routeOf returns the path template of an HTTP API route key ("GET /pets/{id}").
