@@ -120,7 +120,7 @@ func kinesisSource(recs []rawRecord) source {
 
 // kafkaSource reads a Kafka batch from MSK or a self-managed cluster: its
 // records grouped by topic and partition, each with headers that may carry
-// its producer's context.
+// its producer's context. The partition is named when the batch has one.
 func kafkaSource(p *payload) source {
 	keys := slices.Sorted(maps.Keys(p.KafkaRecords))
 	n := 0
@@ -129,18 +129,22 @@ func kafkaSource(p *payload) source {
 	}
 	c := newConsumer(semconv.MessagingSystemKafka, n)
 	var first *kafkaRecord
+	onePartition := true
 	for _, k := range keys {
 		for i := range p.KafkaRecords[k] {
 			r := &p.KafkaRecords[k][i]
 			if first == nil {
 				first = r
 			}
+			onePartition = onePartition && r.Topic == first.Topic && r.Partition == first.Partition
 			c.s.records = append(c.s.records, record{carrier: kafkaHeaders(r.Headers)})
 		}
 	}
 	if first != nil {
 		c.destination(first.Topic)
-		c.s.attrs.add(semconv.MessagingDestinationPartitionID(strconv.FormatInt(first.Partition, 10)))
+		if onePartition {
+			c.s.attrs.add(semconv.MessagingDestinationPartitionID(strconv.FormatInt(first.Partition, 10)))
+		}
 		if n == 1 {
 			c.s.attrs.add(semconv.MessagingKafkaOffset(int(first.Offset)))
 		}
