@@ -294,3 +294,23 @@ func rabbitString(raw json.RawMessage) string {
 func (rabbitHeaders) Set(string, string) {}
 
 func (h rabbitHeaders) Keys() []string { return slices.Collect(maps.Keys(h)) }
+
+// xrayCarrier holds one X-Ray header, as a transport's own attribute
+// (SQS's AWSTraceHeader) gives it: a carrier without a map to make.
+type xrayCarrier string
+
+func (x xrayCarrier) Get(key string) string {
+	if strings.EqualFold(key, xrayHeader) {
+		return string(x)
+	}
+	return ""
+}
+
+func (xrayCarrier) Set(string, string) {}
+
+func (x xrayCarrier) Keys() []string {
+	if x == "" {
+		return nil
+	}
+	return []string{xrayHeader}
+}

@@ -225,7 +225,7 @@ func (t *tracer) parent(ctx context.Context, src *source) (context.Context, []tr
 		if r.traceHeader == "" {
 			continue
 		}
-		if xsc, xok := t.cfg.extractLink(Carrier{xrayHeader: r.traceHeader}); xok && (!ok || xsc.SpanID() != sc.SpanID()) {
+		if xsc, xok := t.cfg.extractLink(xrayCarrier(r.traceHeader)); xok && (!ok || xsc.SpanID() != sc.SpanID()) {
 			link(xsc, r.id)
 		}
 	}
@@ -284,7 +284,7 @@ func (t *tracer) eventContext(ctx context.Context, src *source) (context.Context
 	if !found && len(src.records) == 1 && src.records[0].carrier != nil {
 		ctx, found = t.cfg.extract(ctx, src.records[0].carrier)
 		if !found && src.records[0].traceHeader != "" {
-			ctx, found = t.cfg.extract(ctx, Carrier{xrayHeader: src.records[0].traceHeader})
+			ctx, found = t.cfg.extract(ctx, xrayCarrier(src.records[0].traceHeader))
 		}
 	}
 	if !found {

@@ -33,7 +33,7 @@ func StartProcess(ctx context.Context, m events.SQSMessage, opts ...Option) (con
 		links = append(links, trace.Link{SpanContext: sc})
 	}
 	if h := m.Attributes["AWSTraceHeader"]; h != "" {
-		if xsc, xok := cfg.extractLink(Carrier{xrayHeader: h}); xok && (!ok || xsc.SpanID() != sc.SpanID()) {
+		if xsc, xok := cfg.extractLink(xrayCarrier(h)); xok && (!ok || xsc.SpanID() != sc.SpanID()) {
 			links = append(links, trace.Link{SpanContext: xsc})
 		}
 	}
