@@ -70,10 +70,7 @@ func sqsSource(recs []rawRecord) source {
 	c.s.attrs.addString(semconv.AWSSQSQueueURLKey, queueURL(arn))
 	for i := range recs {
 		r := &recs[i]
-		carrier := sqsCarrier{attrs: r.MessageAttributes}
-		if env, ok := snsEnvelope(r.Body); ok {
-			carrier.envelope = env
-		}
+		carrier := sqsCarrier{attrs: r.MessageAttributes, envelope: r.Body.envelope}
 		c.s.records = append(c.s.records, record{id: r.MessageID, carrier: carrier, traceHeader: r.Attributes.AWSTraceHeader})
 	}
 	return c.done()

@@ -74,7 +74,7 @@ type rawRecord struct {
 	EventName         string                                `json:"eventName"`
 	EventTime         string                                `json:"eventTime"`
 	MessageID         string                                `json:"messageId"`
-	Body              string                                `json:"body"`
+	Body              sqsBody                               `json:"body"`
 	Attributes        struct{ AWSTraceHeader string }       `json:"attributes"`
 	MessageAttributes map[string]events.SQSMessageAttribute `json:"messageAttributes"`
 	SNS               struct {
@@ -96,6 +96,26 @@ type rawRecord struct {
 			Key string `json:"key"`
 		} `json:"object"`
 	} `json:"s3"`
+}
+
+// sqsBody is what tracing reads of an SQS message's body: the message
+// attributes of an SNS notification it holds (a subscription without raw
+// message delivery). Decoded from a raw payload, a body that cannot be one
+// is skipped without being copied.
+type sqsBody struct {
+	envelope snsRawAttr
+}
+
+func (b *sqsBody) UnmarshalJSON(raw []byte) error {
+	if !bytes.Contains(raw, []byte("TopicArn")) || !bytes.Contains(raw, []byte("MessageAttributes")) {
+		return nil
+	}
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return nil // not a string: not a body SQS delivers
+	}
+	b.envelope, _ = snsEnvelope(s)
+	return nil
 }
 
 // kafkaRecord is one record of a Kafka batch; its headers are byte arrays

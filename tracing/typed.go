@@ -46,7 +46,8 @@ func (p *payload) fromSQS(recs []events.SQSMessage) {
 	p.Records = make([]rawRecord, len(recs))
 	for i := range recs {
 		r, m := &p.Records[i], &recs[i]
-		r.EventSource, r.EventSourceARN, r.MessageID, r.Body = m.EventSource, m.EventSourceARN, m.MessageId, m.Body
+		r.EventSource, r.EventSourceARN, r.MessageID = m.EventSource, m.EventSourceARN, m.MessageId
+		r.Body.envelope, _ = snsEnvelope(m.Body)
 		r.Attributes.AWSTraceHeader = m.Attributes["AWSTraceHeader"]
 		r.MessageAttributes = m.MessageAttributes
 	}
