@@ -40,7 +40,10 @@ func (c Carrier) Keys() []string { return slices.Sorted(maps.Keys(c)) }
 
 // NewCarrier returns the trace context of ctx (its span and baggage) as a
 // Carrier, written by the configured propagator, or nil when ctx carries
-// none. Use it to continue the trace in the next function:
+// none. To send a message, StartSend is better: it gives the message a
+// PRODUCER span of its own, as the messaging conventions ask, and returns
+// that span's Carrier. Use the Carrier to continue the trace in the next
+// function:
 //
 //   - SQS and SNS: copy each entry into the message's MessageAttributes as a
 //     String attribute (DataType "String"); the next function, triggered by
