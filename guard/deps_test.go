@@ -58,3 +58,30 @@ func TestNoAnalysisToolsInLibrary(t *testing.T) {
 	assert.Empty(t, tools, "the static check's dependencies linked into the library")
 	assert.Contains(t, string(out), "github.com/lambdaguard/lambdaguard/tracing")
 }
+
+// TestNoAWSSDKInTracing keeps the AWS SDK out of a function that traces
+// without it: only tracing/awssdk imports the SDK and contrib's otelaws.
+func TestNoAWSSDKInTracing(t *testing.T) {
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command to list dependencies with")
+	}
+	cmd := exec.Command(goTool, "list", "-deps", "./tracing")
+	cmd.Dir = ".."
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	var sdk []string
+	for _, pkg := range strings.Fields(string(out)) {
+		if strings.HasPrefix(pkg, "github.com/aws/aws-sdk-go-v2") || strings.HasPrefix(pkg, "github.com/aws/smithy-go") || strings.Contains(pkg, "otelaws") {
+			sdk = append(sdk, pkg)
+		}
+	}
+	assert.Empty(t, sdk, "the AWS SDK linked into tracing")
+	assert.Contains(t, string(out), "github.com/lambdaguard/lambdaguard/tracing")
+
+	cmd = exec.Command(goTool, "list", "-deps", "./tracing/awssdk")
+	cmd.Dir = ".."
+	out, err = cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	assert.Contains(t, string(out), "go.opentelemetry.io/contrib/instrumentation/github.com/aws/aws-sdk-go-v2/otelaws", "tracing/awssdk is built on otelaws")
+}

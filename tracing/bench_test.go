@@ -74,3 +74,55 @@ func BenchmarkTracing(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkTriggerSpan measures the span of one invocation for the triggers
+// whose typed events are encoded to be classified (Kinesis, Kafka) beside
+// those copied field by field (API Gateway, SQS), typed and raw, with a
+// provider that records nothing: what reading the event and starting the
+// span cost.
+func BenchmarkTriggerSpan(b *testing.B) {
+	b.Setenv("AWS_LAMBDA_FUNCTION_NAME", "orders")
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(tracing.NewSpanProcessor(discard{})))
+	b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	opts := []guard.Option{guard.WithTempBase(b.TempDir()), tracing.WithTracing(tracing.WithTracerProvider(tp))}
+	for _, tt := range []struct {
+		fixture string
+		typed   func(testing.TB, string, []guard.Option) func(context.Context) error
+	}{
+		{"apigw-v2.json", typedBench[events.APIGatewayV2HTTPRequest]},
+		{"sqs-batch.json", typedBench[events.SQSEvent]},
+		{"kinesis-event.json", typedBench[events.KinesisEvent]},
+		{"kafka-event.json", typedBench[events.KafkaEvent]},
+	} {
+		run := tt.typed(b, tt.fixture, opts)
+		b.Run(tt.fixture+"/typed", func(b *testing.B) {
+			b.ReportAllocs()
+			ctx := invocation("req", "")
+			for b.Loop() {
+				if err := run(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		h := guard.WrapHandler(rawHandler(func(context.Context, []byte) ([]byte, error) { return nil, nil }), opts...)
+		payload := fixture(b, tt.fixture)
+		b.Run(tt.fixture+"/raw", func(b *testing.B) {
+			b.ReportAllocs()
+			ctx := invocation("req", "")
+			for b.Loop() {
+				if _, err := h.Invoke(ctx, payload); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func typedBench[T any](b testing.TB, name string, opts []guard.Option) func(context.Context) error {
+	ev := decode[T](b, name)
+	h := guard.Wrap(func(context.Context, T) (string, error) { return "", nil }, opts...)
+	return func(ctx context.Context) error {
+		_, err := h(ctx, ev)
+		return err
+	}
+}

@@ -2,6 +2,7 @@ package tracing
 
 import (
 	"context"
+	"encoding/json"
 	"maps"
 	"slices"
 	"strings"
@@ -39,7 +40,10 @@ func (c Carrier) Keys() []string { return slices.Sorted(maps.Keys(c)) }
 
 // NewCarrier returns the trace context of ctx (its span and baggage) as a
 // Carrier, written by the configured propagator, or nil when ctx carries
-// none. Use it to continue the trace in the next function:
+// none. To send a message, StartSend is better: it gives the message a
+// PRODUCER span of its own, as the messaging conventions ask, and returns
+// that span's Carrier. Use the Carrier to continue the trace in the next
+// function:
 //
 //   - SQS and SNS: copy each entry into the message's MessageAttributes as a
 //     String attribute (DataType "String"); the next function, triggered by
@@ -97,17 +101,23 @@ type headerCarrier struct {
 }
 
 func (h headerCarrier) Get(key string) string {
-	if v, ok := h.single[key]; ok {
-		return v
-	}
-	if v, ok := h.multi[key]; ok && len(v) > 0 {
-		return v[0]
-	}
 	lower := key
 	if key == xrayHeader { // asked for on every invocation: no allocation
 		lower = xrayHeaderLower
 	} else {
 		lower = strings.ToLower(key)
+	}
+	return h.get(key, lower)
+}
+
+// get is Get with the key's lower-case form given, for keys known in
+// advance: no allocation when the event has either form.
+func (h headerCarrier) get(key, lower string) string {
+	if v, ok := h.single[key]; ok {
+		return v
+	}
+	if v, ok := h.multi[key]; ok && len(v) > 0 {
+		return v[0]
 	}
 	if v, ok := h.single[lower]; ok {
 		return v
@@ -140,35 +150,35 @@ func (h headerCarrier) Keys() []string {
 	return keys
 }
 
-// sqsCarrier reads an SQS message: its String message attributes, and the
-// AWSTraceHeader system attribute as X-Amzn-Trace-Id (that is where SQS puts
-// the X-Ray header of the sender when X-Ray tracing is on).
+// sqsCarrier reads an SQS message's String message attributes and, for a
+// notification that SNS delivered without raw message delivery, the SNS
+// message attributes inside its body. The AWSTraceHeader system attribute is
+// not read here: it is a context of its own (record.traceHeader).
 type sqsCarrier struct {
-	attrs       map[string]events.SQSMessageAttribute
-	traceHeader string
+	attrs    map[string]events.SQSMessageAttribute
+	envelope snsRawAttr
 }
 
 func (s sqsCarrier) Get(key string) string {
 	if a, ok := s.attrs[key]; ok && a.StringValue != nil && isStringType(a.DataType) {
 		return *a.StringValue
 	}
-	if key == xrayHeader {
-		return s.traceHeader
-	}
-	return ""
+	return s.envelope.Get(key)
 }
 
 func (sqsCarrier) Set(string, string) {}
 
 func (s sqsCarrier) Keys() []string {
-	keys := make([]string, 0, len(s.attrs)+1)
+	keys := make([]string, 0, len(s.attrs)+len(s.envelope))
 	for k, a := range s.attrs {
 		if a.StringValue != nil && isStringType(a.DataType) {
 			keys = append(keys, k)
 		}
 	}
-	if s.traceHeader != "" {
-		keys = append(keys, xrayHeader)
+	for k := range s.envelope {
+		if _, ok := s.attrs[k]; !ok {
+			keys = append(keys, k)
+		}
 	}
 	return keys
 }
@@ -180,48 +190,130 @@ func isStringType(t string) bool {
 	return t == "String" || strings.HasPrefix(t, "String.") && t != "String.Array"
 }
 
-// snsCarrier reads an SNS notification's message attributes, as the SNS
-// event delivers them: {"Type": "String", "Value": "..."}.
-type snsCarrier map[string]any
-
-func (s snsCarrier) Get(key string) string {
-	v, ok := s[key]
-	if !ok {
-		return ""
-	}
-	switch a := v.(type) {
-	case map[string]any:
-		t, _ := a["Type"].(string)
-		val, _ := a["Value"].(string)
-		if isStringType(t) {
-			return val
-		}
-	case string:
-		return a
-	}
-	return ""
-}
-
-func (snsCarrier) Set(string, string) {}
-
-func (s snsCarrier) Keys() []string { return slices.Collect(maps.Keys(s)) }
-
-// snsAttr is an SNS message attribute as decoded from a raw payload.
+// snsAttr is an SNS message attribute as an SNS event, or an SNS
+// notification in an SQS body, delivers it: {"Type": "String", "Value": "..."}.
 type snsAttr struct {
 	Type  string `json:"Type"`
 	Value string `json:"Value"`
 }
 
-// snsRawCarrier is snsCarrier for attributes decoded from a raw payload.
-type snsRawCarrier map[string]snsAttr
+// snsRawAttr reads an SNS notification's message attributes.
+type snsRawAttr map[string]snsAttr
 
-func (s snsRawCarrier) Get(key string) string {
+func (s snsRawAttr) Get(key string) string {
 	if a, ok := s[key]; ok && isStringType(a.Type) {
 		return a.Value
 	}
 	return ""
 }
 
-func (snsRawCarrier) Set(string, string) {}
+func (snsRawAttr) Set(string, string) {}
 
-func (s snsRawCarrier) Keys() []string { return slices.Collect(maps.Keys(s)) }
+func (s snsRawAttr) Keys() []string { return slices.Collect(maps.Keys(s)) }
+
+// snsEnvelope reads the message attributes of an SNS notification that is
+// the body of an SQS message (a subscription without raw message delivery).
+// A body that is not such a notification gives false; so does one that has
+// no message attributes.
+func snsEnvelope(body string) (snsRawAttr, bool) {
+	b := strings.TrimLeft(body, " \t\r\n")
+	if !strings.HasPrefix(b, "{") || !strings.Contains(b, `"TopicArn"`) || !strings.Contains(b, `"MessageAttributes"`) {
+		return nil, false
+	}
+	var n struct {
+		Type              string     `json:"Type"`
+		TopicArn          string     `json:"TopicArn"`
+		MessageAttributes snsRawAttr `json:"MessageAttributes"`
+	}
+	if err := json.Unmarshal([]byte(b), &n); err != nil || n.Type != "Notification" || n.TopicArn == "" || len(n.MessageAttributes) == 0 {
+		return nil, false
+	}
+	return n.MessageAttributes, true
+}
+
+// kafkaHeaders reads a Kafka record's headers: a list of one-entry maps,
+// each value the header's bytes. A key may repeat; the first wins, and a key
+// is looked up exactly, then without regard to case.
+type kafkaHeaders []map[string]events.JSONNumberBytes
+
+func (h kafkaHeaders) Get(key string) string {
+	for _, m := range h {
+		if v, ok := m[key]; ok {
+			return string(v)
+		}
+	}
+	for _, m := range h {
+		for k, v := range m {
+			if strings.EqualFold(k, key) {
+				return string(v)
+			}
+		}
+	}
+	return ""
+}
+
+func (kafkaHeaders) Set(string, string) {}
+
+func (h kafkaHeaders) Keys() []string {
+	var keys []string
+	for _, m := range h {
+		for k := range m {
+			if !slices.Contains(keys, k) {
+				keys = append(keys, k)
+			}
+		}
+	}
+	return keys
+}
+
+// rabbitHeaders reads a RabbitMQ message's headers as Lambda delivers them:
+// a string header as {"bytes": [...]}, or as a plain JSON string; numbers
+// and other values carry no trace context.
+type rabbitHeaders map[string]json.RawMessage
+
+func (h rabbitHeaders) Get(key string) string {
+	raw, ok := h[key]
+	if !ok {
+		return ""
+	}
+	return rabbitString(raw)
+}
+
+// rabbitString decodes one RabbitMQ header value, or gives "".
+func rabbitString(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var b struct {
+		Bytes events.JSONNumberBytes `json:"bytes"`
+	}
+	if json.Unmarshal(raw, &b) == nil {
+		return string(b.Bytes)
+	}
+	return ""
+}
+
+func (rabbitHeaders) Set(string, string) {}
+
+func (h rabbitHeaders) Keys() []string { return slices.Collect(maps.Keys(h)) }
+
+// xrayCarrier holds one X-Ray header, as a transport's own attribute
+// (SQS's AWSTraceHeader) gives it: a carrier without a map to make.
+type xrayCarrier string
+
+func (x xrayCarrier) Get(key string) string {
+	if strings.EqualFold(key, xrayHeader) {
+		return string(x)
+	}
+	return ""
+}
+
+func (xrayCarrier) Set(string, string) {}
+
+func (x xrayCarrier) Keys() []string {
+	if x == "" {
+		return nil
+	}
+	return []string{xrayHeader}
+}

@@ -67,7 +67,10 @@ func TestFunctionURLPointerResponse(t *testing.T) {
 	h := guard.Wrap(func(ctx context.Context, _ events.LambdaFunctionURLRequest) (*events.LambdaFunctionURLResponse, error) {
 		return &events.LambdaFunctionURLResponse{StatusCode: 500}, nil
 	}, guard.WithTempBase(t.TempDir()), tracing.WithTracing(tracing.WithTracerProvider(tp)))
-	_, err := h(invocation("req-1", ""), events.LambdaFunctionURLRequest{RawPath: "/x"})
+	_, err := h(invocation("req-1", ""), events.LambdaFunctionURLRequest{
+		Version: "2.0", RawPath: "/x",
+		RequestContext: events.LambdaFunctionURLRequestContext{HTTP: events.LambdaFunctionURLRequestContextHTTPDescription{Method: "GET"}},
+	})
 	require.NoError(t, err)
 	a := attrsOf(only(t, sr))
 	assert.Equal(t, int64(500), a["http.response.status_code"].AsInt64())

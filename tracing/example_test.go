@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -62,9 +63,9 @@ func ExampleWithTracing() {
 	fmt.Println("span:", s.Name(), s.SpanKind())
 	fmt.Println("parent:", s.Parent().TraceID(), s.Parent().SpanID())
 	// Output:
-	// level=INFO msg="placing order" trace_id=0af7651916cd43dd8448eb211c80319c span_id=random requestId=8476a536-e9f4-11e8-9739-2dfe598c3fcd coldStart=true
+	// level=INFO msg="placing order" trace_id=0af7651916cd43dd8448eb211c80319c span_id=random trace_flags=01 requestId=8476a536-e9f4-11e8-9739-2dfe598c3fcd coldStart=true
 	// traceparent sent: 00-0af7651916cd43dd8448eb211c80319c
-	// span: orders server
+	// span: POST /orders server
 	// parent: 0af7651916cd43dd8448eb211c80319c b7ad6b7169203331
 }
 
@@ -105,7 +106,7 @@ func ExampleResource() {
 }
 
 // A function's provider keeps its ended spans in memory and exports them in
-// the guard's flush after each invocation, with no goroutine of its own.
+// the guard's flush after each invocation, bounded by its deadline.
 func ExampleNewSpanProcessor() {
 	// In a real function: an OTLP exporter, and the resource of Resource.
 	exporter := tracetest.NewInMemoryExporter()
@@ -131,4 +132,24 @@ func ExampleNewSpanProcessor() {
 	// stored 42
 	// exported: store order
 	// exported: orders
+}
+
+// A message sent to a queue gets a PRODUCER span, whose context goes into
+// the message's attributes for the consumer to link to.
+func ExampleStartSend() {
+	exporter := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exporter))
+	defer func() { _ = tp.Shutdown(context.Background()) }()
+
+	carrier, _, span := tracing.StartSend(context.Background(), tracing.SystemSQS, "orders", tracing.WithTracerProvider(tp))
+	// client.SendMessage(ctx, &sqs.SendMessageInput{…}) with carrier's
+	// entries as String message attributes.
+	tracing.EndSpan(span, nil)
+
+	s := exporter.GetSpans()[0]
+	fmt.Println(s.Name, s.SpanKind)
+	fmt.Println("the message carries it:", strings.Contains(carrier["traceparent"], s.SpanContext.SpanID().String()))
+	// Output:
+	// send orders producer
+	// the message carries it: true
 }

@@ -28,12 +28,13 @@ func lambdaEnv(t *testing.T) {
 	t.Setenv("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand")
 	t.Setenv("AWS_LAMBDA_MAX_CONCURRENCY", "")
 	t.Setenv("_X_AMZN_TRACE_ID", "")
+	t.Setenv("OTEL_PROPAGATORS", "")
 }
 
 // recorder returns an SDK provider that records every span in memory.
-func recorder(t testing.TB) (*sdktrace.TracerProvider, *tracetest.SpanRecorder) {
+func recorder(t testing.TB, opts ...sdktrace.TracerProviderOption) (*sdktrace.TracerProvider, *tracetest.SpanRecorder) {
 	sr := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr))
+	tp := sdktrace.NewTracerProvider(append(opts, sdktrace.WithSpanProcessor(sr))...)
 	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
 	return tp, sr
 }

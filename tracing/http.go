@@ -9,7 +9,8 @@ import (
 // NewTransport returns base (http.DefaultTransport when nil) wrapped so that
 // every request made with a context of the invocation carries its trace
 // context (traceparent, and the rest of the configured propagator's
-// headers) and gets a CLIENT span of its own, child of the invocation's.
+// headers) and gets a CLIENT span of its own, child of the invocation's,
+// named by the method ("GET") as the HTTP conventions ask.
 // It is otelhttp's transport with this package's provider and propagator.
 //
 // The RoundTripper returned also has the methods
@@ -26,11 +27,23 @@ import (
 // long freeze, reaches base's pool.
 func NewTransport(base http.RoundTripper, opts ...Option) http.RoundTripper {
 	cfg := newConfig(opts)
-	o := []otelhttp.Option{otelhttp.WithPropagators(cfg.propagator)}
+	o := []otelhttp.Option{otelhttp.WithPropagators(cfg.propagator), otelhttp.WithSpanNameFormatter(clientSpanName)}
 	if cfg.provider != nil {
 		o = append(o, otelhttp.WithTracerProvider(cfg.provider))
 	}
 	return newTransport(base, o)
+}
+
+// clientSpanName names a CLIENT span as the HTTP conventions do: "{method}",
+// "HTTP" for a method they do not know (otelhttp's default is "HTTP GET").
+func clientSpanName(_ string, r *http.Request) string {
+	if r.Method == "" {
+		return http.MethodGet
+	}
+	if m, known := normalMethod(r.Method); known && m != "" {
+		return m
+	}
+	return "HTTP"
 }
 
 // transport is otelhttp's transport around base, remembering both so that

@@ -13,10 +13,11 @@ import (
 
 // Keys of the attributes that NewLogHandler adds.
 const (
-	TraceIDKey   = "trace_id"
-	SpanIDKey    = "span_id"
-	RequestIDKey = "requestId" // the key lambdacontext's handler uses
-	ColdStartKey = "coldStart"
+	TraceIDKey    = "trace_id"
+	SpanIDKey     = "span_id"
+	TraceFlagsKey = "trace_flags" // "01" sampled, "00" not
+	RequestIDKey  = "requestId"   // the key lambdacontext's handler uses
+	ColdStartKey  = "coldStart"
 )
 
 // info is what the tracing middleware keeps in the invocation's context for
@@ -33,8 +34,9 @@ func withInfo(ctx context.Context, i info) context.Context {
 }
 
 // NewLogHandler returns a slog.Handler that adds, to every record logged with
-// a context of a guarded invocation, trace_id and span_id of the current span
-// (as hex, the OpenTelemetry names that log back ends correlate on),
+// a context of a guarded invocation, trace_id, span_id and trace_flags of the
+// current span (as hex, the names of OpenTelemetry's trace context in
+// non-OTLP log formats, which log back ends correlate on),
 // requestId and coldStart, and hands the record on to next.
 //
 // It composes with aws-lambda-go's lambdacontext.NewLogHandler, which already
@@ -68,7 +70,8 @@ func (h *logHandler) Handle(ctx context.Context, r slog.Record) error {
 		return h.next.Handle(ctx, r)
 	}
 	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
-		r.AddAttrs(slog.String(TraceIDKey, sc.TraceID().String()), slog.String(SpanIDKey, sc.SpanID().String()))
+		r.AddAttrs(slog.String(TraceIDKey, sc.TraceID().String()), slog.String(SpanIDKey, sc.SpanID().String()),
+			slog.String(TraceFlagsKey, sc.TraceFlags().String()))
 	}
 	i, ok := ctx.Value(infoKey{}).(info)
 	if !ok {

@@ -42,6 +42,7 @@ func TestLogHandler(t *testing.T) {
 		require.NoError(t, json.Unmarshal([]byte(line), &rec))
 		assert.Equal(t, sc.TraceID().String(), rec["trace_id"], "line %d", i)
 		assert.Equal(t, sc.SpanID().String(), rec["span_id"], "line %d", i)
+		assert.Equal(t, "01", rec["trace_flags"], "line %d", i)
 		assert.Equal(t, "req-9", rec["requestId"], "line %d", i)
 		assert.Equal(t, true, rec["coldStart"], "line %d", i)
 	}
@@ -77,6 +78,7 @@ func TestLogHandlerAroundLambdaContext(t *testing.T) {
 	sc := only(t, sr).SpanContext()
 	assert.Contains(t, line, "trace_id="+sc.TraceID().String())
 	assert.Contains(t, line, "span_id="+sc.SpanID().String())
+	assert.Contains(t, line, "trace_flags="+sc.TraceFlags().String())
 	assert.Contains(t, line, "coldStart=true")
 	assert.Equal(t, 1, strings.Count(line, "requestId="), line)
 	assert.Contains(t, line, "requestId=req-10")

@@ -42,16 +42,11 @@ func WithTracing(opts ...Option) guard.Option {
 // Middleware returns the tracing middleware, for a user who orders the
 // guard's middleware by hand (guard.WithMiddleware). Per invocation it:
 //
-//   - starts a span named after the function (or "process <queue>" for SQS
-//     and SNS), kind SERVER, or CONSUMER for SQS, SNS, EventBridge and
-//     Kinesis, with the span attributes of the FaaS and AWS Lambda
-//     conventions: faas.trigger, faas.invocation_id, faas.coldstart,
-//     cloud.account.id, cloud.resource_id and aws.lambda.invoked_arn (the
-//     environment's own attributes belong on the provider's resource: see
-//     the package documentation);
-//   - takes the parent from the event (see the package documentation), else
-//     from the Lambda X-Ray trace header; for SQS and SNS it links the span
-//     to every message's producer;
+//   - starts the invocation's span, its name, kind and attributes read from
+//     the event as the package documentation says (the environment's own
+//     attributes belong on the provider's resource);
+//   - takes the parent from the event, else from the Lambda X-Ray trace
+//     header; for a batch it links the span to every message's producer;
 //   - records an error returned by the handler, a 5xx status of an HTTP
 //     trigger, or a panic (as an exception event with its stack, and error
 //     status) — the panic goes on to the guard;
@@ -80,13 +75,13 @@ func newTracer(opts []Option) *tracer {
 	return &tracer{
 		cfg: cfg,
 		tracer: cfg.tracerProvider().Tracer(instrumentationName,
-			trace.WithInstrumentationVersion(Version),
+			trace.WithInstrumentationVersion(version),
 			trace.WithSchemaURL(semconv.SchemaURL)),
 	}
 }
 
-// Version is the version of this instrumentation, given to the tracer.
-const Version = "0.1.0"
+// version is the version of this instrumentation, given to the tracer.
+const version = "0.1.0"
 
 func (t *tracer) middleware(ctx context.Context, event any, next guard.Next) (res any, err error) {
 	inv, ok := guard.InvocationFrom(ctx)
@@ -123,6 +118,10 @@ func (t *tracer) middleware(ctx context.Context, event any, next guard.Next) (re
 		opts = append(opts, trace.WithLinks(links...))
 	}
 	ctx, span := t.tracer.Start(pctx, name, opts...)
+	if _, ok := pendingTrace(ctx); ok {
+		// The trace to join is this span's; a root the handler starts is not.
+		ctx = context.WithValue(ctx, pendingKey{}, nil)
+	}
 	clear(attrs) // the request id and the event's strings are not kept
 	*buf = attrs[:0]
 	startAttrs.Put(buf)
@@ -189,52 +188,113 @@ func (t *tracer) flushNow(ctx context.Context) {
 func (t *tracer) parent(ctx context.Context, src *source) (context.Context, []trace.Link) {
 	var links []trace.Link
 	var ids []attribute.KeyValue // the links' attributes, one allocation for all
+	link := func(sc trace.SpanContext, id string) {
+		if links == nil {
+			// Every message's producer, and Lambda's own header.
+			links = make([]trace.Link, 0, len(src.records)+1)
+			ids = make([]attribute.KeyValue, 0, len(src.records))
+		}
+		l := trace.Link{SpanContext: sc}
+		if id != "" {
+			ids = append(ids, semconv.MessagingMessageID(id))
+			l.Attributes = ids[len(ids)-1 : len(ids) : len(ids)]
+		}
+		links = append(links, l)
+	}
 	for _, r := range src.records {
-		if sc, ok := t.cfg.extractLink(r.carrier); ok {
-			if links == nil {
-				// Every message's producer, and Lambda's own header.
-				links = make([]trace.Link, 0, len(src.records)+1)
-				ids = make([]attribute.KeyValue, 0, len(src.records))
-			}
-			l := trace.Link{SpanContext: sc}
-			if r.id != "" {
-				ids = append(ids, semconv.MessagingMessageID(r.id))
-				l.Attributes = ids[len(ids)-1 : len(ids) : len(ids)]
-			}
-			links = append(links, l)
+		var sc trace.SpanContext
+		ok := false
+		if r.carrier != nil {
+			sc, ok = t.cfg.extractLink(r.carrier)
+		}
+		if ok {
+			link(sc, r.id)
+		}
+		// SQS's AWSTraceHeader is the sender's X-Ray context, which may be
+		// another span than the one in the message's attributes.
+		if r.traceHeader == "" {
+			continue
+		}
+		if xsc, xok := t.cfg.extractLink(xrayCarrier(r.traceHeader)); xok && (!ok || xsc.SpanID() != sc.SpanID()) {
+			link(xsc, r.id)
 		}
 	}
 	if trace.SpanContextFromContext(ctx).IsValid() {
 		return ctx, links
 	}
+	if t.cfg.lambdaFirst {
+		// xray-lambda: Lambda's own context is the parent, the event's a link.
+		if sc, ok := t.cfg.lambdaParent(ctx, false); ok {
+			if ectx, found := t.eventContext(ctx, src); found {
+				if esc, ok := linkOf(ectx); ok && esc.SpanID() != sc.SpanID() {
+					links = append(links, trace.Link{SpanContext: esc})
+				}
+			}
+			return trace.ContextWithRemoteSpanContext(ctx, sc), links
+		}
+	}
+	ctx, found := t.eventContext(ctx, src)
+	event := trace.SpanContextFromContext(ctx)
+	pending, isPending := pendingTrace(ctx)
+	tid := event.TraceID()
+	if !event.IsValid() {
+		tid = pending.trace
+	}
+	if sc, ok := t.cfg.lambdaParent(ctx, true); ok {
+		switch {
+		case !found:
+			return trace.ContextWithRemoteSpanContext(ctx, sc), links
+		case !event.IsValid() && tid == sc.TraceID():
+			// The event named the trace but no parent (an ALB's Root=…);
+			// Lambda's own header for the same trace has the real parent
+			// segment and the sampling decision.
+			return trace.ContextWithRemoteSpanContext(ctx, sc), links
+		case tid != sc.TraceID():
+			links = append(links, trace.Link{SpanContext: sc})
+		}
+	}
+	if !event.IsValid() && isPending && pending.parent.IsValid() {
+		// A parent segment with no decision: linked, and the sampler
+		// decides on the span as a root (see NewIDGenerator).
+		links = append(links, trace.Link{SpanContext: pending.spanContext()})
+	}
+	return ctx, links
+}
+
+// eventContext returns ctx with the caller's context the event carries, and
+// whether it carried one (a parent, or a trace to join). The order: the
+// event's own carrier (headers, detail, payload); for a batch of one
+// message, that message's, then its transport's X-Ray header; the client
+// context of a direct invocation.
+func (t *tracer) eventContext(ctx context.Context, src *source) (context.Context, bool) {
 	found := false
 	if src.carrier != nil {
 		ctx, found = t.cfg.extract(ctx, src.carrier)
 	}
-	if !found && len(src.records) == 1 {
+	if !found && len(src.records) == 1 && src.records[0].carrier != nil {
 		ctx, found = t.cfg.extract(ctx, src.records[0].carrier)
+		if !found && src.records[0].traceHeader != "" {
+			ctx, found = t.cfg.extract(ctx, xrayCarrier(src.records[0].traceHeader))
+		}
 	}
 	if !found {
 		if lc, ok := lambdacontext.FromContext(ctx); ok && len(lc.ClientContext.Custom) > 0 {
 			ctx, found = t.cfg.extract(ctx, Carrier(lc.ClientContext.Custom))
 		}
 	}
-	if sc, ok := t.cfg.lambdaParent(ctx); ok {
-		if !found {
-			return trace.ContextWithRemoteSpanContext(ctx, sc), links
-		}
-		event := trace.SpanContextFromContext(ctx)
-		if event.TraceID() == sc.TraceID() && madeUp(event) {
-			// The event named the trace but no parent (an ALB's Root=…);
-			// Lambda's own header for the same trace has the real parent
-			// segment and the sampling decision.
-			return trace.ContextWithRemoteSpanContext(ctx, sc), links
-		}
-		if sc.TraceID() != event.TraceID() {
-			links = append(links, trace.Link{SpanContext: sc})
-		}
+	return ctx, found
+}
+
+// linkOf returns the context an extraction left in ctx, as a link: its
+// parent, or a pending trace's parent segment.
+func linkOf(ctx context.Context) (trace.SpanContext, bool) {
+	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+		return sc, true
 	}
-	return ctx, links
+	if x, ok := pendingTrace(ctx); ok && x.parent.IsValid() {
+		return x.spanContext(), true
+	}
+	return trace.SpanContext{}, false
 }
 
 // arnAttributes returns the attributes read from the invoked function's
@@ -304,11 +364,17 @@ func (t *tracer) finish(span trace.Span, isHTTP bool, res any, err error) {
 		}
 	}
 	if err != nil {
-		span.RecordError(err)
-		span.SetStatus(codes.Error, err.Error())
-		span.SetAttributes(semconv.ErrorType(err))
+		recordError(span, err)
 	}
 	span.End()
+}
+
+// recordError records err on span as the conventions ask: an exception
+// event, status Error with the message, error.type.
+func recordError(span trace.Span, err error) {
+	span.RecordError(err)
+	span.SetStatus(codes.Error, err.Error())
+	span.SetAttributes(semconv.ErrorType(err))
 }
 
 // statusCode returns the HTTP status of an API Gateway, ALB or function URL

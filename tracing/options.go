@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"time"
 
-	"go.opentelemetry.io/contrib/propagators/aws/xray"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
@@ -13,7 +12,14 @@ import (
 
 // Option configures tracing. Options are resolved once, into a config, when
 // WithTracing, Middleware, NewTransport or NewCarrier is called.
-type Option func(*config)
+type Option interface {
+	apply(*config)
+}
+
+// optionFunc is an Option that is a function.
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
 
 type config struct {
 	provider     trace.TracerProvider // nil: the global provider
@@ -25,17 +31,23 @@ type config struct {
 	functionVersion string
 	onDemand        bool // AWS_LAMBDA_INITIALIZATION_TYPE is on-demand (or unset)
 	concurrent      bool // AWS_LAMBDA_MAX_CONCURRENCY > 1: _X_AMZN_TRACE_ID is not ours
+	// lambdaFirst: OTEL_PROPAGATORS named xray-lambda, Lambda's own X-Ray
+	// context is the parent over the event's.
+	lambdaFirst bool
 }
 
 // defaultFlushTimeout bounds the flush after each invocation when the
 // invocation's deadline is further away than that.
 const defaultFlushTimeout = 2 * time.Second
 
-// DefaultPropagator is the propagator used unless WithPropagator is given: W3C
-// trace context and baggage, and the AWS X-Ray header (X-Amzn-Trace-Id). When a
-// carrier holds both, the W3C trace context wins.
+// DefaultPropagator is the propagator used unless WithPropagator is given or
+// OTEL_PROPAGATORS is set: W3C trace context and baggage, and the AWS X-Ray
+// header (X-Amzn-Trace-Id). When a carrier holds both, the W3C trace context
+// wins. The X-Ray header is written as contrib's X-Ray propagator writes it,
+// and read with spaces tolerated; one that names no parent segment or no
+// sampling decision is joined as NewIDGenerator says.
 func DefaultPropagator() propagation.TextMapPropagator {
-	return propagation.NewCompositeTextMapPropagator(xray.Propagator{}, propagation.TraceContext{}, propagation.Baggage{})
+	return propagation.NewCompositeTextMapPropagator(xrayPropagator{}, propagation.TraceContext{}, propagation.Baggage{})
 }
 
 func newConfig(opts []Option) *config {
@@ -53,8 +65,15 @@ func newConfig(opts []Option) *config {
 	}
 	for _, o := range opts {
 		if o != nil {
-			o(c)
+			o.apply(c)
 		}
+	}
+	if c.propagator == nil {
+		p, lambdaFirst, err := envPropagators(os.Getenv("OTEL_PROPAGATORS"))
+		if err != nil {
+			otel.Handle(err)
+		}
+		c.propagator, c.lambdaFirst = p, lambdaFirst
 	}
 	if c.propagator == nil {
 		c.propagator = DefaultPropagator()
@@ -75,16 +94,19 @@ func (c *config) tracerProvider() trace.TracerProvider {
 // global provider (otel.GetTracerProvider), including one set after the
 // handler was wrapped.
 func WithTracerProvider(tp trace.TracerProvider) Option {
-	return func(c *config) { c.provider = tp }
+	return optionFunc(func(c *config) { c.provider = tp })
 }
 
 // WithPropagator sets the propagator that reads the caller's trace context
-// from events and writes it into outgoing requests and messages. The default
-// is DefaultPropagator, not the global propagator: the global one propagates
-// nothing unless it was set, and a function that drops its callers' traces by
-// default is what this package exists to avoid.
+// from events and writes it into outgoing requests and messages. Without it,
+// OTEL_PROPAGATORS chooses (tracecontext, baggage, b3, b3multi, jaeger,
+// ottrace, xray, xray-lambda, none; xray-lambda makes Lambda's own X-Ray
+// context the parent of the invocation's span, and the event's a link); without
+// that, DefaultPropagator. Not the global propagator: the global one
+// propagates nothing unless it was set, and a function that drops its
+// callers' traces by default is what this package exists to avoid.
 func WithPropagator(p propagation.TextMapPropagator) Option {
-	return func(c *config) { c.propagator = p }
+	return optionFunc(func(c *config) { c.propagator = p })
 }
 
 // WithFlushTimeout bounds the flush of the TracerProvider after each
@@ -92,11 +114,24 @@ func WithPropagator(p propagation.TextMapPropagator) Option {
 // 2s. Zero or less turns the flush off, for a provider that exports
 // synchronously or an environment that is never frozen.
 func WithFlushTimeout(d time.Duration) Option {
-	return func(c *config) { c.flushTimeout = d }
+	return optionFunc(func(c *config) { c.flushTimeout = d })
 }
 
 // WithFunctionName sets the span name of non-messaging triggers (faas.name
 // is the resource's: see Resource). The default is AWS_LAMBDA_FUNCTION_NAME.
 func WithFunctionName(name string) Option {
-	return func(c *config) { c.functionName = name }
+	return optionFunc(func(c *config) { c.functionName = name })
+}
+
+// TracerProvider returns the provider that opts resolve to: the one
+// WithTracerProvider gave, else the global provider as it is now. It is for
+// integrations built on this package's options (tracing/awssdk).
+func TracerProvider(opts ...Option) trace.TracerProvider {
+	return newConfig(opts).tracerProvider()
+}
+
+// Propagator returns the propagator that opts resolve to: the one
+// WithPropagator gave, else OTEL_PROPAGATORS's, else DefaultPropagator.
+func Propagator(opts ...Option) propagation.TextMapPropagator {
+	return newConfig(opts).propagator
 }

@@ -140,6 +140,30 @@ func TestGuardHTTP(t *testing.T) {
 	assert.Equal(t, int64(http.StatusAccepted), attrsOf(s)["http.response.status_code"].AsInt64(), "the status the handler wrote")
 }
 
+// Behind a ServeMux, guard.HTTP's span is named after the pattern's route.
+func TestGuardHTTPBehindAMux(t *testing.T) {
+	lambdaEnv(t)
+	tp, sr := recorder(t)
+	mux := http.NewServeMux()
+	mux.Handle("GET /orders/{id}", guard.HTTP(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}),
+		guard.WithTempBase(t.TempDir()), tracing.WithTracing(tracing.WithTracerProvider(tp))))
+	req := httptest.NewRequest(http.MethodGet, "https://shop.example.com/orders/42?expand=items&sig=s3cr3t", nil)
+	req.Header.Set("User-Agent", "curl/8.5.0")
+	req.Header.Set("X-Forwarded-For", "203.0.113.7, 10.0.0.1")
+	mux.ServeHTTP(httptest.NewRecorder(), req)
+
+	s := only(t, sr)
+	assert.Equal(t, "GET /orders/{id}", s.Name())
+	a := attrsOf(s)
+	assert.Equal(t, "/orders/{id}", a["http.route"].AsString())
+	assert.Equal(t, "expand=items&sig=REDACTED", a["url.query"].AsString())
+	assert.Equal(t, "https", a["url.scheme"].AsString())
+	assert.Equal(t, "shop.example.com", a["server.address"].AsString())
+	assert.Equal(t, "203.0.113.7", a["client.address"].AsString())
+	assert.Equal(t, "curl/8.5.0", a["user_agent.original"].AsString())
+	assert.Equal(t, "1.1", a["network.protocol.version"].AsString())
+}
+
 func TestPropagatorOption(t *testing.T) {
 	// With only W3C, the X-Ray-only SQS message of the batch is not linked.
 	lambdaEnv(t)

@@ -49,8 +49,8 @@ func TestOutgoingHTTPCarriesTraceparent(t *testing.T) {
 	parts := strings.Split(header, "-")
 	require.Len(t, parts, 4, "traceparent %q", header)
 
-	inv := spanOf(t, sr.Ended(), "orders")
-	client2 := spanOf(t, sr.Ended(), "HTTP GET")
+	inv := spanOf(t, sr.Ended(), "POST /orders")
+	client2 := spanOf(t, sr.Ended(), "GET")
 	assert.Equal(t, "0af7651916cd43dd8448eb211c80319c", parts[1], "the caller's trace goes on")
 	assert.Equal(t, inv.SpanContext().TraceID().String(), parts[1])
 	assert.Equal(t, client2.SpanContext().SpanID().String(), parts[2], "the server's parent is the client span")

@@ -1,11 +1,10 @@
 package tracing
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"reflect"
-	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"go.opentelemetry.io/otel/attribute"
@@ -15,7 +14,7 @@ import (
 )
 
 // source is what the event tells about the invocation: the trigger, the span
-// kind, where the caller put its trace context.
+// kind and name, where the caller put its trace context.
 type source struct {
 	trigger attribute.KeyValue
 	kind    trace.SpanKind
@@ -26,12 +25,12 @@ type source struct {
 	http    bool                       // the result may carry a status code
 }
 
-// attrList is the few attributes a trigger adds to the span, held in the
-// source itself rather than in a slice of their own: five at most today (a
-// batch of one message: system, operation type and name, destination,
-// message id; of several: the count instead of the id), room for six.
+// attrList is the attributes a trigger adds to the span, held in the source
+// itself rather than in a slice of their own. An HTTP request has the most:
+// method and its original, route, path, query, scheme, user agent, client
+// and server address, protocol version.
 type attrList struct {
-	kv [6]attribute.KeyValue
+	kv [12]attribute.KeyValue
 	n  int
 }
 
@@ -44,12 +43,22 @@ func (l *attrList) add(kv attribute.KeyValue) {
 	}
 }
 
+// addString adds a string attribute unless its value is empty.
+func (l *attrList) addString(k attribute.Key, v string) {
+	if v != "" {
+		l.add(k.String(v))
+	}
+}
+
 func (l *attrList) all() []attribute.KeyValue { return l.kv[:l.n] }
 
 // record is one message of a batch.
 type record struct {
 	id      string
 	carrier propagation.TextMapCarrier
+	// traceHeader is an X-Ray header the transport added on its own (SQS's
+	// AWSTraceHeader), a context apart from the one in carrier.
+	traceHeader string
 }
 
 var (
@@ -57,167 +66,170 @@ var (
 	timerSource = source{trigger: semconv.FaaSTriggerTimer, kind: trace.SpanKindServer}
 )
 
-// classify reads the event the guard handed to the middleware.
+// eventsPackage is the import path of aws-lambda-go's event types.
+const eventsPackage = "github.com/aws/aws-lambda-go/events"
+
+// classify reads the event the guard handed to the middleware. The event
+// types of the triggers are copied into a payload field by field; the other
+// types of aws-lambda-go's events package (websockets, authorizers,
+// RabbitMQ) are encoded as the JSON Lambda sent, and decoded into a payload
+// as a raw event would be. Both go
+// through payload.source, so Wrap and WrapHandler give one event one answer.
 func classify(event any) source {
 	if isNilPointer(event) {
 		// aws-lambda-go decodes the payload null into a nil *T: the handler
 		// may cope with it; the span must not be the thing that panics.
 		return otherSource
 	}
+	var p payload
 	switch e := event.(type) {
 	case []byte:
 		return classifyRaw(e)
 	case json.RawMessage:
 		return classifyRaw(e)
 	case *http.Request:
-		return httpSource(e.Method, "", e.URL.Path, headerCarrier{multi: e.Header})
+		return requestSource(e)
 	case events.APIGatewayProxyRequest:
-		return apiGatewayV1(&e)
+		p.fromAPIGatewayV1(&e)
 	case *events.APIGatewayProxyRequest:
-		return apiGatewayV1(e)
+		p.fromAPIGatewayV1(e)
 	case events.APIGatewayV2HTTPRequest:
-		return apiGatewayV2(&e)
+		p.fromAPIGatewayV2(&e)
 	case *events.APIGatewayV2HTTPRequest:
-		return apiGatewayV2(e)
+		p.fromAPIGatewayV2(e)
 	case events.LambdaFunctionURLRequest:
-		return httpSource(e.RequestContext.HTTP.Method, "", e.RawPath, headerCarrier{single: e.Headers})
+		p.fromFunctionURL(&e)
 	case *events.LambdaFunctionURLRequest:
-		return httpSource(e.RequestContext.HTTP.Method, "", e.RawPath, headerCarrier{single: e.Headers})
+		p.fromFunctionURL(e)
 	case events.ALBTargetGroupRequest:
-		return httpSource(e.HTTPMethod, "", e.Path, headerCarrier{single: e.Headers, multi: e.MultiValueHeaders})
+		p.fromALB(&e)
 	case *events.ALBTargetGroupRequest:
-		return httpSource(e.HTTPMethod, "", e.Path, headerCarrier{single: e.Headers, multi: e.MultiValueHeaders})
+		p.fromALB(e)
 	case events.SQSEvent:
-		return sqsSource(e.Records)
+		p.fromSQS(e.Records)
 	case *events.SQSEvent:
-		return sqsSource(e.Records)
+		p.fromSQS(e.Records)
 	case events.SNSEvent:
-		return snsSource(e.Records)
+		p.fromSNS(e.Records)
 	case *events.SNSEvent:
-		return snsSource(e.Records)
+		p.fromSNS(e.Records)
 	case events.EventBridgeEvent:
-		return eventBridgeSource(e.Source, e.DetailType, e.Detail)
+		p.fromEventBridge(&e)
 	case *events.EventBridgeEvent:
-		return eventBridgeSource(e.Source, e.DetailType, e.Detail)
-	case events.KinesisEvent, *events.KinesisEvent:
-		return source{trigger: semconv.FaaSTriggerPubSub, kind: trace.SpanKindConsumer}
-	case events.DynamoDBEvent, *events.DynamoDBEvent, events.S3Event, *events.S3Event:
-		return source{trigger: semconv.FaaSTriggerDatasource, kind: trace.SpanKindServer}
+		p.fromEventBridge(e)
+	case events.KinesisEvent:
+		p.fromKinesis(e.Records)
+	case *events.KinesisEvent:
+		p.fromKinesis(e.Records)
+	case events.KinesisTimeWindowEvent:
+		p.fromKinesis(e.Records)
+	case *events.KinesisTimeWindowEvent:
+		p.fromKinesis(e.Records)
+	case events.DynamoDBEvent:
+		p.fromDynamoDB(e.Records)
+	case *events.DynamoDBEvent:
+		p.fromDynamoDB(e.Records)
+	case events.DynamoDBTimeWindowEvent:
+		p.fromDynamoDB(e.Records)
+	case *events.DynamoDBTimeWindowEvent:
+		p.fromDynamoDB(e.Records)
+	case events.S3Event:
+		p.fromS3(e.Records)
+	case *events.S3Event:
+		p.fromS3(e.Records)
+	case events.KafkaEvent:
+		p.fromKafka(&e)
+	case *events.KafkaEvent:
+		p.fromKafka(e)
+	case events.ActiveMQEvent:
+		p.fromActiveMQ(&e)
+	case *events.ActiveMQEvent:
+		p.fromActiveMQ(e)
 	case CarrierEvent:
 		s := otherSource
 		if c := e.TraceCarrier(); len(c) > 0 {
 			s.carrier = c
 		}
 		return s
+	default:
+		if !isEventType(event) {
+			return otherSource
+		}
+		b, err := json.Marshal(event)
+		if err != nil {
+			return otherSource
+		}
+		return classifyRaw(b)
+	}
+	return p.source()
+}
+
+// isEventType reports whether v is of a type of aws-lambda-go's events
+// package (or a pointer to one).
+func isEventType(v any) bool {
+	t := reflect.TypeOf(v)
+	if t == nil {
+		return false
+	}
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t.PkgPath() == eventsPackage
+}
+
+// source is the one classifier: it tells the trigger from the shape of the
+// event.
+func (p *payload) source() source {
+	switch {
+	case len(p.Records) > 0:
+		return p.recordsSource()
+	case len(p.KafkaRecords) > 0 && (p.EventSource == "aws:kafka" || p.EventSource == "SelfManagedKafka"):
+		return kafkaSource(p)
+	case len(p.Messages) > 0 && p.EventSource == "aws:mq":
+		return activeMQSource(p.Messages)
+	case len(p.RabbitMessages) > 0 && p.EventSource == "aws:rmq":
+		return rabbitMQSource(p.RabbitMessages)
+	case p.Version == "2.0" && p.RequestContext.HTTP.Method != "":
+		return p.httpV2Source()
+	case p.HTTPMethod != "" && (p.Headers != nil || p.MultiValueHeaders != nil || p.RequestContext.ELB != nil):
+		return p.httpV1Source()
+	case p.Source != "" && p.DetailType != "":
+		return eventBridge(p.Source, p.DetailType, p.Time, p.Detail.Carrier)
+	case len(p.TraceContext.Carrier) > 0:
+		s := otherSource
+		s.carrier = p.TraceContext.Carrier
+		return s
 	}
 	return otherSource
 }
 
-func apiGatewayV1(e *events.APIGatewayProxyRequest) source {
-	return httpSource(e.HTTPMethod, e.Resource, e.Path, headerCarrier{single: e.Headers, multi: e.MultiValueHeaders})
-}
-
-func apiGatewayV2(e *events.APIGatewayV2HTTPRequest) source {
-	return httpSource(e.RequestContext.HTTP.Method, routeOf(e.RouteKey), e.RawPath, headerCarrier{single: e.Headers})
-}
-
-// routeOf returns the path template of an HTTP API route key ("GET /pets/{id}").
-func routeOf(routeKey string) string {
-	if _, route, ok := strings.Cut(routeKey, " "); ok {
-		return route
+// recordsSource reads a batch of records, by the service that sent them.
+func (p *payload) recordsSource() source {
+	switch p.Records[0].EventSource {
+	case "aws:sqs":
+		return sqsSource(p.Records)
+	case "aws:sns":
+		return snsSource(p.Records)
+	case "aws:kinesis":
+		return kinesisSource(p.Records)
+	case "aws:dynamodb":
+		return dynamoDBSource(p.Records)
+	case "aws:s3":
+		return s3Source(p.Records)
 	}
-	return "" // "$default"
-}
-
-func httpSource(method, route, path string, h headerCarrier) source {
-	s := source{trigger: semconv.FaaSTriggerHTTP, kind: trace.SpanKindServer, http: true, carrier: h}
-	if method != "" {
-		s.attrs.add(semconv.HTTPRequestMethodKey.String(method))
-	}
-	if route != "" {
-		s.attrs.add(semconv.HTTPRoute(route))
-	}
-	if path != "" {
-		s.attrs.add(semconv.URLPath(path))
-	}
-	return s
-}
-
-func sqsSource(recs []events.SQSMessage) source {
-	s := messagingSource(semconv.MessagingSystemAWSSQS, len(recs))
-	for i := range recs {
-		r := &recs[i]
-		s.records = append(s.records, record{id: r.MessageId, carrier: sqsCarrier{attrs: r.MessageAttributes, traceHeader: r.Attributes["AWSTraceHeader"]}})
-		if i == 0 {
-			s.setDestination(r.EventSourceARN)
-		}
-	}
-	return s.withMessageID()
-}
-
-func snsSource(recs []events.SNSEventRecord) source {
-	s := messagingSource(semconv.MessagingSystemAWSSNS, len(recs))
-	for i := range recs {
-		r := &recs[i].SNS
-		s.records = append(s.records, record{id: r.MessageID, carrier: snsCarrier(r.MessageAttributes)})
-		if i == 0 {
-			s.setDestination(r.TopicArn)
-		}
-	}
-	return s.withMessageID()
-}
-
-// messagingSource follows the messaging conventions for a batch that the
-// function processes: a CONSUMER span of operation "process", linked to the
-// context of every message's producer.
-func messagingSource(system attribute.KeyValue, n int) source {
-	s := source{
-		trigger: semconv.FaaSTriggerPubSub,
-		kind:    trace.SpanKindConsumer,
-		name:    "process",
-		records: make([]record, 0, n),
-	}
-	s.attrs.add(system)
-	s.attrs.add(semconv.MessagingOperationTypeProcess)
-	s.attrs.add(semconv.MessagingOperationName("process"))
-	if n != 1 {
-		s.attrs.add(semconv.MessagingBatchMessageCount(n))
-	}
-	return s
-}
-
-// withMessageID names the message of a batch of one.
-func (s source) withMessageID() source {
-	if len(s.records) == 1 && s.records[0].id != "" {
-		s.attrs.add(semconv.MessagingMessageID(s.records[0].id))
-	}
-	return s
-}
-
-// setDestination names the queue or topic from its ARN.
-func (s *source) setDestination(arn string) {
-	if i := strings.LastIndexByte(arn, ':'); i >= 0 && i+1 < len(arn) {
-		name := arn[i+1:]
-		s.name = "process " + name
-		s.attrs.add(semconv.MessagingDestinationName(name))
-	}
-}
-
-// eventBridgeSource reads an EventBridge event: a scheduled rule is a timer;
-// another event carries its producer's context in its detail, under
-// CarrierField.
-func eventBridgeSource(src, detailType string, detail json.RawMessage) source {
-	var d TraceContext
-	if !isScheduled(src, detailType) && bytes.Contains(detail, []byte(CarrierField)) {
-		_ = json.Unmarshal(detail, &d)
-	}
-	return eventBridge(src, detailType, d.Carrier)
+	return otherSource
 }
 
 // eventBridge is the source of an EventBridge event whose detail carried c.
-func eventBridge(src, detailType string, c Carrier) source {
+// A scheduled rule's event is a timer, at the event's time (faas.time);
+// faas.cron is not in the event, only the rule's ARN.
+func eventBridge(src, detailType, at string, c Carrier) source {
 	if isScheduled(src, detailType) {
-		return timerSource
+		s := timerSource
+		if t, err := time.Parse(time.RFC3339Nano, at); err == nil {
+			s.attrs.add(semconv.FaaSTime(t.UTC().Format(time.RFC3339Nano)))
+		}
+		return s
 	}
 	s := source{trigger: semconv.FaaSTriggerPubSub, kind: trace.SpanKindConsumer}
 	if len(c) > 0 {

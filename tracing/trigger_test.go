@@ -59,7 +59,7 @@ func TestTriggers(t *testing.T) {
 	}{
 		{
 			name: "API Gateway REST", fixture: "apigw-v1.json", typed: typed[events.APIGatewayProxyRequest],
-			trigger: "http", kind: trace.SpanKindServer, spanName: "orders",
+			trigger: "http", kind: trace.SpanKindServer, spanName: "GET /orders/{id}",
 			parent: "4bf92f3577b34da6a3ce929d0e0e4736", parentSpan: "00f067aa0ba902b7",
 			attrs: map[attribute.Key]attribute.Value{
 				"http.request.method": attribute.StringValue("GET"),
@@ -69,17 +69,12 @@ func TestTriggers(t *testing.T) {
 		},
 		{
 			name: "API Gateway HTTP", fixture: "apigw-v2.json", typed: typed[events.APIGatewayV2HTTPRequest],
-			trigger: "http", kind: trace.SpanKindServer, spanName: "orders",
+			trigger: "http", kind: trace.SpanKindServer, spanName: "POST /orders",
 			parent: "0af7651916cd43dd8448eb211c80319c", parentSpan: "b7ad6b7169203331",
 			attrs: map[attribute.Key]attribute.Value{
 				"http.request.method": attribute.StringValue("POST"),
 				"http.route":          attribute.StringValue("/orders"),
 			},
-		},
-		{
-			name: "ALB with an X-Ray root and no parent", fixture: "alb.json", typed: typed[events.ALBTargetGroupRequest],
-			trigger: "http", kind: trace.SpanKindServer, spanName: "orders",
-			parent: "67891233abcdef012345678912345678",
 		},
 		{
 			name: "SQS, one message", fixture: "sqs-single.json", typed: typed[events.SQSEvent],

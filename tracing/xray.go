@@ -2,6 +2,7 @@ package tracing
 
 import (
 	"context"
+	"encoding/hex"
 	"os"
 	"strings"
 
@@ -30,106 +31,161 @@ func (c *config) lambdaTraceHeader(ctx context.Context) string {
 }
 
 // lambdaParent returns the span context of Lambda's own trace header, when it
-// is valid and sampled. An unsampled header is what Lambda sends when active
-// tracing is off and no caller sampled the request: nothing records its
-// segments, so it is no one's parent.
-func (c *config) lambdaParent(ctx context.Context) (trace.SpanContext, bool) {
-	h := c.lambdaTraceHeader(ctx)
-	if h == "" {
+// names a parent segment and is sampled, or when sampled is false, whatever
+// its decision. An unsampled header is what Lambda sends when active tracing
+// is off and no caller sampled the request: nothing records its segments, so
+// by default it is no one's parent; with xray-lambda (see WithPropagator) the
+// user chose it as the parent all the same.
+func (c *config) lambdaParent(ctx context.Context, sampled bool) (trace.SpanContext, bool) {
+	x, ok := parseXRay(c.lambdaTraceHeader(ctx))
+	if !ok || !x.parent.IsValid() || x.decision == decisionUnknown {
 		return trace.SpanContext{}, false
 	}
-	sc := trace.SpanContextFromContext(xray.Propagator{}.Extract(context.Background(), Carrier{xrayHeader: h}))
-	if !sc.IsValid() || !sc.IsSampled() {
+	sc := x.spanContext()
+	if sampled && !sc.IsSampled() {
 		return trace.SpanContext{}, false
 	}
 	return sc, true
 }
 
-// xrayField returns the value of key in an X-Ray trace header
-// ("Root=1-…;Parent=…;Sampled=1"), and whether it is there.
-func xrayField(header, key string) (string, bool) {
+// decision is an X-Ray header's Sampled field.
+type decision uint8
+
+const (
+	decisionUnknown decision = iota // missing, or "?": the receiver decides
+	decisionSampled                 // "1"
+	decisionDropped                 // "0"
+)
+
+// xrayContext is an X-Ray trace header, read.
+type xrayContext struct {
+	trace    trace.TraceID
+	parent   trace.SpanID // invalid when the header names none
+	decision decision
+}
+
+// spanContext returns x as a remote parent; x must have a parent.
+func (x xrayContext) spanContext() trace.SpanContext {
+	var flags trace.TraceFlags
+	if x.decision == decisionSampled {
+		flags = trace.FlagsSampled
+	}
+	return trace.NewSpanContext(trace.SpanContextConfig{TraceID: x.trace, SpanID: x.parent, TraceFlags: flags, Remote: true})
+}
+
+// parseXRay reads an X-Ray trace header ("Root=1-5759e988-bd862e3fe1be46a9
+// 94272793;Parent=53995c3f42cd8ad8;Sampled=1"), its fields in any order and
+// with spaces around them. It needs a valid Root; a Parent that is not 16
+// hex digits is no parent, and a Sampled that is neither 0 nor 1 is no
+// decision. Other fields (Self, Lineage) are ignored.
+func parseXRay(header string) (xrayContext, bool) {
+	var x xrayContext
+	root := false
 	for header != "" {
 		var part string
 		part, header, _ = strings.Cut(header, ";")
 		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
-		if ok && k == key {
-			return v, true
+		if !ok {
+			continue
+		}
+		v = strings.TrimSpace(v)
+		switch strings.TrimSpace(k) {
+		case "Root":
+			x.trace, root = parseXRayRoot(v)
+		case "Parent":
+			var sid trace.SpanID
+			if len(v) == 16 {
+				if _, err := hex.Decode(sid[:], []byte(v)); err == nil {
+					x.parent = sid
+				}
+			}
+		case "Sampled":
+			switch v {
+			case "1":
+				x.decision = decisionSampled
+			case "0":
+				x.decision = decisionDropped
+			}
 		}
 	}
-	return "", false
+	return x, root
 }
 
-// xrayRootOnly reads an X-Ray header that names a trace but no parent
-// segment, as an Application Load Balancer sends it ("Root=1-…" alone). The
-// X-Ray propagator drops such a header, and the invocation would start a
-// trace of its own; instead it joins the trace under a parent span id
-// derived from the trace id (the load balancer records no segment, so there
-// is no real one). The request is sampled unless the header says Sampled=0.
-func xrayRootOnly(header string) (trace.SpanContext, bool) {
-	if header == "" {
-		return trace.SpanContext{}, false
+// parseXRayRoot reads an X-Ray trace id, "1-" then 8 hex digits of time, "-"
+// and 24 of randomness, into the W3C trace id of those 32 digits.
+func parseXRayRoot(root string) (trace.TraceID, bool) {
+	var tid trace.TraceID
+	if len(root) != 35 || root[:2] != "1-" || root[10] != '-' {
+		return tid, false
 	}
-	if _, ok := xrayField(header, "Parent"); ok {
-		return trace.SpanContext{}, false
+	if _, err := hex.Decode(tid[:4], []byte(root[2:10])); err != nil {
+		return tid, false
 	}
-	root, ok := xrayField(header, "Root")
+	if _, err := hex.Decode(tid[4:], []byte(root[11:])); err != nil {
+		return tid, false
+	}
+	return tid, tid.IsValid()
+}
+
+// xrayPropagator reads and writes the X-Ray header X-Amzn-Trace-Id. It
+// writes as contrib's X-Ray propagator does. It reads a header with a parent
+// and a decision as that one does, with spaces tolerated; a header that
+// lacks either is not a parent (one with no decision would make the span
+// unsampled, one with no parent would need a made-up parent span): it is
+// kept in the context as a pending trace, which the invocation's span
+// joins as a root that the sampler decides on (see NewIDGenerator), linked
+// to the parent segment if there is one.
+type xrayPropagator struct{}
+
+var _ propagation.TextMapPropagator = xrayPropagator{}
+
+func (xrayPropagator) Inject(ctx context.Context, carrier propagation.TextMapCarrier) {
+	xray.Propagator{}.Inject(ctx, carrier)
+}
+
+func (xrayPropagator) Extract(ctx context.Context, carrier propagation.TextMapCarrier) context.Context {
+	x, ok := parseXRay(carrier.Get(xrayHeader))
 	if !ok {
-		return trace.SpanContext{}, false
+		return ctx
 	}
-	// Parse the root through the propagator, with a placeholder parent.
-	probe := Carrier{xrayHeader: "Root=" + root + ";Parent=0000000000000001;Sampled=1"}
-	sc := trace.SpanContextFromContext(xray.Propagator{}.Extract(context.Background(), probe))
-	if !sc.IsValid() {
-		return trace.SpanContext{}, false
+	if x.parent.IsValid() && x.decision != decisionUnknown {
+		return trace.ContextWithRemoteSpanContext(ctx, x.spanContext())
 	}
-	tid := sc.TraceID()
-	sid := rootOnlySpanID(tid)
-	flags := trace.FlagsSampled
-	if s, _ := xrayField(header, "Sampled"); s == "0" {
-		flags = 0
-	}
-	return trace.NewSpanContext(trace.SpanContextConfig{
-		TraceID:    tid,
-		SpanID:     sid,
-		TraceFlags: flags,
-		Remote:     true,
-	}), true
+	return context.WithValue(ctx, pendingKey{}, x)
 }
 
-// rootOnlySpanID is the parent span id a root-only X-Ray header gets: made
-// up from the trace id, the same for every request of that trace.
-func rootOnlySpanID(tid trace.TraceID) trace.SpanID {
-	var sid trace.SpanID
-	copy(sid[:], tid[8:])
-	if !sid.IsValid() {
-		sid[7] = 1
-	}
-	return sid
-}
+func (xrayPropagator) Fields() []string { return []string{xrayHeader} }
 
-// madeUp reports whether sc is the parent a root-only header produced.
-func madeUp(sc trace.SpanContext) bool {
-	return sc.SpanID() == rootOnlySpanID(sc.TraceID())
+// pendingKey keys the xrayContext of a header that named a trace to join
+// but no parent to take it from.
+type pendingKey struct{}
+
+// pendingTrace returns the trace that ctx's extraction left to join.
+func pendingTrace(ctx context.Context) (xrayContext, bool) {
+	x, ok := ctx.Value(pendingKey{}).(xrayContext)
+	return x, ok && x.trace.IsValid()
 }
 
 // extract returns ctx with the trace context found in carrier, and whether
-// there was one.
+// there was a parent, or a pending trace to join.
 func (c *config) extract(ctx context.Context, carrier propagation.TextMapCarrier) (context.Context, bool) {
 	out := c.propagator.Extract(ctx, carrier)
 	if sc := trace.SpanContextFromContext(out); sc.IsValid() {
 		return out, true
 	}
-	if sc, ok := xrayRootOnly(carrier.Get(xrayHeader)); ok {
-		return trace.ContextWithRemoteSpanContext(out, sc), true
-	}
-	return out, false
+	_, pending := pendingTrace(out)
+	return out, pending
 }
 
-// extractLink returns the span context in carrier, for a link.
+// extractLink returns the span context in carrier, for a link: a parent,
+// or the parent segment of a header with no decision.
 func (c *config) extractLink(carrier propagation.TextMapCarrier) (trace.SpanContext, bool) {
-	ctx, ok := c.extract(context.Background(), carrier)
-	if !ok {
-		return trace.SpanContext{}, false
+	ctx := c.propagator.Extract(context.Background(), carrier)
+	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+		return sc, true
 	}
-	return trace.SpanContextFromContext(ctx), true
+	if x, ok := pendingTrace(ctx); ok && x.parent.IsValid() {
+		return x.spanContext(), true
+	}
+	return trace.SpanContext{}, false
 }

@@ -48,9 +48,9 @@ var ignoredGoroutines = []string{
 	"database/sql.(*DB).connectionResetter",
 	"database/sql.(*DB).connectionCleaner",
 	"go.opentelemetry.io/otel/sdk/trace.(*batchSpanProcessor)",
-	// The export a full buffer starts, which a flush that timed out may
+	// tracing.NewSpanProcessor's exports, which a flush that timed out may
 	// leave running past the invocation.
-	"github.com/lambdaguard/lambdaguard/tracing.(*SpanProcessor)",
+	"github.com/lambdaguard/lambdaguard/tracing.(*spanProcessor)",
 }
 
 // Config is what a guard's debug mode is configured with, resolved once.

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/lambdaguard/lambdaguard/guard"
 	"github.com/lambdaguard/lambdaguard/tracing"
@@ -77,10 +78,18 @@ func TestOneTraceAcrossBothFunctions(t *testing.T) {
 	assert.Equal(t, callerTrace, r.Back.TraceID, "back continues it too")
 
 	ended := spans.Ended()
+	// Each function's span is named as the HTTP conventions ask: front's
+	// after its API Gateway route, back's (a function URL, no route) after
+	// the method; front's client span after the method too.
 	byName := map[string]sdktrace.ReadOnlySpan{}
 	for _, s := range ended {
 		assert.Equal(t, callerTrace, s.SpanContext().TraceID().String(), "span %s", s.Name())
-		byName[s.Name()] = s
+		switch {
+		case s.SpanKind() == trace.SpanKindServer && s.Name() == "GET /":
+			byName["front"] = s
+		case s.SpanKind() == trace.SpanKindServer && s.Name() == "GET":
+			byName["back"] = s
+		}
 	}
 	require.Contains(t, byName, "front")
 	require.Contains(t, byName, "back")
