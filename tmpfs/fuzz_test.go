@@ -1,8 +1,12 @@
 package tmpfs
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // FuzzDirName turns arbitrary request ids into directory names: the name is
@@ -32,4 +36,15 @@ func FuzzDirName(f *testing.F) {
 		}
 		ownName(id) // arbitrary names never panic
 	})
+}
+
+// ownName knows the names New gives, and nothing else.
+func TestOwnName(t *testing.T) {
+	d, err := New(t.TempDir(), "req-1")
+	require.NoError(t, err)
+	defer d.Wipe()
+	assert.True(t, ownName(filepath.Base(d.Path())))
+	for _, name := range []string{"lambdaguard-build-123456789", "lambdaguard-", "leaky-last-message.txt", Prefix + "x-0123456789ABCDEF"} {
+		assert.False(t, ownName(name), name)
+	}
 }

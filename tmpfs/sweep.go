@@ -127,12 +127,6 @@ func sweepOne(br *os.Root, p, name string) (bool, error) {
 	return true, nil
 }
 
-// IsDirName reports whether name (a path element) has the exact shape of
-// the names New gives its directories, final or still being set up: what
-// Sweep considers, and what a check of the temp base should take for an
-// invocation's own directory rather than a stray entry.
-func IsDirName(name string) bool { return ownName(name) }
-
 // ownName reports whether name has the exact shape of the names New gives:
 // the prefix, an optional sanitised name and dash, and 16 hex digits.
 func ownName(name string) bool {

@@ -233,13 +233,3 @@ func TestSweepRemovesOnlyStaleOwnDirs(t *testing.T) {
 	}
 	assert.Equal(t, before, sum())
 }
-
-func TestIsDirName(t *testing.T) {
-	d, err := tmpfs.New(t.TempDir(), "req-1")
-	require.NoError(t, err)
-	defer d.Wipe()
-	assert.True(t, tmpfs.IsDirName(filepath.Base(d.Path())))
-	for _, name := range []string{"lambdaguard-build-123456789", "lambdaguard-", "leaky-last-message.txt", tmpfs.Prefix + "x-0123456789ABCDEF"} {
-		assert.False(t, tmpfs.IsDirName(name), name)
-	}
-}

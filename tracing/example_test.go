@@ -32,7 +32,7 @@ func ExampleWithTracing() {
 			switch a.Key { // steady output for the example
 			case slog.TimeKey:
 				return slog.Attr{}
-			case tracing.SpanIDKey:
+			case "span_id":
 				a.Value = slog.StringValue("random")
 			}
 			return a

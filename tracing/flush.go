@@ -13,25 +13,12 @@ type shutdowner interface {
 	Shutdown(context.Context) error
 }
 
-// flush exports the spans the TracerProvider still buffers, bounded by the
-// flush timeout and by ctx (the invocation's deadline, or a cancellation).
-// After the handler returns the process may be frozen at any moment, and a
-// span left in a buffer is exported, if ever, on the next thaw, or lost.
-func (t *tracer) flush(ctx context.Context) error {
-	f := t.flusher()
-	if f == nil {
-		return nil
-	}
-	ctx, cancel := context.WithTimeout(ctx, t.cfg.flushTimeout)
-	defer cancel()
-	return f.ForceFlush(ctx)
-}
-
-// flushAtDeadline is flush for the guard's flush hook (guard.WithFlush),
-// whose context ends at its deadline and is not cancelled before. It
-// derives one context from that deadline instead of one from ctx: the
-// guard makes ctx's timer only when somebody waits on ctx, and this way
-// nobody does.
+// flushAtDeadline exports the spans the TracerProvider still buffers, for
+// the guard's flush hook (guard.WithFlush), whose context ends at the
+// invocation's deadline and is not cancelled before: bounded by the flush
+// timeout and that deadline. After the handler returns the process may be
+// frozen at any moment, and a span left in a buffer is exported, if ever,
+// on the next thaw, or lost.
 func (t *tracer) flushAtDeadline(ctx context.Context) error {
 	f := t.flusher()
 	if f == nil {
@@ -62,16 +49,6 @@ func (t *tracer) flusher() flusher {
 // shutdown is the guard's shutdown hook.
 func (t *tracer) shutdown(ctx context.Context) error {
 	return shutdownProvider(ctx, t.cfg)
-}
-
-// Shutdown returns a hook for guard.WithShutdown that shuts the
-// TracerProvider down (which exports what it still holds) when the execution
-// environment ends, or only flushes it when it cannot be shut down (a
-// provider that is not the SDK's). WithTracing adds it already; use it with
-// Middleware.
-func Shutdown(opts ...Option) func(context.Context) error {
-	cfg := newConfig(opts)
-	return func(ctx context.Context) error { return shutdownProvider(ctx, cfg) }
 }
 
 // shutdownBudget bounds a shutdown whose context has no deadline.

@@ -11,13 +11,14 @@ import (
 	"github.com/lambdaguard/lambdaguard/guard"
 )
 
-// Keys of the attributes that NewLogHandler adds.
+// Keys of the attributes that NewLogHandler adds: OpenTelemetry's names for
+// the ids, and aws-lambda-go's (lambdacontext) for the request.
 const (
-	TraceIDKey    = "trace_id"
-	SpanIDKey     = "span_id"
-	TraceFlagsKey = "trace_flags" // "01" sampled, "00" not
-	RequestIDKey  = "requestId"   // the key lambdacontext's handler uses
-	ColdStartKey  = "coldStart"
+	traceIDKey    = "trace_id"
+	spanIDKey     = "span_id"
+	traceFlagsKey = "trace_flags" // "01" sampled, "00" not
+	requestIDKey  = "requestId"   // the key lambdacontext's handler uses
+	coldStartKey  = "coldStart"
 )
 
 // info is what the tracing middleware keeps in the invocation's context for
@@ -70,8 +71,8 @@ func (h *logHandler) Handle(ctx context.Context, r slog.Record) error {
 		return h.next.Handle(ctx, r)
 	}
 	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
-		r.AddAttrs(slog.String(TraceIDKey, sc.TraceID().String()), slog.String(SpanIDKey, sc.SpanID().String()),
-			slog.String(TraceFlagsKey, sc.TraceFlags().String()))
+		r.AddAttrs(slog.String(traceIDKey, sc.TraceID().String()), slog.String(spanIDKey, sc.SpanID().String()),
+			slog.String(traceFlagsKey, sc.TraceFlags().String()))
 	}
 	i, ok := ctx.Value(infoKey{}).(info)
 	if !ok {
@@ -83,10 +84,21 @@ func (h *logHandler) Handle(ctx context.Context, r slog.Record) error {
 		i = info{requestID: inv.RequestID, coldStart: inv.ColdStart}
 	}
 	if !h.lambdaHandler || !hasLambdaContext(ctx) {
-		r.AddAttrs(slog.String(RequestIDKey, i.requestID))
+		r.AddAttrs(slog.String(requestIDKey, i.requestID))
 	}
-	r.AddAttrs(slog.Bool(ColdStartKey, i.coldStart))
+	if !hasAttr(r, coldStartKey) { // guard.NewLogHandler, around this one, adds it too
+		r.AddAttrs(slog.Bool(coldStartKey, i.coldStart))
+	}
 	return h.next.Handle(ctx, r)
+}
+
+func hasAttr(r slog.Record, key string) bool {
+	found := false
+	r.Attrs(func(a slog.Attr) bool {
+		found = a.Key == key
+		return !found
+	})
+	return found
 }
 
 func hasLambdaContext(ctx context.Context) bool {

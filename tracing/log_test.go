@@ -94,3 +94,25 @@ func TestLogHandlerOutsideInvocation(t *testing.T) {
 	assert.Contains(t, buf.String(), `"trace_id":"`+trace.SpanContextFromContext(ctx).TraceID().String())
 	assert.NotContains(t, buf.String(), "requestId")
 }
+
+// guard.NewLogHandler around this package's handler: the guard's keys
+// (function name and version, cold start, AddLogAttrs) and the trace ids on
+// one record, cold start once.
+func TestLogHandlerUnderGuardsHandler(t *testing.T) {
+	lambdaEnv(t)
+	tp, _ := recorder(t)
+	var buf bytes.Buffer
+	log := slog.New(guard.NewLogHandler(tracing.NewLogHandler(slog.NewJSONHandler(&buf, nil))))
+	h := guard.Wrap(func(ctx context.Context, _ events.SQSEvent) (string, error) {
+		_ = guard.AddLogAttrs(ctx, slog.String("tenant", "acme"))
+		log.InfoContext(ctx, "inside")
+		return "", nil
+	}, guard.WithTempBase(t.TempDir()), tracing.WithTracing(tracing.WithTracerProvider(tp)))
+	_, err := h(invocation("req-composed", ""), events.SQSEvent{})
+	require.NoError(t, err)
+	line := strings.TrimSpace(buf.String())
+	assert.Equal(t, 1, strings.Count(line, `"coldStart"`), line)
+	for _, key := range []string{`"functionName":"orders"`, `"functionVersion":"7"`, `"tenant":"acme"`, `"trace_id":`, `"span_id":`, `"trace_flags":`, `"requestId":"req-composed"`} {
+		assert.Contains(t, line, key)
+	}
+}

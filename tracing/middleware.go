@@ -17,30 +17,14 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/lambdaguard/lambdaguard/guard"
-	"github.com/lambdaguard/lambdaguard/scope"
 )
 
 // instrumentationName names the tracer, as the OpenTelemetry conventions ask.
 const instrumentationName = "github.com/lambdaguard/lambdaguard/tracing"
 
 // WithTracing returns a guard option that traces every invocation of the
-// guarded handler: one span per invocation, continuing the caller's trace,
-// ended when the handler returns and flushed before the guard hands the
-// result back. When the execution environment shuts down (guard.Start), the
-// TracerProvider is shut down, which exports what is left.
-//
-// It is Middleware as the guard's outermost middleware so far, plus the
-// shutdown hook; see Middleware for what the span holds.
-func WithTracing(opts ...Option) guard.Option {
-	t := newTracer(opts)
-	// The guard flushes after the scope closes, in the invocation's own
-	// goroutine: no cleanup of the scope is needed for it.
-	t.guardFlush = true
-	return guard.Options(guard.WithMiddleware(t.middleware), guard.WithFlush(t.flushAtDeadline), guard.WithShutdown(t.shutdown))
-}
-
-// Middleware returns the tracing middleware, for a user who orders the
-// guard's middleware by hand (guard.WithMiddleware). Per invocation it:
+// guarded handler and every record of a batch helper (guard.SQS, Kinesis,
+// DynamoDB). Per invocation it:
 //
 //   - starts the invocation's span, its name, kind and attributes read from
 //     the event as the package documentation says (the environment's own
@@ -50,22 +34,28 @@ func WithTracing(opts ...Option) guard.Option {
 //   - records an error returned by the handler, a 5xx status of an HTTP
 //     trigger, or a panic (as an exception event with its stack, and error
 //     status) — the panic goes on to the guard;
-//   - flushes the TracerProvider when the invocation's scope closes (after
-//     the handler's background work and cleanups, before the result goes
-//     back), bounded by WithFlushTimeout and the invocation's deadline.
+//   - gives each record of a batch helper a "process" span (StartProcess for
+//     an SQS message), linked to the record's producer, that records its
+//     error or panic;
+//   - flushes the TracerProvider through the guard's flush hook
+//     (guard.WithFlush), after the handler's background work and cleanups,
+//     before the result goes back, bounded by WithFlushTimeout and the
+//     invocation's deadline.
 //
-// Middleware adds no shutdown hook: use WithTracing, or call
-// guard.WithShutdown with Shutdown.
-func Middleware(opts ...Option) guard.Middleware {
-	return newTracer(opts).middleware
+// When the execution environment shuts down (guard.Start), the
+// TracerProvider is shut down, which exports what is left.
+func WithTracing(opts ...Option) guard.Option {
+	t := newTracer(opts)
+	return guard.Options(
+		guard.WithMiddleware(t.middleware),
+		guard.WithRecordMiddleware(t.record),
+		guard.WithFlush(t.flushAtDeadline),
+		guard.WithShutdown(t.shutdown))
 }
 
 type tracer struct {
 	cfg    *config
 	tracer trace.Tracer
-	// guardFlush: the guard calls flush (WithTracing); the middleware
-	// alone registers it with the scope, or flushes on the way out.
-	guardFlush bool
 	// arn caches arnAttributes for the last ARN seen.
 	arn atomic.Pointer[arnAttrs]
 }
@@ -131,10 +121,9 @@ func (t *tracer) middleware(ctx context.Context, event any, next guard.Next) (re
 		ctx = withInfo(ctx, info{requestID: inv.RequestID, coldStart: cold})
 	}
 
-	// Flush once the scope closes: after the span ends, the handler's
-	// background work has finished and the cleanups have run. Without a
-	// scope (the middleware used outside a guard), flush on the way out.
-	flushLater := t.guardFlush || scope.From(ctx).OnClose(t.flush) == nil
+	// The guard flushes once the scope closes (flushAtDeadline): after the
+	// span ends, the handler's background work has finished and the
+	// cleanups have run.
 	defer func() {
 		if r := recover(); r != nil {
 			perr := panicError{r}
@@ -142,15 +131,9 @@ func (t *tracer) middleware(ctx context.Context, event any, next guard.Next) (re
 			span.SetStatus(codes.Error, perr.Error())
 			span.SetAttributes(semconv.ErrorTypeKey.String(fmt.Sprintf("%T", r)))
 			span.End()
-			if !flushLater {
-				t.flushNow(ctx)
-			}
 			panic(r)
 		}
 		t.finish(span, src.http, res, err)
-		if !flushLater {
-			t.flushNow(ctx)
-		}
 	}()
 	return next(ctx)
 }
@@ -160,24 +143,6 @@ var startAttrs = sync.Pool{New: func() any {
 	s := make([]attribute.KeyValue, 0, 16)
 	return &s
 }}
-
-// flushContext keeps ctx's deadline (the invocation's) but not its
-// cancellation: a handler's cancelled context must not stop the flush, and
-// the flush must not outlast the invocation.
-func flushContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	base := context.WithoutCancel(ctx)
-	if dl, ok := ctx.Deadline(); ok {
-		return context.WithDeadline(base, dl)
-	}
-	return base, func() {}
-}
-
-// flushNow flushes within the invocation's deadline.
-func (t *tracer) flushNow(ctx context.Context) {
-	fctx, cancel := flushContext(ctx)
-	defer cancel()
-	_ = t.flush(fctx)
-}
 
 // parent returns the context to start the invocation's span in, and its
 // links. The order: a span already in ctx (an HTTP server span around

@@ -147,28 +147,6 @@ func TestFlushBeforeReturn(t *testing.T) {
 	})
 }
 
-func TestShutdownHook(t *testing.T) {
-	lambdaEnv(t)
-	tp, exp := batched(t)
-	_, span := tp.Tracer("t").Start(context.Background(), "left over")
-	span.End()
-	require.NoError(t, tracing.Shutdown(tracing.WithTracerProvider(tp))(context.Background()))
-	assert.Equal(t, 1, exp.count(), "shutdown exports what the provider held")
-}
-
-func TestMiddlewareOutsideGuard(t *testing.T) {
-	// Used without a guard's scope, the middleware flushes on the way out.
-	lambdaEnv(t)
-	tp, exp := batched(t)
-	mw := tracing.Middleware(tracing.WithTracerProvider(tp))
-	_, err := mw(invocation("r", ""), fixture(t, "sns.json"), func(context.Context) (any, error) { return nil, nil })
-	require.NoError(t, err)
-	require.Equal(t, 1, exp.count())
-	exp.mu.Lock()
-	defer exp.mu.Unlock()
-	assert.Equal(t, "r", attrsOf(exp.spans[0])["faas.invocation_id"].AsString())
-}
-
 func guardGo(ctx context.Context, fn func(context.Context) error) error {
 	return scope.From(ctx).Go(fn)
 }

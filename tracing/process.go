@@ -2,10 +2,15 @@ package tracing
 
 import (
 	"context"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/lambdaguard/lambdaguard/guard"
 )
 
 // StartProcess starts the span of the processing of one message of an SQS
@@ -21,7 +26,10 @@ import (
 //		tracing.EndSpan(span, err)
 //	}
 func StartProcess(ctx context.Context, m events.SQSMessage, opts ...Option) (context.Context, trace.Span) {
-	cfg := newConfig(opts)
+	return startProcess(ctx, newConfig(opts), m)
+}
+
+func startProcess(ctx context.Context, cfg *config, m events.SQSMessage) (context.Context, trace.Span) {
 	queue := lastField(m.EventSourceARN, ':')
 	carrier := sqsCarrier{attrs: m.MessageAttributes}
 	if env, ok := snsEnvelope(m.Body); ok {
@@ -61,4 +69,48 @@ func StartProcess(ctx context.Context, m events.SQSMessage, opts ...Option) (con
 		trace.WithInstrumentationVersion(version),
 		trace.WithSchemaURL(semconv.SchemaURL),
 	).Start(ctx, name, opt...)
+}
+
+// record is the guard's record middleware (guard.WithRecordMiddleware): a
+// "process" span for each record a batch helper runs — StartProcess's for an
+// SQS message; for a stream record, one named after its stream or table,
+// with its sequence number as the message id — ended with the record's error
+// or panic.
+func (t *tracer) record(ctx context.Context, event any, next guard.Next) (res any, err error) {
+	var span trace.Span
+	switch r := event.(type) {
+	case events.SQSMessage:
+		ctx, span = startProcess(ctx, t.cfg, r)
+	case events.KinesisEventRecord:
+		ctx, span = t.startStreamRecord(ctx, semconv.MessagingSystemKey.String("aws_kinesis"), lastField(r.EventSourceArn, '/'), r.Kinesis.SequenceNumber)
+	case events.DynamoDBEventRecord:
+		table, _, _ := strings.Cut(lastField(r.EventSourceArn, ':'), "/stream/")
+		ctx, span = t.startStreamRecord(ctx, semconv.DBSystemNameAWSDynamoDB, strings.TrimPrefix(table, "table/"), r.Change.SequenceNumber)
+	default:
+		return next(ctx)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			perr := panicError{r}
+			span.RecordError(perr, trace.WithStackTrace(true))
+			span.SetStatus(codes.Error, perr.Error())
+			span.End()
+			panic(r)
+		}
+		EndSpan(span, err)
+	}()
+	return next(ctx)
+}
+
+func (t *tracer) startStreamRecord(ctx context.Context, system attribute.KeyValue, source, seq string) (context.Context, trace.Span) {
+	name := "process"
+	if source != "" {
+		name += " " + source
+	}
+	return t.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindConsumer), trace.WithAttributes(
+		system,
+		semconv.MessagingOperationTypeProcess,
+		semconv.MessagingOperationName("process"),
+		semconv.MessagingMessageID(seq),
+	))
 }
