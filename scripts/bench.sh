@@ -50,13 +50,13 @@ cat "$work/machine.txt" >&2
 # In rounds, one run of every benchmark each, every other round in reverse
 # order: -count would run each variant COUNT times in a row, and the ratio
 # of two variants would carry the drift of the machine between them.
-step "bench/: BenchmarkInvoke, BenchmarkGuardPaired, BenchmarkDebug ($COUNT rounds)"
+step "bench/: BenchmarkInvoke, BenchmarkGuardPaired, BenchmarkDebug, BenchmarkBatch ($COUNT rounds)"
 (cd bench && go test -mod=mod -c -o "$work/bench.test" .)
 : >"$work/invoke.txt"
 for round in $(seq "$COUNT"); do
 	order=forward
 	if [ $((round % 2)) -eq 0 ]; then order=reverse; fi
-	(cd bench && LAMBDAGUARD_BENCH_ORDER=$order "$work/bench.test" -test.run '^$' -test.bench 'BenchmarkInvoke|BenchmarkGuardPaired|BenchmarkDebug' \
+	(cd bench && LAMBDAGUARD_BENCH_ORDER=$order "$work/bench.test" -test.run '^$' -test.bench 'BenchmarkInvoke|BenchmarkGuardPaired|BenchmarkDebug|BenchmarkBatch' \
 		-test.benchmem -test.count 1 -test.benchtime "$BENCHTIME" -test.timeout 30m) | tee -a "$work/invoke.txt" | grep -E '^Benchmark' >&2
 done
 
@@ -70,6 +70,9 @@ go test -run '^$' -bench '.' -benchmem -count "$COUNT" -benchtime "$BENCHTIME" -
 "$benchstat" -filter '/handler:(otellambda-sp OR otellambda-parent-sp OR otellambda-wrap-sp OR guard-tracing-sp)' \
 	-col '/handler@(otellambda-sp otellambda-parent-sp otellambda-wrap-sp guard-tracing-sp)' "$work/invoke.txt" >"$work/invoke-vs-otellambda-sp.txt" 2>&1 || true
 "$benchstat" "$work/unit.txt" >"$work/unit-stat.txt" 2>&1 || true
+
+step "lambdaguard vet ./... on this repository (BenchmarkVetRepository)"
+go test -run '^$' -bench 'BenchmarkVetRepository' -benchmem -count 3 -benchtime 1x -timeout 10m ./cmd/lambdaguard | tee "$work/vet.txt" | grep -E '^Benchmark' >&2
 
 step "start-up and binary sizes"
 bin="$work/binaries"
