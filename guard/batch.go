@@ -114,7 +114,7 @@ func Kinesis(fn func(context.Context, events.KinesisEventRecord) error, opts ...
 	return func(ctx context.Context, ev events.KinesisEvent) (events.KinesisEventResponse, error) {
 		res := events.KinesisEventResponse{BatchItemFailures: []events.KinesisBatchItemFailure{}}
 		for _, r := range ev.Records {
-			if err := runRecord(ctx, "kinesis record "+r.Kinesis.SequenceNumber, r, fn); err != nil {
+			if err := runRecordIn(ctx, "kinesis record "+r.Kinesis.SequenceNumber, r, fn); err != nil {
 				res.BatchItemFailures = append(res.BatchItemFailures, events.KinesisBatchItemFailure{ItemIdentifier: r.Kinesis.SequenceNumber})
 				break
 			}
@@ -131,7 +131,7 @@ func DynamoDB(fn func(context.Context, events.DynamoDBEventRecord) error, opts .
 	return func(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 		res := events.DynamoDBEventResponse{BatchItemFailures: []events.DynamoDBBatchItemFailure{}}
 		for _, r := range ev.Records {
-			if err := runRecord(ctx, "dynamodb record "+r.Change.SequenceNumber, r, fn); err != nil {
+			if err := runRecordIn(ctx, "dynamodb record "+r.Change.SequenceNumber, r, fn); err != nil {
 				res.BatchItemFailures = append(res.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: r.Change.SequenceNumber})
 				break
 			}
@@ -155,12 +155,21 @@ func runGroups(ctx context.Context, n int, groups [][]int, run func(context.Cont
 		sem <- struct{}{}
 		wg.Add(1)
 		go func() {
-			defer func() { <-sem; wg.Done() }()
-			for k, i := range g {
-				if run(ctx, i) != nil {
-					for _, j := range g[k:] {
-						failed[j] = true // each index is one group's: no two goroutines write one
-					}
+			k := 0
+			defer func() {
+				// Stopped early — a failure, the handler's context ended,
+				// or a record that ended its goroutine (runtime.Goexit, as
+				// t.FailNow does) — the rest of the group is failed, for
+				// Lambda to deliver again. Each index is one group's: no
+				// two goroutines write one.
+				for _, j := range g[k:] {
+					failed[j] = true
+				}
+				<-sem
+				wg.Done()
+			}()
+			for ; k < len(g); k++ {
+				if ctx.Err() != nil || run(ctx, g[k]) != nil {
 					return
 				}
 			}
@@ -168,6 +177,15 @@ func runGroups(ctx context.Context, n int, groups [][]int, run func(context.Cont
 	}
 	wg.Wait()
 	return failed
+}
+
+// runRecordIn is runRecord unless the handler's context has ended: a record
+// not started by then is failed unrun, for Lambda to deliver again.
+func runRecordIn[R any](ctx context.Context, name string, rec R, fn func(context.Context, R) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return runRecord(ctx, name, rec, fn)
 }
 
 // runRecord runs fn for one record in a scope and a temp directory of its
@@ -191,19 +209,23 @@ func runRecord[R any](ctx context.Context, name string, rec R, fn func(context.C
 		rctx, restore = parent.debug.Record(rctx, name)
 		defer restore()
 	}
+	finished := false
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("guard: %s: panic: %v", name, r)
+		} else if !finished {
+			err = fmt.Errorf("guard: %s: its goroutine ended (runtime.Goexit)", name)
 		}
 		var errs []error
-		cctx, cancel := rctx, context.CancelFunc(func() {})
-		if sc.Pending() > 0 {
-			cctx, cancel = closeContext(rctx)
+		closed, cerr := sc.TryClose()
+		if !closed {
+			cctx, cancel := closeContext(rctx, parent.info.Deadline)
+			cerr = sc.Close(cctx)
+			cancel()
 		}
-		if cerr := sc.Close(cctx); cerr != nil {
+		if cerr != nil {
 			errs = append(errs, cerr)
 		}
-		cancel()
 		if d := child.close(); d != nil {
 			if werr := d.Wipe(); werr != nil {
 				errs = append(errs, werr)
@@ -223,17 +245,20 @@ func runRecord[R any](ctx context.Context, name string, rec R, fn func(context.C
 	_, err = chain(rctx, g.cfg.recordMiddleware, rec, func(ctx context.Context) (any, error) {
 		return nil, fn(ctx, rec)
 	})
+	finished = true
 	return err
 }
 
 // closeContext is what a record's scope closes with when it has work to
-// wait for or cleanups to run: the handler context's deadline without its
-// cancellation, so that a record that ends as the handler's context does
-// still runs its cleanups; without a deadline, the cleanup timeout.
-func closeContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	d, ok := ctx.Deadline()
-	if !ok {
-		d = time.Now().Add(cleanupTimeout)
+// wait for or cleanups to run: the invocation's real deadline (less the
+// margin kept for the wipe), not the handler's context, which ends at the
+// start of the cleanup reserve and may have ended already; without a
+// deadline, the cleanup timeout.
+func closeContext(ctx context.Context, deadline time.Time) (context.Context, context.CancelFunc) {
+	if deadline.IsZero() {
+		deadline = time.Now().Add(cleanupTimeout)
+	} else if time.Until(deadline) > 2*wipeMargin {
+		deadline = deadline.Add(-wipeMargin)
 	}
-	return context.WithDeadline(context.WithoutCancel(ctx), d)
+	return context.WithDeadline(context.WithoutCancel(ctx), deadline)
 }

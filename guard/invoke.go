@@ -44,7 +44,11 @@ func invoke[T any](g *guard, ctx context.Context, id string, event any, sampled 
 	out, err = call(inv.handler)
 	if err == nil {
 		drainBy, _ := g.closeBy(inv, time.Now())
-		if out, streaming = streamed(out, drainBy, func() { g.end(inv, nil) }); streaming {
+		end := func() {
+			inv.debug.Resume(inv.handler) // the cleanups run under the invocation's label
+			g.end(inv, nil)
+		}
+		if out, streaming = streamed(out, drainBy, end); streaming {
 			// aws-lambda-go reads the body in this goroutine, but it is not
 			// the handler's code: what starts from here is not the
 			// invocation's.
@@ -135,31 +139,31 @@ func (g *guard) end(inv *invocation, panicked any) {
 	}()
 
 	sc := inv.scope
-	if sc.Pending() == 0 && len(g.cfg.flush) == 0 {
+	if len(g.cfg.flush) == 0 {
 		// Nothing to wait for and nothing to run, as in most invocations:
-		// Close returns at once. Work or a cleanup registered by a stray
-		// goroutine in the meantime is bounded by the handler's context.
-		if err := sc.Close(inv.handler); err != nil {
+		// closed at once, with no context to make.
+		closed, err := sc.TryClose()
+		if err != nil {
 			errs = append(errs, err)
 		}
-		return
+		if closed {
+			return
+		}
 	}
 	drainBy, deadline := g.closeBy(inv, time.Now())
 	base := context.WithoutCancel(inv.ctx)
-	if sc.Pending() > 0 {
-		dctx, cancel := context.WithDeadline(base, drainBy)
-		if err := sc.Drain(dctx); err != nil {
-			g.cfg.logger.LogAttrs(base, slog.LevelWarn, "lambdaguard: background work outran the invocation and was cancelled",
-				slog.String("requestId", inv.info.RequestID), slog.String("error", err.Error()))
-		}
-		cancel()
+	dctx, cancel := context.WithDeadline(base, drainBy)
+	if err := sc.Drain(dctx); err != nil {
+		g.cfg.logger.LogAttrs(base, slog.LevelWarn, "lambdaguard: background work outran the invocation and was cancelled",
+			slog.String("requestId", inv.info.RequestID), slog.String("error", err.Error()))
 	}
+	cancel()
 	// A moment before the real deadline stays for the wipe and the result.
 	if left := time.Until(deadline); left > 2*wipeMargin {
 		deadline = deadline.Add(-wipeMargin)
 	}
-	cctx, cancel := context.WithDeadline(base, deadline)
-	defer cancel()
+	cctx, cancelClose := context.WithDeadline(base, deadline)
+	defer cancelClose()
 	if err := sc.Close(cctx); err != nil {
 		errs = append(errs, err)
 	}

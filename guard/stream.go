@@ -1,8 +1,12 @@
 package guard
 
 import (
+	"errors"
 	"io"
+	"net"
+	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -23,13 +27,20 @@ type stream struct {
 	body io.Reader
 	once sync.Once
 	end  func()
+	cut  atomic.Bool // the start of the cleanup reserve came first
 
 	mu    sync.Mutex
 	timer *time.Timer // cuts the body at the start of the cleanup reserve
 }
 
+// errStreamCut is what a streamed body reads once it was cut.
+var errStreamCut = errors.New("guard: the streamed body was cut at the start of the cleanup reserve")
+
 // Read reads the handler's body; its end or failure closes the invocation.
 func (s *stream) Read(p []byte) (int, error) {
+	if s.cut.Load() {
+		return 0, errStreamCut
+	}
 	n, err := s.body.Read(p)
 	if err != nil {
 		s.finish()
@@ -98,10 +109,27 @@ func streamed[T any](out T, by time.Time, end func()) (T, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.timer = time.AfterFunc(time.Until(by), func() {
-		if c, ok := s.body.(io.Closer); ok {
-			_ = c.Close() // a reader blocked on it returns
+		s.cut.Store(true)
+		if c, ok := closesWhileRead(s.body); ok {
+			_ = c.Close() // a Read blocked on it returns
 		}
-		s.finish()
+		s.finish() // cancels the background work that feeds the body
 	})
 	return out, true
+}
+
+// closesWhileRead returns body as a Closer when its Close may be called while
+// another goroutine is in its Read — a pipe, a file, a connection — and
+// unblocks that Read. Other readers (a gzip.Reader around one, say) are not
+// closed from the timer: their Read would race with it.
+func closesWhileRead(body io.Reader) (io.Closer, bool) {
+	switch b := body.(type) {
+	case *io.PipeReader:
+		return b, true
+	case *os.File:
+		return b, true
+	case net.Conn:
+		return b, true
+	}
+	return nil, false
 }

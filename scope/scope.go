@@ -164,16 +164,34 @@ type valuesFrom struct {
 
 func (v valuesFrom) Value(key any) any { return v.values.Value(key) }
 
-// Pending reports how much Close has left to do: the functions started with
-// Go that are still running, plus the cleanups registered. Close of a scope
-// with nothing pending returns at once, without looking at its context.
-func (s *Scope) Pending() int {
+// TryClose closes the scope if Close would have nothing to wait for and
+// nothing to run — no work started with Go still running, no cleanup
+// registered — and reports whether it did, with the error of work that
+// already returned, as Close would. It never blocks: otherwise the scope
+// stays open, for Close with a context that bounds the work. The check and
+// the close are one step, so work or a cleanup registered meanwhile by
+// another goroutine is either refused (ErrClosed) or keeps the scope open.
+// A Close after it returns the same error.
+func (s *Scope) TryClose() (bool, error) {
 	if s == nil {
-		return 0
+		return false, ErrNoScope
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.inFlight + len(s.cleanups)
+	if s.closed || s.inFlight > 0 || len(s.cleanups) > 0 {
+		s.mu.Unlock()
+		return false, nil
+	}
+	s.closed = true
+	err := s.goErr
+	values := s.values
+	s.values = nil
+	s.cancelLocked(ErrClosed)
+	s.mu.Unlock()
+	clear(values)
+	if err != nil {
+		return true, errors.Join(err)
+	}
+	return true, nil
 }
 
 // Close ends the scope: it stops accepting values, cleanups and work, waits

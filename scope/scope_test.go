@@ -117,7 +117,9 @@ func TestGoWaitedFor(t *testing.T) {
 		done.Store(true)
 		return nil
 	}))
-	assert.Equal(t, 1, s.Pending())
+	ok, err := s.TryClose()
+	require.NoError(t, err)
+	assert.False(t, ok, "work still running: TryClose leaves the scope open")
 	closed := make(chan error)
 	go func() { closed <- s.Close(context.Background()) }()
 	select {
@@ -135,9 +137,8 @@ func TestGoFirstErrorKept(t *testing.T) {
 	_, s := newCtx(t)
 	first := errors.New("first")
 	require.NoError(t, s.Go(func(context.Context) error { return first }))
-	// The others start once the first has returned and its error is kept
-	// (Pending drops in the same critical section that keeps it).
-	require.Eventually(t, func() bool { return s.Pending() == 0 }, 5*time.Second, time.Millisecond)
+	// The others start once the first has returned and its error is kept.
+	require.NoError(t, s.Drain(context.Background()))
 	require.NoError(t, s.Go(func(context.Context) error { return errors.New("second") }))
 	require.NoError(t, s.Go(func(context.Context) error { panic("p") }))
 	err := s.Close(context.Background())
@@ -328,4 +329,29 @@ func TestNewContextConcurrentWithGo(t *testing.T) {
 	go func() { defer wg.Done(); _ = s.Go(func(ctx context.Context) error { _ = ctx.Value("k"); return nil }) }()
 	wg.Wait()
 	require.NoError(t, s.Close(context.Background()))
+}
+
+// TryClose closes a scope with nothing to wait for or run, keeping the error
+// of work that already returned; with a cleanup registered it leaves the
+// scope open for Close.
+func TestTryClose(t *testing.T) {
+	_, idle := newCtx(t)
+	boom := errors.New("boom")
+	require.NoError(t, idle.Go(func(context.Context) error { return boom }))
+	require.NoError(t, idle.Drain(context.Background()))
+	ok, err := idle.TryClose()
+	assert.True(t, ok)
+	assert.ErrorIs(t, err, boom)
+	assert.ErrorIs(t, idle.Go(func(context.Context) error { return nil }), scope.ErrClosed)
+	assert.ErrorIs(t, idle.Close(context.Background()), boom, "Close after it returns the same")
+
+	_, busy := newCtx(t)
+	ran := false
+	require.NoError(t, busy.OnClose(func(context.Context) error { ran = true; return nil }))
+	ok, err = busy.TryClose()
+	assert.False(t, ok)
+	assert.NoError(t, err)
+	assert.False(t, ran, "TryClose runs no cleanup")
+	require.NoError(t, busy.Close(context.Background()))
+	assert.True(t, ran)
 }

@@ -185,6 +185,16 @@ func (inv *Inv) Record(ctx context.Context, name string) (context.Context, func(
 	return goroutines.MarkRecord(ctx, name)
 }
 
+// Resume labels the calling goroutine with the invocation's label again —
+// ctx is the context Begin returned — for an invocation that ends on
+// another goroutine than its handler's (a streamed body read to its end):
+// what its cleanups start is then the invocation's. StopLabel undoes it.
+func (inv *Inv) Resume(ctx context.Context) {
+	if inv != nil && inv.sampled {
+		pprofRestore(ctx)
+	}
+}
+
 // StopLabel stops attributing new goroutines to the invocation, once it is
 // closed (cleanups run, temp directory wiped).
 func (inv *Inv) StopLabel() {

@@ -151,8 +151,12 @@ func (r redactor) scrub(s string, secrets []string, short bool) string {
 
 // standalone returns where sec occurs in s with no letter or digit right
 // before or after it: as a whole segment of s ("739" in "pin-739", "7-9" in
-// "pin-7-9.txt", not "739" in "pin7390").
+// "pin-7-9.txt", not "739" in "pin7390"). A match must begin and end where
+// a character of s does: a byte inside a multi-byte character is not a
+// segment (cutting it out would turn the character's other bytes into
+// separators, and a neighbour into a segment of its own).
 func standalone(s, sec string) []span {
+	var starts []bool // starts[k]: a character of s begins at byte k (or k is the end)
 	var out []span
 	for off := 0; off < len(s); {
 		i := strings.Index(s[off:], sec)
@@ -164,7 +168,16 @@ func standalone(s, sec string) []span {
 		before, _ := utf8.DecodeLastRuneInString(s[:i])
 		after, _ := utf8.DecodeRuneInString(s[j:])
 		if (i == 0 || !alnum(before)) && (j == len(s) || !alnum(after)) {
-			out = append(out, span{i, j})
+			if starts == nil {
+				starts = make([]bool, len(s)+1)
+				for k := range s { // an invalid byte is a character of its own
+					starts[k] = true
+				}
+				starts[len(s)] = true
+			}
+			if starts[i] && starts[j] {
+				out = append(out, span{i, j})
+			}
 		}
 		off = i + 1
 	}
