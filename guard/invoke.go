@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"time"
 
@@ -42,7 +41,9 @@ func invoke[T any](g *guard, ctx context.Context, id string, event any, sampled 
 		inv.handler, inv.debug = g.det.Begin(inv.handler, id, event, sampled)
 	}
 	out, err = call(inv.handler)
-	if err == nil {
+	if err == nil && isReader(any(out)) {
+		// Only here is the result boxed and a closure made: most results
+		// are not readers, and pay nothing for streaming.
 		drainBy, _ := g.closeBy(inv, time.Now())
 		end := func() {
 			inv.debug.Resume(inv.handler) // the cleanups run under the invocation's label
@@ -55,11 +56,9 @@ func invoke[T any](g *guard, ctx context.Context, id string, event any, sampled 
 			inv.debug.StopLabel()
 			return out, nil
 		}
-		if r, ok := any(out).(io.Reader); ok && r != nil {
-			g.cfg.logger.LogAttrs(context.WithoutCancel(inv.ctx), slog.LevelWarn,
-				"lambdaguard: the result is a reader of a type the guard cannot follow, and is read after the invocation closed; return an io.Reader or an *events.LambdaFunctionURLStreamingResponse",
-				slog.String("requestId", id), slog.String("type", fmt.Sprintf("%T", out)))
-		}
+		g.cfg.logger.LogAttrs(context.WithoutCancel(inv.ctx), slog.LevelWarn,
+			"lambdaguard: the result is a reader of a type the guard cannot follow, and is read after the invocation closed; return an io.Reader or an *events.LambdaFunctionURLStreamingResponse",
+			slog.String("requestId", id), slog.String("type", fmt.Sprintf("%T", out)))
 	}
 	switch n, ok := rawSize(any(out)); {
 	case ok:

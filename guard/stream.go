@@ -79,6 +79,13 @@ func (s *stream) finish() {
 	})
 }
 
+// isReader reports whether a result is a reader aws-lambda-go streams. It
+// keeps nothing of res, so that checking costs no allocation.
+func isReader(res any) bool {
+	r, ok := res.(io.Reader)
+	return ok && r != nil
+}
+
 // streamed returns the result to hand back when out is or holds a reader,
 // with the invocation's end left to its body (end), and reports whether it
 // is one. The body is cut (closed, the invocation ended) at by.
