@@ -130,6 +130,9 @@ func (r redactor) scrub(s string, secrets []string, short bool) string {
 	if len(spans) == 0 {
 		return s
 	}
+	for k := range spans {
+		spans[k] = wholeSegments(s, spans[k])
+	}
 	sort.Slice(spans, func(a, b int) bool { return spans[a].i < spans[b].i })
 	var b strings.Builder
 	at, i := 0, 0
@@ -182,6 +185,30 @@ func standalone(s, sec string) []span {
 		off = i + 1
 	}
 	return out
+}
+
+// wholeSegments widens sp to the edges of the segments it cuts into: a
+// secret found in the middle of a word takes the whole word with it, so that
+// what is left on either side is never a fragment that reads as a segment
+// of its own ("0" of "00", left by a secret that began at its second "0").
+func wholeSegments(s string, sp span) span {
+	for sp.i > 0 {
+		before, n := utf8.DecodeLastRuneInString(s[:sp.i])
+		at, _ := utf8.DecodeRuneInString(s[sp.i:])
+		if !alnum(before) || !alnum(at) {
+			break
+		}
+		sp.i -= n
+	}
+	for sp.j < len(s) && sp.j > 0 {
+		last, _ := utf8.DecodeLastRuneInString(s[:sp.j])
+		after, n := utf8.DecodeRuneInString(s[sp.j:])
+		if !alnum(last) || !alnum(after) {
+			break
+		}
+		sp.j += n
+	}
+	return sp
 }
 
 func alnum(c rune) bool {
