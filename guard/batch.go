@@ -50,7 +50,7 @@ func (f batchOptionFunc) applyBatch(c *batchConfig) { f(c) }
 // Concurrently processes up to n records at once (default 1: one after
 // another). For an SQS FIFO queue, records of one message group are always
 // processed in order, one at a time; n bounds how many groups run at once.
-// Kinesis and DynamoDB stream records are always processed in order.
+// (Kinesis and DynamoDB stream records are always processed in order.)
 func Concurrently(n int) BatchOption {
 	return batchOptionFunc(func(c *batchConfig) { c.concurrency = max(n, 1) })
 }
@@ -108,9 +108,8 @@ func SQS(fn func(context.Context, events.SQSMessage) error, opts ...BatchOption)
 // record, in order, each in a scope and a temp directory of its own. At the
 // first record whose fn fails or panics it stops, and reports that record's
 // sequence number in BatchItemFailures: Lambda resumes the shard from it.
-// Concurrently does not apply: a shard's records are processed in order.
-func Kinesis(fn func(context.Context, events.KinesisEventRecord) error, opts ...BatchOption) func(context.Context, events.KinesisEvent) (events.KinesisEventResponse, error) {
-	_ = batchConfigOf(opts)
+// A shard's records are processed in order, so it takes no Concurrently.
+func Kinesis(fn func(context.Context, events.KinesisEventRecord) error) func(context.Context, events.KinesisEvent) (events.KinesisEventResponse, error) {
 	return func(ctx context.Context, ev events.KinesisEvent) (events.KinesisEventResponse, error) {
 		res := events.KinesisEventResponse{BatchItemFailures: []events.KinesisBatchItemFailure{}}
 		for _, r := range ev.Records {
@@ -126,8 +125,7 @@ func Kinesis(fn func(context.Context, events.KinesisEventRecord) error, opts ...
 // DynamoDB is Kinesis for a DynamoDB stream event: records in order, each in
 // a scope and a temp directory of its own, stopping at the first failure,
 // whose sequence number is reported in BatchItemFailures.
-func DynamoDB(fn func(context.Context, events.DynamoDBEventRecord) error, opts ...BatchOption) func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
-	_ = batchConfigOf(opts)
+func DynamoDB(fn func(context.Context, events.DynamoDBEventRecord) error) func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 	return func(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 		res := events.DynamoDBEventResponse{BatchItemFailures: []events.DynamoDBBatchItemFailure{}}
 		for _, r := range ev.Records {
