@@ -112,11 +112,9 @@ func SQS(fn func(context.Context, events.SQSMessage) error, opts ...BatchOption)
 func Kinesis(fn func(context.Context, events.KinesisEventRecord) error) func(context.Context, events.KinesisEvent) (events.KinesisEventResponse, error) {
 	return func(ctx context.Context, ev events.KinesisEvent) (events.KinesisEventResponse, error) {
 		res := events.KinesisEventResponse{BatchItemFailures: []events.KinesisBatchItemFailure{}}
-		for _, r := range ev.Records {
-			if err := runRecordIn(ctx, "kinesis record "+r.Kinesis.SequenceNumber, r, fn); err != nil {
-				res.BatchItemFailures = append(res.BatchItemFailures, events.KinesisBatchItemFailure{ItemIdentifier: r.Kinesis.SequenceNumber})
-				break
-			}
+		seq := func(r events.KinesisEventRecord) string { return r.Kinesis.SequenceNumber }
+		if failed, ok := inOrder(ctx, "kinesis", ev.Records, seq, fn); ok {
+			res.BatchItemFailures = append(res.BatchItemFailures, events.KinesisBatchItemFailure{ItemIdentifier: failed})
 		}
 		return res, nil
 	}
@@ -128,11 +126,9 @@ func Kinesis(fn func(context.Context, events.KinesisEventRecord) error) func(con
 func DynamoDB(fn func(context.Context, events.DynamoDBEventRecord) error) func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 	return func(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 		res := events.DynamoDBEventResponse{BatchItemFailures: []events.DynamoDBBatchItemFailure{}}
-		for _, r := range ev.Records {
-			if err := runRecordIn(ctx, "dynamodb record "+r.Change.SequenceNumber, r, fn); err != nil {
-				res.BatchItemFailures = append(res.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: r.Change.SequenceNumber})
-				break
-			}
+		seq := func(r events.DynamoDBEventRecord) string { return r.Change.SequenceNumber }
+		if failed, ok := inOrder(ctx, "dynamodb", ev.Records, seq, fn); ok {
+			res.BatchItemFailures = append(res.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: failed})
 		}
 		return res, nil
 	}
@@ -177,13 +173,16 @@ func runGroups(ctx context.Context, n int, groups [][]int, run func(context.Cont
 	return failed
 }
 
-// runRecordIn is runRecord unless the handler's context has ended: a record
-// not started by then is failed unrun, for Lambda to deliver again.
-func runRecordIn[R any](ctx context.Context, name string, rec R, fn func(context.Context, R) error) error {
-	if err := ctx.Err(); err != nil {
-		return err
+// inOrder runs fn for a shard's records one after another, and stops at the
+// first that fails — or that the handler's context ended before, which is
+// failed unrun, for Lambda to deliver again — returning its sequence number.
+func inOrder[R any](ctx context.Context, kind string, records []R, seq func(R) string, fn func(context.Context, R) error) (string, bool) {
+	for _, r := range records {
+		if ctx.Err() != nil || runRecord(ctx, kind+" record "+seq(r), r, fn) != nil {
+			return seq(r), true
+		}
 	}
-	return runRecord(ctx, name, rec, fn)
+	return "", false
 }
 
 // runRecord runs fn for one record in a scope and a temp directory of its

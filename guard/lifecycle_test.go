@@ -2,6 +2,7 @@ package guard_test
 
 import (
 	"context"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -21,21 +22,7 @@ import (
 // Lambda sends it) the hooks run, the shared resource is closed and the
 // process exits by itself, before the runner's SIGKILL.
 func TestLifecycleThroughRunner(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds a bootstrap and freezes it")
-	}
-	if runtime.GOOS != "linux" {
-		t.Skipf("the runner runs linux bootstraps; this is %s", runtime.GOOS)
-	}
-	bin := testbin.Build(t, "./testdata/lifecycle")
-
-	var mu sync.Mutex
-	var lines []string
-	f, err := runtimeapi.Start(bin, runtimeapi.Config{
-		Name: "lifecycle",
-		Logs: func(l runtimeapi.Line) { mu.Lock(); lines = append(lines, l.Text); mu.Unlock() },
-	})
-	require.NoError(t, err)
+	f, output := startBootstrap(t, "./testdata/lifecycle")
 	for i := range 2 {
 		if i > 0 {
 			require.NoError(t, f.Freeze())
@@ -49,13 +36,39 @@ func TestLifecycleThroughRunner(t *testing.T) {
 	require.NoError(t, f.Close())
 	assert.Equal(t, "exit status 0", f.ExitStatus(), "the process exits after its shutdown, not killed")
 
-	mu.Lock()
-	defer mu.Unlock()
-	logs := strings.Join(lines, "\n")
+	logs := output()
 	assert.Equal(t, 1, strings.Count(logs, "shared resource built"), logs)
 	assert.Equal(t, 1, strings.Count(logs, "thawed after a long gap"), logs)
 	assert.Contains(t, logs, "shutdown hook ran", "the shutdown hook ran on SIGTERM")
 	assert.Contains(t, logs, "shared resource closed", "shared resources are closed at shutdown")
 	assert.Less(t, strings.Index(logs, "shutdown hook ran"), strings.Index(logs, "shared resource closed"),
 		"hooks (a trace flush) run before the shared resources close")
+}
+
+// startBootstrap builds the bootstrap in pkg (a directory under testdata)
+// and starts it under the runner's Runtime API, skipping where that cannot
+// be done. output returns what the bootstrap has written so far, a line a
+// line; the function is closed when the test ends, if the test has not.
+func startBootstrap(t *testing.T, pkg string) (f *runtimeapi.Function, output func() string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds a bootstrap")
+	}
+	if runtime.GOOS != "linux" {
+		t.Skipf("the runner runs linux bootstraps; this is %s", runtime.GOOS)
+	}
+	bin := testbin.Build(t, pkg)
+	var mu sync.Mutex
+	var lines []string
+	f, err := runtimeapi.Start(bin, runtimeapi.Config{
+		Name: filepath.Base(pkg),
+		Logs: func(l runtimeapi.Line) { mu.Lock(); lines = append(lines, l.Text); mu.Unlock() },
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = f.Close() })
+	return f, func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return strings.Join(lines, "\n")
+	}
 }

@@ -3,16 +3,13 @@ package guard_test
 import (
 	"bytes"
 	"context"
-	"runtime"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/lambdaguard/lambdaguard/internal/runtimeapi"
-	"github.com/lambdaguard/lambdaguard/internal/testbin"
 )
 
 // TestStreamThroughRuntimeAPI runs a streaming bootstrap built on
@@ -22,21 +19,7 @@ import (
 // invocation's error, which aws-lambda-go sends in the trailers. The
 // invocation closes after its body either way.
 func TestStreamThroughRuntimeAPI(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds a bootstrap")
-	}
-	if runtime.GOOS != "linux" {
-		t.Skipf("the runner runs linux bootstraps; this is %s", runtime.GOOS)
-	}
-	bin := testbin.Build(t, "./testdata/stream")
-	var mu sync.Mutex
-	var logs []string
-	f, err := runtimeapi.Start(bin, runtimeapi.Config{
-		Name: "stream",
-		Logs: func(l runtimeapi.Line) { mu.Lock(); logs = append(logs, l.Text); mu.Unlock() },
-	})
-	require.NoError(t, err)
-	defer f.Close()
+	f, output := startBootstrap(t, "./testdata/stream")
 
 	r, err := f.Invoke(context.Background(), runtimeapi.Invocation{Payload: []byte(`{"rows":5000}`)})
 	require.NoError(t, err)
@@ -53,7 +36,5 @@ func TestStreamThroughRuntimeAPI(t *testing.T) {
 	assert.Contains(t, r.Error.Message, "the export broke off at row 2500")
 
 	require.NoError(t, f.Close())
-	mu.Lock()
-	defer mu.Unlock()
-	assert.Equal(t, 2, strings.Count(strings.Join(logs, "\n"), "invocation closed after the body"))
+	assert.Equal(t, 2, strings.Count(output(), "invocation closed after the body"))
 }

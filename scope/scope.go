@@ -181,6 +181,14 @@ func (s *Scope) TryClose() (bool, error) {
 		s.mu.Unlock()
 		return false, nil
 	}
+	return true, s.closeIdleLocked()
+}
+
+// closeIdleLocked closes a scope with no work running and no cleanup
+// registered, in the critical section the caller holds (and ends): closed,
+// values dropped, context cancelled. It returns the error work that already
+// returned kept.
+func (s *Scope) closeIdleLocked() error {
 	s.closed = true
 	err := s.goErr
 	values := s.values
@@ -189,9 +197,9 @@ func (s *Scope) TryClose() (bool, error) {
 	s.mu.Unlock()
 	clear(values)
 	if err != nil {
-		return true, errors.Join(err)
+		return errors.Join(err)
 	}
-	return true, nil
+	return nil
 }
 
 // Close ends the scope: it stops accepting values, cleanups and work, waits
@@ -216,22 +224,12 @@ func (s *Scope) Close(ctx context.Context) error {
 
 func (s *Scope) close(ctx context.Context) error {
 	s.mu.Lock()
-	s.closed = true
 	if s.inFlight == 0 && len(s.cleanups) == 0 {
 		// Nothing runs and nothing is to clean up, as in most invocations:
-		// one critical section, no waiting. Work that already returned has
-		// kept its error.
-		err := s.goErr
-		values := s.values
-		s.values = nil
-		s.cancelLocked(ErrClosed)
-		s.mu.Unlock()
-		clear(values)
-		if err != nil {
-			return errors.Join(err)
-		}
-		return nil
+		// one critical section, no waiting.
+		return s.closeIdleLocked()
 	}
+	s.closed = true
 	abandoned := s.abandoned
 	s.mu.Unlock()
 

@@ -15,19 +15,11 @@ const canLock = true
 // lock takes an exclusive advisory lock on the open directory f without
 // waiting. It reports errLocked when another open file holds it.
 func lock(f *os.File) error {
-	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		switch {
-		case err == nil:
-			return nil
-		case errors.Is(err, syscall.EINTR):
-			continue
-		case errors.Is(err, syscall.EWOULDBLOCK):
-			return errLocked
-		default:
-			return err
-		}
+	err := ignoringEINTR(func() error { return syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) })
+	if errors.Is(err, syscall.EWOULDBLOCK) {
+		return errLocked
 	}
+	return err
 }
 
 // openDir opens a directory for locking without following a final symlink.
@@ -35,17 +27,15 @@ func lock(f *os.File) error {
 // a directory cannot be polled, and os.OpenFile would spend four fcntl and
 // an epoll_ctl finding that out.
 func openDir(path string) (*os.File, error) {
-	for {
-		fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
-		switch {
-		case err == nil:
-			return os.NewFile(uintptr(fd), path), nil
-		case errors.Is(err, syscall.EINTR):
-			continue
-		default:
-			return nil, &fs.PathError{Op: "open", Path: path, Err: err}
-		}
+	var fd int
+	err := ignoringEINTR(func() (err error) {
+		fd, err = syscall.Open(path, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
+		return err
+	})
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
+	return os.NewFile(uintptr(fd), path), nil
 }
 
 // rename moves a directory set up under a staging name to its final name
@@ -54,32 +44,27 @@ func openDir(path string) (*os.File, error) {
 // nothing is there, and rename(2) itself refuses a directory that is not
 // empty, a file and a symlink.
 func rename(from, to string) error {
-	for {
-		err := syscall.Rename(from, to)
-		switch {
-		case err == nil:
-			return nil
-		case errors.Is(err, syscall.EINTR):
-			continue
-		default:
-			return &os.LinkError{Op: "rename", Old: from, New: to, Err: err}
-		}
+	if err := ignoringEINTR(func() error { return syscall.Rename(from, to) }); err != nil {
+		return &os.LinkError{Op: "rename", Old: from, New: to, Err: err}
 	}
+	return nil
 }
 
 // rmdir removes an empty directory with one rmdir(2); os.Remove tries
 // unlink(2) first. Like os.Remove it does not follow a symlink, and fails on
 // a directory that is not empty.
 func rmdir(path string) error {
+	if err := ignoringEINTR(func() error { return syscall.Rmdir(path) }); err != nil {
+		return &fs.PathError{Op: "remove", Path: path, Err: err}
+	}
+	return nil
+}
+
+// ignoringEINTR calls fn again for as long as a signal interrupts it.
+func ignoringEINTR(fn func() error) error {
 	for {
-		err := syscall.Rmdir(path)
-		switch {
-		case err == nil:
-			return nil
-		case errors.Is(err, syscall.EINTR):
-			continue
-		default:
-			return &fs.PathError{Op: "remove", Path: path, Err: err}
+		if err := fn(); !errors.Is(err, syscall.EINTR) {
+			return err
 		}
 	}
 }
