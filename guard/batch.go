@@ -195,7 +195,7 @@ func runRecord[R any](ctx context.Context, name string, rec R, fn func(context.C
 		return ErrNoInvocation
 	}
 	g := parent.g
-	child := &invocation{info: parent.info, base: parent.base, g: g, logs: logBag{parent: &parent.logs}}
+	child := &invocation{info: parent.info, g: g, logs: logBag{parent: &parent.logs}}
 	sc := scope.New(ctx)
 	rctx := scope.NewContext(withInvocation(ctx, child), sc)
 	if parent.debug != nil {

@@ -53,7 +53,6 @@ type invKey struct{}
 // invocation is what the guard keeps per invocation, in the context.
 type invocation struct {
 	info Invocation
-	base string
 	g    *guard
 	logs logBag // the attributes AddLogAttrs gave it
 
@@ -177,7 +176,7 @@ func (inv *invocation) dirLocked() (*tmpfs.Dir, error) {
 		return nil, ErrInvocationEnded
 	}
 	if inv.dir == nil {
-		d, err := tmpfs.New(inv.base, inv.info.RequestID)
+		d, err := tmpfs.New(inv.g.cfg.tempBase, inv.info.RequestID)
 		if err != nil {
 			return nil, fmt.Errorf("guard: temp dir: %w", err)
 		}

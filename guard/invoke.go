@@ -66,7 +66,7 @@ func invoke[T any](g *guard, ctx context.Context, id string, event any, sampled 
 	case sampled:
 		// Encoding the result to measure it is debug mode's, for the
 		// invocations it checks.
-		g.checkResponse(inv.ctx, inv, any(out), true)
+		g.checkEncodedResponse(inv.ctx, inv, any(out))
 	}
 	return out, err
 }
@@ -80,7 +80,6 @@ func (g *guard) begin(ctx context.Context, id string, event any, sampled bool) *
 	running := g.inFlight.Add(1)
 	inv := &invocation{
 		info: Invocation{RequestID: id, Number: n, ColdStart: n == 1, Start: now, InFlight: int(running)},
-		base: g.cfg.tempBase,
 		g:    g,
 	}
 	if d, ok := ctx.Deadline(); ok {

@@ -116,28 +116,21 @@ func (g *guard) checkFDs(ctx context.Context, inv *invocation, at time.Time) {
 	}
 }
 
-// checkResponse warns when a handler's result is nearly as large as Lambda
-// accepts. Results other than bytes and strings are measured by encoding
-// them, in debug mode only (encode).
-func (g *guard) checkResponse(ctx context.Context, inv *invocation, res any, encode bool) {
-	if g.cfg.limits.ResponseBytes < 0 || res == nil {
-		return
-	}
-	n, ok := rawSize(res)
-	if !ok {
+// checkEncodedResponse warns when a result other than bytes or a string is
+// nearly as large as Lambda accepts, by encoding it: debug mode's, for the
+// invocations it checks (rawSize measures the others for free).
+func (g *guard) checkEncodedResponse(ctx context.Context, inv *invocation, res any) {
+	if g.cfg.limits.ResponseBytes < 0 || res == nil || encodesItself(reflect.TypeOf(res)) {
 		// Encoding it here would run its MarshalJSON a second time, before
 		// aws-lambda-go does: a result that drains a cursor would reach the
 		// caller empty. Only plain data is measured.
-		if !encode || encodesItself(reflect.TypeOf(res)) {
-			return
-		}
-		b, err := json.Marshal(res)
-		if err != nil {
-			return
-		}
-		n = len(b)
+		return
 	}
-	g.checkResponseSize(ctx, inv, n)
+	b, err := json.Marshal(res)
+	if err != nil {
+		return
+	}
+	g.checkResponseSize(ctx, inv, len(b))
 }
 
 // rawSize returns the size of a result that is its own payload: a []byte,

@@ -74,12 +74,7 @@ func newTracer(opts []Option) *tracer {
 const version = "0.1.0"
 
 func (t *tracer) middleware(ctx context.Context, event any, next guard.Next) (res any, err error) {
-	inv, ok := guard.InvocationFrom(ctx)
-	if !ok { // the middleware used outside a guard
-		if lc, found := lambdacontext.FromContext(ctx); found {
-			inv.RequestID = lc.AwsRequestID
-		}
-	}
+	inv, _ := guard.InvocationFrom(ctx) // always there: WithTracing runs it as the guard's middleware
 	cold := inv.ColdStart && t.cfg.onDemand
 	src := classify(event)
 	pctx, links := t.parent(ctx, &src)
@@ -115,9 +110,9 @@ func (t *tracer) middleware(ctx context.Context, event any, next guard.Next) (re
 	clear(attrs) // the request id and the event's strings are not kept
 	*buf = attrs[:0]
 	startAttrs.Put(buf)
-	if !ok || cold != inv.ColdStart {
-		// Inside a guard the log handler reads the invocation itself; only
-		// what differs from it is kept.
+	if cold != inv.ColdStart {
+		// The log handler reads the invocation itself; only what differs
+		// from it is kept.
 		ctx = withInfo(ctx, info{requestID: inv.RequestID, coldStart: cold})
 	}
 

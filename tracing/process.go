@@ -82,7 +82,7 @@ func (t *tracer) record(ctx context.Context, event any, next guard.Next) (res an
 	case events.SQSMessage:
 		ctx, span = startProcess(ctx, t.cfg, r)
 	case events.KinesisEventRecord:
-		ctx, span = t.startStreamRecord(ctx, semconv.MessagingSystemKey.String("aws_kinesis"), lastField(r.EventSourceArn, '/'), r.Kinesis.SequenceNumber)
+		ctx, span = t.startStreamRecord(ctx, messagingSystemKinesis, lastField(r.EventSourceArn, '/'), r.Kinesis.SequenceNumber)
 	case events.DynamoDBEventRecord:
 		table, _, _ := strings.Cut(lastField(r.EventSourceArn, ':'), "/stream/")
 		ctx, span = t.startStreamRecord(ctx, semconv.DBSystemNameAWSDynamoDB, strings.TrimPrefix(table, "table/"), r.Change.SequenceNumber)
