@@ -145,16 +145,22 @@ func TestStreamedBodyNeverRead(t *testing.T) {
 // closes.
 func TestStreamedBodyFails(t *testing.T) {
 	base := t.TempDir()
-	var cleaned atomic.Bool
+	var cleaned, cleanedWhileRead atomic.Bool
 	broken := errors.New("database went away")
 	h := guard.Wrap(func(ctx context.Context, _ event) (io.Reader, error) {
 		_ = scope.From(ctx).OnClose(func(context.Context) error { cleaned.Store(true); return nil })
-		return io.MultiReader(strings.NewReader("half"), iotestErrReader{broken}), nil
+		watch := readFunc(func([]byte) (int, error) { cleanedWhileRead.Store(cleaned.Load()); return 0, io.EOF })
+		return io.MultiReader(strings.NewReader("half"), watch, iotestErrReader{broken}), nil
 	}, guard.WithTempBase(base))
 	_, err := lambda.NewHandler(h).Invoke(lambdaCtx("stream-fail"), []byte(`{}`))
 	assert.ErrorIs(t, err, broken)
-	assert.True(t, cleaned.Load())
+	assert.False(t, cleanedWhileRead.Load(), "the invocation was closed while its body was read")
+	assert.True(t, cleaned.Load(), "and closed once it failed")
 }
+
+type readFunc func([]byte) (int, error)
+
+func (f readFunc) Read(p []byte) (int, error) { return f(p) }
 
 type iotestErrReader struct{ err error }
 
