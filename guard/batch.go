@@ -254,8 +254,6 @@ func runRecord[R any](ctx context.Context, name string, rec R, fn func(context.C
 func closeContext(ctx context.Context, deadline time.Time) (context.Context, context.CancelFunc) {
 	if deadline.IsZero() {
 		deadline = time.Now().Add(cleanupTimeout)
-	} else if time.Until(deadline) > 2*wipeMargin {
-		deadline = deadline.Add(-wipeMargin)
 	}
-	return context.WithDeadline(context.WithoutCancel(ctx), deadline)
+	return context.WithDeadline(context.WithoutCancel(ctx), beforeWipe(deadline))
 }

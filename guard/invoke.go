@@ -156,11 +156,7 @@ func (g *guard) end(inv *invocation, panicked any) {
 			slog.String("requestId", inv.info.RequestID), slog.String("error", err.Error()))
 	}
 	cancel()
-	// A moment before the real deadline stays for the wipe and the result.
-	if left := time.Until(deadline); left > 2*wipeMargin {
-		deadline = deadline.Add(-wipeMargin)
-	}
-	cctx, cancelClose := context.WithDeadline(base, deadline)
+	cctx, cancelClose := context.WithDeadline(base, beforeWipe(deadline))
 	defer cancelClose()
 	if err := sc.Close(cctx); err != nil {
 		errs = append(errs, err)
@@ -182,3 +178,13 @@ func (g *guard) end(inv *invocation, panicked any) {
 // wipeMargin is kept from the cleanups' time for what comes after them: the
 // temp-dir wipe and handing the result back.
 const wipeMargin = 10 * time.Millisecond
+
+// beforeWipe is the deadline cleanups get when the invocation must end by
+// deadline: a moment before it stays for the wipe and the result, when
+// there is time for it.
+func beforeWipe(deadline time.Time) time.Time {
+	if time.Until(deadline) > 2*wipeMargin {
+		return deadline.Add(-wipeMargin)
+	}
+	return deadline
+}
