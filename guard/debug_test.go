@@ -737,8 +737,8 @@ func TestDebugSampleFromEnvironment(t *testing.T) {
 	assert.Empty(t, c.reports, "LAMBDAGUARD_DEBUG_SAMPLE=0 checks nothing")
 }
 
-// After invocations that started no goroutine (debug mode then skips the
-// goroutine profile), one that leaks a goroutine is still caught.
+// After invocations that started no goroutine (debug mode then skips reading
+// every goroutine's traceback), one that leaks a goroutine is still caught.
 func TestDebugLeakAfterCleanInvocations(t *testing.T) {
 	stop := leakStop(t)
 	h, c := debugGuard(t, func(ctx context.Context, r request) (string, error) {

@@ -102,6 +102,17 @@ func New(cfg Config) *Detector {
 	if cfg.Sample <= 0 || cfg.Sample > 1 {
 		cfg.Sample = 1
 	}
+	changed, err := goroutines.EnableLabels()
+	if changed {
+		// GODEBUG was changed by the detector, not by a handler: an
+		// environment read before it is no baseline.
+		env.mu.Lock()
+		env.state = nil
+		env.mu.Unlock()
+	}
+	if err != nil {
+		cfg.Logger.LogAttrs(context.Background(), slog.LevelWarn, "lambdaguard: debug mode: "+err.Error())
+	}
 	return &Detector{cfg: cfg, base: base, red: redactor{show: cfg.ShowValues}}
 }
 
@@ -301,9 +312,10 @@ func (d *Detector) logClosed(inv *Inv) {
 }
 
 // labelled returns the labelled goroutines alive, less those this detector
-// ignores; called when no handler runs, these are what invocations left. A goroutine profile stops the world and formats every stack, the
-// largest cost of a checked invocation: it is skipped when no goroutine was
-// started since a look that found none.
+// ignores; called when no handler runs, these are what invocations left.
+// Reading every goroutine's traceback stops the world and formats every
+// stack, the largest cost of a checked invocation: it is skipped when no
+// goroutine was started since a look that found none.
 func (d *Detector) labelled() []goroutines.Group {
 	before, ok := goroutines.Created()
 	if ok && d.clean.Load() == before+1 {

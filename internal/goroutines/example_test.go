@@ -9,6 +9,10 @@ import (
 )
 
 func Example() {
+	if _, err := goroutines.EnableLabels(); err != nil {
+		fmt.Println(err)
+		return
+	}
 	stop := make(chan struct{})
 	defer close(stop)
 

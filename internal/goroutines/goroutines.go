@@ -2,17 +2,21 @@
 // them, through pprof goroutine labels: a goroutine inherits the labels of
 // the goroutine that starts it, so everything a handler starts — directly or
 // through a library — carries the invocation's id, even when several
-// invocations run at once.
+// invocations run at once. The labels are read back from the runtime's
+// tracebacks, which print them once EnableLabels has run.
 package goroutines
 
 import (
-	"bufio"
 	"bytes"
 	"context"
+	"errors"
+	"os"
+	"runtime"
 	"runtime/metrics"
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -100,16 +104,12 @@ func Created() (uint64, bool) {
 // label, whichever invocation it is: what an invocation left behind, and
 // what running ones do. ignore reports entry functions that are expected to
 // outlive a request (a pooled connection's read loop, say); nil ignores
-// none.
+// none. It needs EnableLabels to have been called: without it tracebacks
+// carry no labels and Labelled finds nothing.
 func Labelled(ignore func(entry string) bool) []Group {
-	var buf bytes.Buffer
-	if err := pprof.Lookup("goroutine").WriteTo(&buf, 1); err != nil {
-		return nil
-	}
-	want := strconv.Quote(LabelKey) + ":"
 	var out []Group
 	at := map[string]int{}
-	for _, g := range parse(buf.Bytes(), want) {
+	for _, g := range parse(stacks()) {
 		if ignore != nil && ignore(g.Entry) {
 			continue
 		}
@@ -124,74 +124,155 @@ func Labelled(ignore func(entry string) bool) []Group {
 	return out
 }
 
-// parse reads pprof's debug=1 goroutine profile and returns the groups whose
-// labels line contains want.
-func parse(profile []byte, want string) []Group {
+// maxStacks bounds the traceback Labelled reads: past it, the goroutines
+// that did not fit are not looked at.
+const maxStacks = 64 << 20
+
+// stacks returns the traceback of every goroutine, as a panic prints it.
+func stacks() []byte {
+	buf := make([]byte, 64<<10)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) || len(buf) >= maxStacks {
+			return buf[:n]
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+}
+
+// godebugLabels is the GODEBUG setting that makes the runtime print a
+// goroutine's labels in its traceback header (Go 1.26 and later).
+const godebugLabels = "tracebacklabels=1"
+
+var enable struct {
+	once    sync.Once
+	changed bool
+	err     error
+}
+
+// EnableLabels turns on the runtime's tracebacklabels setting, once per
+// process, by adding it to GODEBUG: the runtime reads a change of GODEBUG
+// made with os.Setenv at once, and Labelled reads labels from tracebacks
+// (runtime.Stack) rather than from a goroutine profile, which would link all
+// of runtime/pprof's profile writers into every guarded function. It
+// reports whether it changed the environment, and an error when the runtime
+// does not print labels even so (a Go release that dropped the setting).
+func EnableLabels() (changed bool, err error) {
+	enable.once.Do(func() {
+		v := os.Getenv("GODEBUG")
+		if lastSetting(v, "tracebacklabels") != "1" {
+			if v != "" {
+				v += ","
+			}
+			enable.err = os.Setenv("GODEBUG", v+godebugLabels)
+			enable.changed = enable.err == nil
+		}
+		if enable.err == nil && !printsLabels() {
+			enable.err = errors.New("the runtime does not print goroutine labels in tracebacks (GODEBUG=" + godebugLabels + "): goroutines left running cannot be traced to an invocation")
+		}
+	})
+	return enable.changed, enable.err
+}
+
+// lastSetting returns the value the last setting of key in a GODEBUG list
+// gives it, which is the one the runtime applies.
+func lastSetting(godebug, key string) string {
+	val := ""
+	for f := range strings.SplitSeq(godebug, ",") {
+		if k, v, ok := strings.Cut(strings.TrimSpace(f), "="); ok && k == key {
+			val = v
+		}
+	}
+	return val
+}
+
+// printsLabels reports whether a labelled goroutine's traceback shows its
+// label.
+func printsLabels() bool {
+	ok := make(chan bool)
+	go func() {
+		pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels(LabelKey, "probe")))
+		buf := make([]byte, 4<<10)
+		ok <- bytes.Contains(buf[:runtime.Stack(buf, false)], []byte(strconv.Quote(LabelKey)+": "+strconv.Quote("probe")))
+	}()
+	return <-ok
+}
+
+// parse reads a traceback of every goroutine (runtime.Stack with all set)
+// and returns, one per goroutine, those labelled with an invocation.
+//
+//	goroutine 19 [chan receive labels:{"lambdaguard_invocation": "7"}]:
+//	main.leak(...)
+//		/src/main.go:13
+//	created by main.main in goroutine 1
+//		/src/main.go:20 +0x108
+func parse(traceback []byte) []Group {
 	var out []Group
 	var cur *Group
-	match := false
-	sc := bufio.NewScanner(bytes.NewReader(profile))
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	created := false // past the "created by" line: the frames are the creator's
+	pending := ""    // a function line waiting for its file:line
 	flush := func() {
-		if cur != nil && match && len(cur.Stack) == 0 {
-			// A goroutine that has not run yet shows no frames of its own.
-			cur.Entry, cur.Top = "(not yet started)", "(not yet started)"
-			out = append(out, *cur)
-		} else if cur != nil && match {
-			cur.Top = cur.Stack[0]
-			last := cur.Stack[len(cur.Stack)-1]
-			// A goroutine started through a helper (wg.Go, errgroup's
-			// Go) is named after the function it was given.
-			for i := len(cur.Stack) - 1; i > 0 && starter(last); i-- {
-				last = cur.Stack[i-1]
+		if cur != nil {
+			if len(cur.Stack) == 0 {
+				// Defensive: a goroutine shows at least its entry function.
+				cur.Entry, cur.Top = "(not yet started)", "(not yet started)"
+			} else {
+				cur.Top, _, _ = strings.Cut(cur.Stack[0], " ")
+				last := cur.Stack[len(cur.Stack)-1]
+				// A goroutine started through a helper (wg.Go, errgroup's
+				// Go) is named after the function it was given.
+				for i := len(cur.Stack) - 1; i > 0 && starter(last); i-- {
+					last = cur.Stack[i-1]
+				}
+				cur.Entry, cur.Where, _ = strings.Cut(last, " ")
 			}
-			cur.Entry, cur.Where, _ = strings.Cut(last, " ")
-			cur.Top, _, _ = strings.Cut(cur.Top, " ")
 			out = append(out, *cur)
 		}
-		cur, match = nil, false
+		cur, created, pending = nil, false, ""
 	}
-	for sc.Scan() {
-		line := sc.Text()
+	key := strconv.Quote(LabelKey) + ": "
+	record := strconv.Quote(RecordKey) + ": "
+	for line := range strings.Lines(string(traceback)) {
+		line = strings.TrimRight(line, "\r\n")
 		switch {
 		case line == "":
 			flush()
-		case strings.HasPrefix(line, "# labels: "):
-			i := strings.Index(line, want)
-			match = cur != nil && i >= 0
-			if match {
-				key := strconv.Quote(LabelKey) + ":"
-				cur.Label = labelValue(line[strings.Index(line, key)+len(key):])
-				if r := strconv.Quote(RecordKey) + ":"; strings.Contains(line, r) {
-					cur.Record = labelValue(line[strings.Index(line, r)+len(r):])
+		case strings.HasPrefix(line, "goroutine ") && strings.HasSuffix(line, "]:"):
+			flush()
+			_, labels, ok := strings.Cut(line, " labels:{")
+			if !ok {
+				continue
+			}
+			i := strings.Index(labels, key)
+			if i < 0 {
+				continue
+			}
+			cur = &Group{Count: 1, Label: labelValue(labels[i+len(key):])}
+			if j := strings.Index(labels, record); j >= 0 {
+				cur.Record = labelValue(labels[j+len(record):])
+			}
+		case cur == nil || created:
+		case strings.HasPrefix(line, "created by "):
+			created = true
+		case strings.HasPrefix(line, "\t"):
+			if pending == "" {
+				continue
+			}
+			// "\t/src/main.go:13 +0x24"
+			where, _, _ := strings.Cut(strings.TrimSpace(line), " +0x")
+			cur.Stack = append(cur.Stack, pending+" "+where)
+			pending = ""
+		case strings.HasPrefix(line, "..."):
+			// "...additional frames elided..."
+		default:
+			// "main.leak(...)", "main.(*T).run(0xc000010000)"
+			fn := line
+			if strings.HasSuffix(fn, ")") {
+				if i := strings.LastIndexByte(fn, '('); i > 0 {
+					fn = fn[:i]
 				}
 			}
-		case strings.HasPrefix(line, "#\t"):
-			if cur == nil {
-				continue
-			}
-			// "#\t0x4b6e04\tmain.leak.func1+0x24\t/path/main.go:12"
-			f := strings.Split(line, "\t")
-			if len(f) < 4 {
-				continue
-			}
-			fn := f[2]
-			if i := strings.LastIndex(fn, "+0x"); i > 0 {
-				fn = fn[:i]
-			}
-			cur.Stack = append(cur.Stack, fn+" "+strings.TrimSpace(f[3]))
-		default:
-			// "3 @ 0x43c8b6 0x4089ad ..." starts a group.
-			n, rest, ok := strings.Cut(line, " @ ")
-			if !ok || rest == "" {
-				continue
-			}
-			flush()
-			count, err := strconv.Atoi(n)
-			if err != nil {
-				continue
-			}
-			cur = &Group{Count: count}
+			pending = fn
 		}
 	}
 	flush()

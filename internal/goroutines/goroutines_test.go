@@ -2,6 +2,7 @@ package goroutines
 
 import (
 	"context"
+	"os"
 	"runtime/pprof"
 	"sync"
 	"testing"
@@ -36,22 +37,71 @@ func TestAliveAttributesByLabel(t *testing.T) {
 	assert.Empty(t, alive("inv-A", 0, func(e string) bool { return true }))
 }
 
-func TestParseTolerant(t *testing.T) {
-	want := `"lambdaguard_invocation":"x"`
-	for _, in := range []string{"", "garbage\n\n", "x @ y\n", "1 @ 0x1\n#\t0x1\tmain.f+0x1\t/a.go:1\n"} {
-		assert.Empty(t, parse([]byte(in), want), "%q: nothing labelled x", in)
+func TestMain(m *testing.M) {
+	if _, err := EnableLabels(); err != nil {
+		panic(err)
 	}
-	// A labelled group whose frame lines are malformed still counts, as a
-	// goroutine that has not started: a leak is never dropped for its stack.
-	gs := parse([]byte("1 @ 0x1\n# labels: {\"lambdaguard_invocation\":\"x\"}\n#\tbad\n"), want)
+	os.Exit(m.Run())
+}
+
+func TestEnableLabelsKeepsTheOtherSettings(t *testing.T) {
+	// TestMain ran EnableLabels with whatever GODEBUG the test run had.
+	got := os.Getenv("GODEBUG")
+	assert.Equal(t, "1", lastSetting(got, "tracebacklabels"), "GODEBUG=%q", got)
+	changed, err := EnableLabels()
+	require.NoError(t, err)
+	assert.Equal(t, got, os.Getenv("GODEBUG"), "a second call changes nothing (changed=%v was the first call's)", changed)
+
+	assert.Equal(t, "", lastSetting("", "tracebacklabels"))
+	assert.Equal(t, "1", lastSetting("tracebacklabels=0,http2client=0,tracebacklabels=1", "tracebacklabels"))
+	assert.Equal(t, "0", lastSetting("tracebacklabels=1, tracebacklabels=0", "tracebacklabels"), "the last setting wins, as in the runtime")
+}
+
+func TestParseTolerant(t *testing.T) {
+	for _, in := range []string{"", "garbage\n\n", "goroutine 1 [running]:\n", "goroutine 1 [running labels:{\"other\": \"x\"}]:\nmain.f()\n\t/a.go:1 +0x1\n",
+		"goroutine 1 [running labels:{\"lambdaguard_invocation\\\": \"x\"}]:\n"} {
+		assert.Empty(t, parse([]byte(in)), "%q: nothing labelled", in)
+	}
+	// A labelled goroutine whose frame lines are malformed still counts: a
+	// leak is never dropped for its stack.
+	gs := parse([]byte("goroutine 7 [select labels:{\"lambdaguard_invocation\": \"x\"}]:\n\tbad\n"))
 	require.Len(t, gs, 1)
-	assert.Equal(t, 1, gs[0].Count)
-	assert.Equal(t, "(not yet started)", gs[0].Entry)
+	assert.Equal(t, Group{Count: 1, Label: "x", Entry: "(not yet started)", Top: "(not yet started)"}, gs[0])
+}
+
+func TestParseTraceback(t *testing.T) {
+	tb := `goroutine 1 [running]:
+main.main()
+	/src/main.go:28 +0x1f0
+
+goroutine 20 [chan receive, 2 minutes labels:{"a": "b", "lambdaguard_invocation": "inv-\"1\u1234", "lambdaguard_record": "m-1"}]:
+main.leak(...)
+	/src/main.go:13
+main.(*T).run.func1()
+	/src/main.go:22 +0x19
+sync.(*WaitGroup).Go.func1()
+	/usr/local/go/src/sync/waitgroup.go:258 +0x4a
+created by sync.(*WaitGroup).Go in goroutine 1
+	/usr/local/go/src/sync/waitgroup.go:238 +0x73
+`
+	gs := parse([]byte(tb))
+	require.Len(t, gs, 1)
+	assert.Equal(t, Group{
+		Count: 1, Label: "inv-\"1\u1234", Record: "m-1",
+		Entry: "main.(*T).run.func1", Where: "/src/main.go:22", Top: "main.leak",
+		Stack: []string{"main.leak /src/main.go:13", "main.(*T).run.func1 /src/main.go:22", "sync.(*WaitGroup).Go.func1 /usr/local/go/src/sync/waitgroup.go:258"},
+	}, gs[0])
 }
 
 func FuzzParse(f *testing.F) {
-	f.Add([]byte("goroutine profile: total 1\n1 @ 0x1 0x2\n# labels: {\"lambdaguard_invocation\":\"x\"}\n#\t0x1\tmain.f+0x1\t/a.go:1\n\n"))
-	f.Fuzz(func(t *testing.T, b []byte) { _ = parse(b, `"lambdaguard_invocation":"x"`) })
+	f.Add([]byte("goroutine 5 [chan receive labels:{\"lambdaguard_invocation\": \"x\"}]:\nmain.f()\n\t/a.go:1 +0x1\ncreated by main.main in goroutine 1\n\t/a.go:9 +0x2\n\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for _, g := range parse(b) {
+			if g.Count != 1 || g.Entry == "" || g.Top == "" {
+				t.Fatalf("%+v: every goroutine found counts once and has an entry", g)
+			}
+		}
+	})
 }
 
 func TestNotYetStartedGoroutinesCount(t *testing.T) {
