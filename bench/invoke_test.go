@@ -244,6 +244,7 @@ func BenchmarkGuardPaired(b *testing.B) {
 	}{
 		{"apigw-v2", fixture(b, "apigw-v2.json"), lambda.NewHandler(apiHandler), lambda.NewHandler(guard.Wrap(apiHandler, opts...))},
 		{"sqs-10", fixture(b, "sqs-batch-10.json"), lambda.NewHandler(sqsHandler), lambda.NewHandler(guard.Wrap(sqsHandler, opts...))},
+		{"apigw-v2-ctx", fixture(b, "apigw-v2.json"), lambda.NewHandler(apiHandlerCtx), lambda.NewHandler(guard.Wrap(apiHandlerCtx, opts...))},
 		{"apigw-v2-tempdir", fixture(b, "apigw-v2.json"), lambda.NewHandler(apiSpoolBare), lambda.NewHandler(guard.Wrap(apiSpool, opts...))},
 		{"sqs-10-tempdir", fixture(b, "sqs-batch-10.json"), lambda.NewHandler(sqsSpoolBare), lambda.NewHandler(guard.Wrap(sqsSpool, opts...))},
 	}

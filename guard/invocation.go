@@ -59,7 +59,7 @@ type invocation struct {
 	node    invCtx          // carries the invocation; embedded: one allocation fewer than context.WithValue
 	ctx     context.Context // the invocation's: its scope and itself, the caller's deadline
 	handler context.Context // the handler's: ends at the start of the cleanup reserve
-	cancel  context.CancelFunc
+	hctx    handlerCtx      // the handler's context, when it has a reserve to keep (see reserve)
 	scope   *scope.Scope
 	debug   *detect.Inv // nil outside debug mode
 

@@ -92,7 +92,7 @@ func (g *guard) begin(ctx context.Context, id string, event any, sampled bool) *
 	// The invocation first, then the scope: the scope's first context is the
 	// one its background work inherits values from, and it should find both.
 	inv.ctx = scope.NewContext(withInvocation(ctx, inv), inv.scope)
-	inv.handler, inv.cancel = g.reserve(inv.ctx, inv.info)
+	inv.handler = g.reserve(inv)
 	return inv
 }
 
@@ -122,7 +122,7 @@ func (g *guard) end(inv *invocation, panicked any) {
 				slog.String("requestId", inv.info.RequestID), slog.String("error", err.Error()))
 		}
 		inv.logs.close()
-		inv.cancel()
+		inv.hctx.end()
 		// The cleanups ran under the invocation's goroutine label: one left
 		// running past the deadline is the invocation's code, and keeps the
 		// process from passing for quiet.

@@ -3,6 +3,8 @@ package guard
 import (
 	"context"
 	"errors"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -46,17 +48,104 @@ func reserveFor(r time.Duration, start, end time.Time) time.Duration {
 	return r
 }
 
-// reserve returns the handler's context: one that ends at the start of the
-// cleanup reserve, with ErrCleanupReserve as its cause.
-func (g *guard) reserve(ctx context.Context, info Invocation) (context.Context, context.CancelFunc) {
-	if info.Deadline.IsZero() {
-		return ctx, func() {}
+// reserve makes the handler's context, in inv.hctx: one that ends at the
+// start of the cleanup reserve, with ErrCleanupReserve as its cause, or
+// inv.ctx itself when there is no reserve to keep.
+func (g *guard) reserve(inv *invocation) context.Context {
+	if inv.info.Deadline.IsZero() {
+		return inv.ctx
 	}
-	r := reserveFor(g.cfg.reserve, info.Start, info.Deadline)
+	r := reserveFor(g.cfg.reserve, inv.info.Start, inv.info.Deadline)
 	if r <= 0 {
-		return ctx, func() {}
+		return inv.ctx
 	}
-	return context.WithDeadlineCause(ctx, info.Deadline.Add(-r), ErrCleanupReserve)
+	inv.hctx = handlerCtx{parent: inv.ctx, deadline: inv.info.Deadline.Add(-r)}
+	return &inv.hctx
+}
+
+// handlerCtx is context.WithDeadlineCause(parent, deadline,
+// ErrCleanupReserve), made when it is first needed: a handler that never
+// waits on its context, never derives one from it and never sees it end
+// costs no timer, no allocation and no entry in the parent's children. It
+// lives in the invocation.
+//
+// It relies on nothing but the Context contract. Until the standard
+// context is made, Err works out from the clock and the parent whether the
+// context has ended, and makes it when it has, so that Done, Err and Cause
+// agree from then on; Value asks the standard context once it exists, and
+// the parent before (the values are the same: the standard context adds
+// none). Done, Err and AfterFunc make it; context.AfterFunc and the
+// contexts derived from this one use the AfterFunc method.
+type handlerCtx struct {
+	parent   context.Context
+	deadline time.Time
+	made     atomic.Pointer[stdCtx]
+	mu       sync.Mutex  // serializes making it, and ending it
+	ended    atomic.Bool // the invocation ended: what is made from now on is canceled
+}
+
+type stdCtx struct {
+	context.Context
+	cancel context.CancelFunc
+}
+
+// std returns the standard context, making it on the first call.
+func (c *handlerCtx) std() context.Context {
+	if s := c.made.Load(); s != nil {
+		return s.Context
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s := c.made.Load(); s != nil {
+		return s.Context
+	}
+	ctx, cancel := context.WithDeadlineCause(c.parent, c.deadline, ErrCleanupReserve)
+	if c.ended.Load() {
+		cancel()
+	}
+	c.made.Store(&stdCtx{ctx, cancel})
+	return ctx
+}
+
+// end cancels the context, now or when it is made: the invocation is over.
+func (c *handlerCtx) end() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ended.Store(true)
+	if s := c.made.Load(); s != nil {
+		s.cancel()
+	}
+}
+
+func (c *handlerCtx) Deadline() (time.Time, bool) { return c.deadline, true }
+
+func (c *handlerCtx) Done() <-chan struct{} { return c.std().Done() }
+
+func (c *handlerCtx) Err() error {
+	if s := c.made.Load(); s != nil {
+		return s.Err()
+	}
+	if c.ended.Load() || c.parent.Err() != nil || !time.Now().Before(c.deadline) {
+		return c.std().Err()
+	}
+	return nil
+}
+
+func (c *handlerCtx) Value(key any) any {
+	if s := c.made.Load(); s != nil {
+		return s.Value(key)
+	}
+	return c.parent.Value(key)
+}
+
+// AfterFunc is context.AfterFunc on the standard context: how contexts
+// derived from this one learn that it ended, without a goroutine each.
+func (c *handlerCtx) AfterFunc(f func()) (stop func() bool) {
+	return context.AfterFunc(c.std(), f)
+}
+
+func (c *handlerCtx) String() string {
+	return "guard.handlerContext(" + c.deadline.String() + ")"
 }
 
 // closeBy returns when background work must have finished and when the
