@@ -24,7 +24,8 @@ type Dir struct {
 	mu     sync.Mutex
 	root   *os.Root
 	wiped  bool
-	listed bool // lock has been read as a directory: rewind before reading again
+	listed bool     // lock has been read as a directory: rewind before reading again
+	seen   []string // what the latest Usage listed, for Wipe to start from
 }
 
 // New makes a directory under base (os.TempDir() when base is empty) named
@@ -144,6 +145,7 @@ func (d *Dir) Usage() (Usage, error) {
 	}
 	var u Usage
 	names, err := d.names()
+	d.seen = names
 	if err != nil {
 		return u, fmt.Errorf("tmpfs: usage of %s: %w", d.path, err)
 	}
@@ -222,20 +224,35 @@ func (d *Dir) Wipe() error {
 		return nil
 	}
 	d.wiped = true
-	errs := []error{clearRoot(d.root, d.names)}
-	errs = append(errs, d.root.Close())
-	d.root = nil
+	// What Usage listed just before (the guard measures, then wipes) is
+	// removed without listing again; anything made since is found when the
+	// directory turns out not to be empty, and removed from a new listing.
+	list, cached := d.names, d.seen != nil
+	if cached {
+		list = func() ([]string, error) { return d.seen, nil }
+	}
+	errs := []error{clearRoot(d.root, list)}
 	// The directory is empty now. Its name is removed only while it still
 	// leads to that directory: one moved away and replaced (by a symlink,
 	// or by another directory) is not ours to remove. rmdir does not follow
 	// a symlink, and fails on a non-empty directory.
-	switch err := removeSame(os.Lstat, rmdir, d.path, d.id); {
+	err := removeSame(os.Lstat, rmdir, d.path, d.id)
+	if cached && err != nil {
+		// Not empty, or no longer at its name: either way the directory
+		// made is emptied from a listing of its own.
+		errs[0] = clearRoot(d.root, d.names)
+		if !errors.Is(err, errReplaced) && !errors.Is(err, fs.ErrNotExist) {
+			err = removeSame(os.Lstat, rmdir, d.path, d.id)
+		}
+	}
+	switch {
 	case errors.Is(err, errReplaced):
 		errs = append(errs, fmt.Errorf("%w; left in place", err))
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
 		errs = append(errs, err)
 	}
-	errs = append(errs, d.lock.Close())
+	errs = append(errs, d.root.Close(), d.lock.Close())
+	d.root = nil
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("tmpfs: wipe %s: %w", d.path, err)
 	}
