@@ -14,13 +14,21 @@ import (
 )
 
 // maxExtraBytes is what examples/basic may weigh more than bare, the same
-// handler without the guard, both built as a function is deployed. Most of
-// it is debug mode, which every guarded function carries so that
-// LAMBDAGUARD_DEBUG=1 works on it: the goroutine check's pprof goroutine
-// profile (runtime/pprof.Lookup links every profile pprof has, about 250 KB
-// of it), the snapshot walk, taint and redaction. docs/BENCHMARKS.md has
-// the breakdown.
-const maxExtraBytes = 1000 << 10
+// handler without the guard, both built as a function is deployed. About
+// half of it is debug mode, which every guarded function carries so that
+// LAMBDAGUARD_DEBUG=1 works on it: the monitor, the process-state checks,
+// taint and redaction. docs/BENCHMARKS.md has the breakdown.
+const maxExtraBytes = 600 << 10
+
+// notLinked are symbols examples/basic must not carry: it watches no
+// variable, so the snapshot walk must not be linked (internal/detect reaches
+// it only through Register), and debug mode reads goroutine labels from
+// tracebacks, so no pprof profile writer is.
+var notLinked = []string{
+	"github.com/lambdaguard/lambdaguard/internal/snapshot.Take",
+	"github.com/lambdaguard/lambdaguard/internal/snapshot.Diff",
+	"runtime/pprof.(*Profile).WriteTo",
+}
 
 // TestBinarySize builds examples/basic and bare as AWS recommends for
 // provided.al2023 (linux/amd64, -tags lambda.norpc, stripped) and fails
@@ -36,6 +44,9 @@ func TestBinarySize(t *testing.T) {
 	basic := build(t, "../examples", "./basic", filepath.Join(dir, "basic"))
 	bare := build(t, ".", "./bare", filepath.Join(dir, "bare"))
 
+	for _, sym := range notLinked {
+		assert.False(t, basic.links(sym), "examples/basic links %s", sym)
+	}
 	for _, fn := range basic.reflectMethod {
 		assert.True(t, slices.Contains(bare.reflectMethod, fn),
 			"%s calls reflect's Method with an index (or MethodByName with a name not known at compile time): the linker then keeps every exported method in the binary", fn)
@@ -48,6 +59,13 @@ func TestBinarySize(t *testing.T) {
 type binary struct {
 	size          int64
 	reflectMethod []string // the functions the linker marks <ReflectMethod>
+	deps          string   // the linker's dependency dump
+}
+
+// links reports whether the linker kept a symbol whose name starts with
+// prefix.
+func (b binary) links(prefix string) bool {
+	return strings.Contains(b.deps, "-> "+prefix) || strings.Contains(b.deps, "\n"+prefix)
 }
 
 // build runs go build in dir, as a function is built for Lambda, and reads
@@ -65,7 +83,7 @@ func build(t *testing.T, dir, pkg, out string) binary {
 		tail = tail[max(0, len(tail)-2000):]
 		require.NoError(t, err, "go build %s in %s:\n%s", pkg, dir, tail)
 	}
-	var b binary
+	b := binary{deps: stderr.String()}
 	for line := range strings.Lines(stderr.String()) {
 		// "caller <ReflectMethod> -> callee", one line per edge.
 		caller, _, ok := strings.Cut(line, " -> ")

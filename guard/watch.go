@@ -54,7 +54,7 @@ func Watch(name string, ptr any, opts ...WatchOption) {
 			opt.applyWatch(&o)
 		}
 	}
-	detect.Register(name, ptr, o.lock, false)
+	detect.Register(name, ptr, o.lock)
 }
 
 // Ignore declares a package-level variable that is shared across
@@ -63,4 +63,4 @@ func Watch(name string, ptr any, opts ...WatchOption) {
 // lambdaguard vet does not report writes to it. Like Watch, call it from main
 // or init; ptr points at the variable. A value built with NewShared or
 // SharedHTTPClient needs no Ignore.
-func Ignore(name string, ptr any) { detect.Register(name, ptr, nil, true) }
+func Ignore(name string, ptr any) { detect.RegisterShared(name, ptr) }

@@ -358,7 +358,7 @@ func take(v *Var) (s *snapshot.Snapshot, ok bool) {
 		defer unlock()
 		opts.Held = []sync.Locker{v.lock}
 	}
-	return snapshot.Take(v.ptr, opts), true
+	return walk.Load().take(v.ptr, opts), true
 }
 
 // lockBounded takes l, for reading where it can tell readers apart, and
@@ -451,7 +451,7 @@ func (d *Detector) checkGuarded(v *Var) []Finding {
 	if before == nil {
 		return nil
 	}
-	return d.diffVar(v, before, now, mon.since(at))
+	return walk.Load().diff(d, v, before, now, mon.since(at))
 }
 
 // diffVar reports the changes from before to after of v, and the request

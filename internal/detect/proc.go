@@ -127,7 +127,7 @@ func (d *Detector) startPeriod(p *period) []Finding {
 	p.vars = unguarded
 	p.base = make([]*snapshot.Snapshot, len(unguarded))
 	for i, v := range unguarded {
-		p.base[i] = snapshot.Take(v.ptr, snapshotLimits)
+		p.base[i] = walk.Load().take(v.ptr, snapshotLimits)
 	}
 	return nil
 }
@@ -227,8 +227,8 @@ func (d *Detector) endPeriod(p *period, labelled []goroutines.Group, fresh bool)
 			out = append(out, noteAll(p.vars, leftRunning(gs))...)
 		} else {
 			for i, v := range p.vars {
-				after := snapshot.Take(v.ptr, snapshotLimits)
-				out = append(out, d.diffVar(v, p.base[i], after, ids)...)
+				w := walk.Load()
+				out = append(out, w.diff(d, v, p.base[i], w.take(v.ptr, snapshotLimits), ids)...)
 				v.check.Lock()
 				v.noted = false
 				v.check.Unlock()

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/lambdaguard/lambdaguard/internal/snapshot"
 )
@@ -35,20 +36,46 @@ var registry struct {
 	vars map[string]*Var
 }
 
-// Register registers the variable ptr points at under name; a name given
-// again replaces the earlier registration. lock, when not nil, is the lock
-// that protects the variable. A shared variable is left out of reports.
-func Register(name string, ptr any, lock sync.Locker, shared bool) {
-	v := &Var{name: name, ptr: ptr, lock: lock, shared: shared}
-	if rv := reflect.ValueOf(ptr); rv.Kind() != reflect.Pointer || rv.IsNil() {
-		v.err = fmt.Errorf("guard: Watch(%q) needs a non-nil pointer, got %T", name, ptr)
+// varWalk reads and compares watched variables: the snapshot walk, and
+// reflect's call machinery it needs to read an atomic by its Load method.
+// Register installs it, so that a function that watches no variable does
+// not carry it (about 100 KB of a binary): every read of a variable goes
+// through walk, and only Register names the functions it holds.
+type varWalk struct {
+	take func(ptr any, opts snapshot.Options) *snapshot.Snapshot
+	diff func(d *Detector, v *Var, before, after *snapshot.Snapshot, ids []string) []Finding
+}
+
+// walk is nil until a variable is watched; a Var that is checked was
+// registered after it was set.
+var walk atomic.Pointer[varWalk]
+
+// Register registers the variable ptr points at under name, to be checked;
+// a name given again replaces the earlier registration. lock, when not nil,
+// is the lock that protects the variable.
+func Register(name string, ptr any, lock sync.Locker) {
+	if walk.Load() == nil {
+		walk.CompareAndSwap(nil, &varWalk{take: snapshot.Take, diff: (*Detector).diffVar})
+	}
+	register(&Var{name: name, ptr: ptr, lock: lock})
+}
+
+// RegisterShared registers the variable ptr points at under name as shared
+// across invocations on purpose: it is left out of reports, and never read.
+func RegisterShared(name string, ptr any) {
+	register(&Var{name: name, ptr: ptr, shared: true})
+}
+
+func register(v *Var) {
+	if rv := reflect.ValueOf(v.ptr); rv.Kind() != reflect.Pointer || rv.IsNil() {
+		v.err = fmt.Errorf("guard: Watch(%q) needs a non-nil pointer, got %T", v.name, v.ptr)
 	}
 	registry.mu.Lock()
 	defer registry.mu.Unlock()
 	if registry.vars == nil {
 		registry.vars = make(map[string]*Var)
 	}
-	registry.vars[name] = v
+	registry.vars[v.name] = v
 }
 
 // Unregister removes the variable registered under name.
