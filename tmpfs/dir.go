@@ -43,31 +43,33 @@ func New(base, name string) (*Dir, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tmpfs: base: %w", err)
 	}
-	// Set up under a temporary name, then lock, then rename into place:
-	// Sweep never sees a final name without a live lock on it.
-	staging := filepath.Join(base, newPrefix+randomSuffix())
-	if err := os.Mkdir(staging, 0o700); err != nil {
+	// Made with the set-up mode, then locked, then given mode 0700: Sweep
+	// takes a directory for one a killed invocation left only when it has
+	// mode 0700 and nobody holds its lock, so it never takes one being set
+	// up; one left half set up (a crash between the mkdir and the chmod) is
+	// swept once it is older than setupGrace.
+	final := filepath.Join(base, dirName(name))
+	if err := os.Mkdir(final, setupMode); err != nil {
 		return nil, fmt.Errorf("tmpfs: %w", err)
 	}
-	lk, err := openDir(staging)
+	lk, err := openDir(final)
 	if err != nil {
-		_ = os.Remove(staging)
+		_ = os.Remove(final)
 		return nil, fmt.Errorf("tmpfs: %w", err)
 	}
 	if err := lock(lk); err != nil {
 		_ = lk.Close()
-		_ = os.Remove(staging)
-		return nil, fmt.Errorf("tmpfs: lock %s: %w", staging, err)
+		_ = os.Remove(final)
+		return nil, fmt.Errorf("tmpfs: lock %s: %w", final, err)
 	}
 	id, err := lk.Stat()
-	if err != nil {
-		_ = os.Remove(staging)
-		_ = lk.Close()
-		return nil, fmt.Errorf("tmpfs: %w", err)
+	if err == nil {
+		err = ready(lk)
 	}
-	final := filepath.Join(base, dirName(name))
-	if err := rename(staging, final); err != nil {
-		_ = removeSame(os.Lstat, os.Remove, staging, id)
+	if err != nil {
+		if id != nil {
+			_ = removeSame(os.Lstat, os.Remove, final, id)
+		}
 		_ = lk.Close()
 		return nil, fmt.Errorf("tmpfs: %w", err)
 	}

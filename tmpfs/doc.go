@@ -20,5 +20,6 @@
 // open. When a process is killed — a timeout, an out-of-memory kill — the
 // kernel drops the lock, and [Sweep] removes the directory on the next cold
 // start. Directories of live invocations, in this process or another, stay
-// locked and are never swept.
+// locked and are never swept; one still being set up has mode 0500 until its
+// lock is held, and is left alone too.
 package tmpfs

@@ -38,17 +38,15 @@ func openDir(path string) (*os.File, error) {
 	return os.NewFile(uintptr(fd), path), nil
 }
 
-// rename moves a directory set up under a staging name to its final name
-// with one rename(2). os.Rename would first look at the final name, to
-// refuse replacing a directory there; the final name has 64 random bits, so
-// nothing is there, and rename(2) itself refuses a directory that is not
-// empty, a file and a symlink.
-func rename(from, to string) error {
-	if err := ignoringEINTR(func() error { return syscall.Rename(from, to) }); err != nil {
-		return &os.LinkError{Op: "rename", Old: from, New: to, Err: err}
-	}
-	return nil
-}
+// setupMode is the mode of a directory New is still setting up: owner
+// read and search, so that it can be opened and locked, and not 0700, so
+// that Sweep does not take it for a finished one whose owner is gone.
+const setupMode = 0o500
+
+// ready gives the locked directory f its final mode, 0700, through its
+// descriptor: whatever its name leads to by now, the mode changed is the
+// one of the directory locked.
+func ready(f *os.File) error { return f.Chmod(0o700) }
 
 // rmdir removes an empty directory with one rmdir(2); os.Remove tries
 // unlink(2) first. Like os.Remove it does not follow a symlink, and fails on

@@ -10,9 +10,6 @@ const (
 	// Prefix starts the name of every directory this package makes; Sweep
 	// considers nothing else.
 	Prefix = "lambdaguard-"
-	// newPrefix names a directory while it is being set up, before its lock
-	// is taken and it is renamed into place.
-	newPrefix = ".lambdaguard-new-"
 
 	maxNameLen = 48
 )

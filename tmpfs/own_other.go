@@ -4,4 +4,4 @@ package tmpfs
 
 import "io/fs"
 
-func ownDir(info fs.FileInfo) bool { return info.IsDir() }
+func ownDir(info fs.FileInfo, _ fs.FileMode) bool { return info.IsDir() }

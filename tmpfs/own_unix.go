@@ -9,9 +9,10 @@ import (
 )
 
 // ownDir reports whether info describes a directory New could have made: a
-// real directory, mode 0700, owned by this process's user.
-func ownDir(info fs.FileInfo) bool {
-	if !info.IsDir() || info.Mode().Perm() != 0o700 {
+// real directory with mode perm (0700, or setupMode for one New did not
+// finish), owned by this process's user.
+func ownDir(info fs.FileInfo, perm fs.FileMode) bool {
+	if !info.IsDir() || info.Mode().Perm() != perm {
 		return false
 	}
 	st, ok := info.Sys().(*syscall.Stat_t)

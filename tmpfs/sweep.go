@@ -10,9 +10,9 @@ import (
 	"time"
 )
 
-// stagingGrace is how old a directory still being set up must be before Sweep
-// treats it as abandoned.
-const stagingGrace = time.Minute
+// setupGrace is how old a directory still with the set-up mode must be
+// before Sweep treats it as abandoned by a New that never finished.
+const setupGrace = time.Minute
 
 // Sweep removes the directories this package made under base (os.TempDir()
 // when empty) whose owner is gone: an invocation killed by a timeout, a crash
@@ -45,15 +45,18 @@ func Sweep(base string) (removed int, err error) {
 	var errs []error
 	for _, e := range entries {
 		name := e.Name()
-		staging := strings.HasPrefix(name, newPrefix)
 		if !e.IsDir() || !ownName(name) {
 			continue
 		}
 		info, err := e.Info()
-		if err != nil || !ownDir(info) || staging && time.Since(info.ModTime()) < stagingGrace {
+		if err != nil {
 			continue
 		}
-		ok, err := sweepOne(br, filepath.Join(base, name), name)
+		perm := info.Mode().Perm()
+		if !ownDir(info, perm) || perm != 0o700 && (perm != setupMode || time.Since(info.ModTime()) < setupGrace) {
+			continue
+		}
+		ok, err := sweepOne(br, filepath.Join(base, name), name, perm)
 		if err != nil {
 			errs = append(errs, err)
 		}
@@ -74,7 +77,7 @@ var testHookLocked func(path string)
 // the directory that was locked is emptied and removed: the lock is taken
 // on a descriptor opened without following a symlink, and the Root that
 // clears the directory must be that same directory.
-func sweepOne(br *os.Root, p, name string) (bool, error) {
+func sweepOne(br *os.Root, p, name string, perm fs.FileMode) (bool, error) {
 	lk, err := openDir(p)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -93,7 +96,7 @@ func sweepOne(br *os.Root, p, name string) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("tmpfs: sweep %s: %w", p, err)
 	}
-	if !ownDir(id) {
+	if !ownDir(id, perm) {
 		return false, nil // not the directory that was listed
 	}
 	if testHookLocked != nil {
@@ -130,14 +133,8 @@ func sweepOne(br *os.Root, p, name string) (bool, error) {
 // ownName reports whether name has the exact shape of the names New gives:
 // the prefix, an optional sanitised name and dash, and 16 hex digits.
 func ownName(name string) bool {
-	var rest string
-	switch {
-	case strings.HasPrefix(name, newPrefix):
-		rest = name[len(newPrefix):]
-		return isHex16(rest)
-	case strings.HasPrefix(name, Prefix):
-		rest = name[len(Prefix):]
-	default:
+	rest, ok := strings.CutPrefix(name, Prefix)
+	if !ok {
 		return false
 	}
 	if i := strings.LastIndexByte(rest, '-'); i >= 0 {

@@ -2,11 +2,15 @@ package tmpfs_test
 
 import (
 	"crypto/sha256"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -238,4 +242,82 @@ func TestSweepRemovesOnlyStaleOwnDirs(t *testing.T) {
 		assert.NoError(t, err, name)
 	}
 	assert.Equal(t, before, sum())
+}
+
+// TestSweepLeavesDirectoriesBeingSetUp: a directory New has made but not yet
+// locked has mode 0500; Sweep leaves it alone until it is older than a New
+// could take, then removes it as abandoned.
+func TestSweepLeavesDirectoriesBeingSetUp(t *testing.T) {
+	base := t.TempDir()
+	setup := filepath.Join(base, tmpfs.Prefix+"req-0123456789abcdef")
+	require.NoError(t, os.Mkdir(setup, 0o500))
+	n, err := tmpfs.Sweep(base)
+	require.NoError(t, err)
+	assert.Zero(t, n, "being set up")
+	_, err = os.Lstat(setup)
+	require.NoError(t, err)
+
+	old := time.Now().Add(-2 * time.Minute)
+	require.NoError(t, os.Chtimes(setup, old, old))
+	n, err = tmpfs.Sweep(base)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n, "abandoned half set up")
+	_, err = os.Lstat(setup)
+	assert.ErrorIs(t, err, fs.ErrNotExist)
+
+	// Another mode is not New's, however old.
+	other := filepath.Join(base, tmpfs.Prefix+"req-fedcba9876543210")
+	require.NoError(t, os.Mkdir(other, 0o750))
+	require.NoError(t, os.Chtimes(other, old, old))
+	n, err = tmpfs.Sweep(base)
+	require.NoError(t, err)
+	assert.Zero(t, n)
+}
+
+// TestSweepDuringNew runs Sweep over and over while directories are made,
+// used and wiped beside it, as a cold start sweeps while other invocations
+// of the process run: it never removes one of them, at any point of its
+// making.
+func TestSweepDuringNew(t *testing.T) {
+	base := t.TempDir()
+	stop := make(chan struct{})
+	var swept, sweeps atomic.Int64
+	var sweeper, writers sync.WaitGroup
+	sweeper.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			n, err := tmpfs.Sweep(base)
+			assert.NoError(t, err)
+			swept.Add(int64(n))
+			sweeps.Add(1)
+		}
+	})
+	for w := range 4 {
+		writers.Go(func() {
+			for i := range 200 {
+				d, err := tmpfs.New(base, fmt.Sprintf("w%d-%d", w, i))
+				if !assert.NoError(t, err) {
+					return
+				}
+				assert.NoError(t, d.Root().WriteFile("f", []byte("x"), 0o600))
+				info, err := os.Stat(d.Path())
+				if assert.NoError(t, err) {
+					assert.Equal(t, fs.FileMode(0o700), info.Mode().Perm())
+				}
+				assert.NoError(t, d.Wipe())
+			}
+		})
+	}
+	writers.Wait()
+	close(stop)
+	sweeper.Wait()
+	t.Logf("%d sweeps beside 800 directories", sweeps.Load())
+	assert.Zero(t, swept.Load(), "Sweep removed a directory in use")
+	entries, err := os.ReadDir(base)
+	require.NoError(t, err)
+	assert.Empty(t, entries)
 }
