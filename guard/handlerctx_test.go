@@ -243,3 +243,27 @@ func TestHandlerContextConcurrentUse(t *testing.T) {
 		}
 	})
 }
+
+// TestHandlerContextFirstUsedLate: a goroutine that outlives its handler and
+// first looks at the context after the reserve has started finds it
+// canceled by the invocation's end, which came first, not expired.
+func TestHandlerContextFirstUsedLate(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var wg sync.WaitGroup
+		var err, cause error
+		h := guard.Wrap(func(ctx context.Context, _ event) (string, error) {
+			wg.Go(func() {
+				time.Sleep(2950 * time.Millisecond) // the reserve starts at 2.9s
+				err, cause = ctx.Err(), context.Cause(ctx)
+			})
+			return "", nil
+		}, guard.WithTempBase(t.TempDir()))
+		ctx, cancel := context.WithTimeout(lambdaCtx("late"), 3*time.Second)
+		defer cancel()
+		_, herr := h(ctx, event{})
+		require.NoError(t, herr)
+		wg.Wait()
+		assert.Equal(t, context.Canceled, err, "ended by the invocation's end, at 0s")
+		assert.Equal(t, context.Canceled, cause)
+	})
+}

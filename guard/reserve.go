@@ -82,6 +82,7 @@ type handlerCtx struct {
 	made     atomic.Pointer[stdCtx]
 	mu       sync.Mutex  // serializes making it, and ending it
 	ended    atomic.Bool // the invocation ended: what is made from now on is canceled
+	early    bool        // it ended before the reserve, the parent live: canceled, not expired
 }
 
 type stdCtx struct {
@@ -99,7 +100,16 @@ func (c *handlerCtx) std() context.Context {
 	if s := c.made.Load(); s != nil {
 		return s.Context
 	}
-	ctx, cancel := context.WithDeadlineCause(c.parent, c.deadline, ErrCleanupReserve)
+	var ctx context.Context
+	var cancel context.CancelFunc
+	if c.early {
+		// First used by a goroutine that outlived the handler, once the
+		// reserve or the caller's end has come too: what it finds is that
+		// the invocation ended.
+		ctx, cancel = context.WithCancel(context.WithoutCancel(c.parent))
+	} else {
+		ctx, cancel = context.WithDeadlineCause(c.parent, c.deadline, ErrCleanupReserve)
+	}
 	if c.ended.Load() {
 		cancel()
 	}
@@ -108,12 +118,18 @@ func (c *handlerCtx) std() context.Context {
 }
 
 // end cancels the context, now or when it is made: the invocation is over.
+// It does nothing for an invocation whose handler got inv.ctx instead.
 func (c *handlerCtx) end() {
+	if c.parent == nil {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.ended.Store(true)
 	if s := c.made.Load(); s != nil {
 		s.cancel()
+	} else {
+		c.early = c.parent.Err() == nil && time.Now().Before(c.deadline)
 	}
 }
 

@@ -80,6 +80,9 @@ type Detector struct {
 	// read before the latest look that found no labelled goroutine; 0
 	// when that look found some, or none was made.
 	clean atomic.Uint64
+
+	// unseen is set once a finding said goroutines cannot be traced.
+	unseen atomic.Bool
 }
 
 // New returns a detector for cfg.
@@ -158,7 +161,9 @@ func (d *Detector) Begin(ctx context.Context, id string, event any, sampled bool
 	if inv.sampled {
 		inv.taints = taint.Of(event, id)
 		inv.secrets = taint.Secrets(inv.taints)
-		inv.label = id + "#" + strconv.FormatUint(labels.Add(1), 10)
+		// Valid UTF-8, as the runtime prints it back: an id a client made
+		// up (guard.HTTP's X-Amzn-RequestId) may not be.
+		inv.label = strings.ToValidUTF8(id, "\uFFFD") + "#" + strconv.FormatUint(labels.Add(1), 10)
 	}
 	p, start := mon.enter(inv)
 	if start {
@@ -279,6 +284,10 @@ func (d *Detector) End(inv *Inv) {
 	d.logClosed(inv)
 	labelled, looked = goroutines.Await(inv.label, goroutineWait, d.labelled), true
 	for _, g := range labelled {
+		if g.Label == goroutines.Unseen && !d.unseen.Swap(true) {
+			findings = append(findings, Finding{Kind: KindDetector, Name: "goroutines",
+				Detail: "goroutines left running cannot be traced to invocations: " + g.Where + "; variables without a lock of their own are not read until they can be"})
+		}
 		if g.Label != inv.label {
 			continue
 		}
@@ -325,7 +334,8 @@ func (d *Detector) labelled() []goroutines.Group {
 	switch {
 	case !ok:
 	case len(gs) == 0:
-		d.clean.Store(before + 1)
+		// The look's own probe is not a goroutine started since.
+		d.clean.Store(before + 1 + goroutines.LookStarts)
 	default:
 		d.clean.Store(0)
 	}

@@ -262,6 +262,9 @@ func (d *Detector) ownedElsewhere(target string) bool {
 
 // leftRunning describes the goroutines gs for a finding.
 func leftRunning(gs []goroutines.Group) string {
+	if gs[0].Label == goroutines.Unseen {
+		return "goroutines cannot be traced to invocations (" + gs[0].Where + "), and reading it while one may write it could crash the process"
+	}
 	id, _, _ := strings.Cut(gs[0].Label, "#")
 	return fmt.Sprintf("%d goroutine(s) left by earlier invocations still run (%s, started by %s), and reading it while one may write it could crash the process",
 		len(gs), gs[0].Entry, id)

@@ -7,7 +7,6 @@
 package goroutines
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -17,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -100,16 +100,39 @@ func Created() (uint64, bool) {
 	return s[0].Value.Uint64(), true
 }
 
+// Unseen is the label of the one Group Labelled returns when it cannot
+// tell which goroutines carry an invocation's label: the runtime did not
+// print labels (GODEBUG was replaced after EnableLabels, or the setting is
+// gone), or the traceback was too large to read whole. Where says why.
+// Such a look must be taken to mean that goroutines of earlier invocations
+// may be running.
+const Unseen = "(unseen)"
+
+// LookStarts is how many goroutines each Labelled call starts (its probe),
+// for a caller that compares Created before and after a look.
+const LookStarts = 1
+
+// probe is the invocation label of the goroutine each look starts to see
+// that labels are printed.
+const probe = "lambdaguard-probe"
+
 // Labelled returns every goroutine alive now that carries an invocation's
 // label, whichever invocation it is: what an invocation left behind, and
 // what running ones do. ignore reports entry functions that are expected to
 // outlive a request (a pooled connection's read loop, say); nil ignores
-// none. It needs EnableLabels to have been called: without it tracebacks
-// carry no labels and Labelled finds nothing.
+// none. When the look cannot be trusted, it returns one Group labelled
+// Unseen instead (see Unseen).
 func Labelled(ignore func(entry string) bool) []Group {
+	tb, whole := stacksWithProbe()
+	gs := parse(tb)
+	probed := false
 	var out []Group
 	at := map[string]int{}
-	for _, g := range parse(stacks()) {
+	for _, g := range gs {
+		if g.Label == probe {
+			probed = true
+			continue
+		}
 		if ignore != nil && ignore(g.Entry) {
 			continue
 		}
@@ -121,22 +144,54 @@ func Labelled(ignore func(entry string) bool) []Group {
 		at[k] = len(out)
 		out = append(out, g)
 	}
+	switch {
+	case !whole:
+		return []Group{unseen("the traceback of every goroutine is larger than " + strconv.FormatInt(maxStacks>>10, 10) + " KiB")}
+	case !probed:
+		return []Group{unseen("the runtime does not print goroutine labels in tracebacks: GODEBUG no longer has " + godebugLabels + " (it was replaced after debug mode started)")}
+	}
 	return out
 }
 
-// maxStacks bounds the traceback Labelled reads: past it, the goroutines
-// that did not fit are not looked at.
-const maxStacks = 64 << 20
+func unseen(why string) Group {
+	return Group{Count: 1, Label: Unseen, Entry: "(goroutines not traceable to invocations)", Top: "(unknown)", Where: why}
+}
 
-// stacks returns the traceback of every goroutine, as a panic prints it.
-func stacks() []byte {
-	buf := make([]byte, 64<<10)
+// maxStacks bounds the traceback Labelled reads: past it, the look is not
+// trusted (see Unseen). A variable for the tests.
+var maxStacks int64 = 64 << 20
+
+// lastSize is the buffer size the latest traceback fitted in, where the
+// next look starts: a process with many goroutines is not formatted over and
+// over at growing sizes on every look.
+var lastSize atomic.Int64
+
+// stacksWithProbe returns the traceback of every goroutine, as a panic
+// prints it, while a probe goroutine labelled probe is parked, and whether
+// the traceback is whole.
+func stacksWithProbe() ([]byte, bool) {
+	ready, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		// Started with the caller's labels; labelled as the probe before
+		// the look.
+		pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels(LabelKey, probe)))
+		close(ready)
+		<-done
+	}()
+	<-ready
+	defer close(done)
+	size := min(max(lastSize.Load(), 64<<10), maxStacks)
 	for {
+		buf := make([]byte, size)
 		n := runtime.Stack(buf, true)
-		if n < len(buf) || len(buf) >= maxStacks {
-			return buf[:n]
+		if n < len(buf) {
+			lastSize.Store(size)
+			return buf[:n], true
 		}
-		buf = make([]byte, 2*len(buf))
+		if size >= maxStacks {
+			return buf[:n], false
+		}
+		size = min(2*size, maxStacks)
 	}
 }
 
@@ -145,18 +200,18 @@ func stacks() []byte {
 const godebugLabels = "tracebacklabels=1"
 
 var enable struct {
-	once    sync.Once
-	changed bool
-	err     error
+	once sync.Once
+	err  error
 }
 
 // EnableLabels turns on the runtime's tracebacklabels setting, once per
 // process, by adding it to GODEBUG: the runtime reads a change of GODEBUG
 // made with os.Setenv at once, and Labelled reads labels from tracebacks
 // (runtime.Stack) rather than from a goroutine profile, which would link all
-// of runtime/pprof's profile writers into every guarded function. It
-// reports whether it changed the environment, and an error when the runtime
-// does not print labels even so (a Go release that dropped the setting).
+// of runtime/pprof's profile writers into every guarded function. changed
+// is true for the one call that changed the environment; err is non-nil
+// when the runtime does not print labels even so (a Go release that dropped
+// the setting).
 func EnableLabels() (changed bool, err error) {
 	enable.once.Do(func() {
 		v := os.Getenv("GODEBUG")
@@ -165,13 +220,13 @@ func EnableLabels() (changed bool, err error) {
 				v += ","
 			}
 			enable.err = os.Setenv("GODEBUG", v+godebugLabels)
-			enable.changed = enable.err == nil
+			changed = enable.err == nil
 		}
 		if enable.err == nil && !printsLabels() {
 			enable.err = errors.New("the runtime does not print goroutine labels in tracebacks (GODEBUG=" + godebugLabels + "): goroutines left running cannot be traced to an invocation")
 		}
 	})
-	return enable.changed, enable.err
+	return changed, enable.err
 }
 
 // lastSetting returns the value the last setting of key in a GODEBUG list
@@ -189,14 +244,15 @@ func lastSetting(godebug, key string) string {
 // printsLabels reports whether a labelled goroutine's traceback shows its
 // label.
 func printsLabels() bool {
-	ok := make(chan bool)
-	go func() {
-		pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels(LabelKey, "probe")))
-		buf := make([]byte, 4<<10)
-		ok <- bytes.Contains(buf[:runtime.Stack(buf, false)], []byte(strconv.Quote(LabelKey)+": "+strconv.Quote("probe")))
-	}()
-	return <-ok
+	for _, g := range parse(must(stacksWithProbe())) {
+		if g.Label == probe {
+			return true
+		}
+	}
+	return false
 }
+
+func must(b []byte, _ bool) []byte { return b }
 
 // parse reads a traceback of every goroutine (runtime.Stack with all set)
 // and returns, one per goroutine, those labelled with an invocation.
@@ -214,7 +270,8 @@ func parse(traceback []byte) []Group {
 	flush := func() {
 		if cur != nil {
 			if len(cur.Stack) == 0 {
-				// Defensive: a goroutine shows at least its entry function.
+				// A goroutine that has not run yet shows only the wrapper
+				// the go statement made (dropped below), or nothing.
 				cur.Entry, cur.Top = "(not yet started)", "(not yet started)"
 			} else {
 				cur.Top, _, _ = strings.Cut(cur.Stack[0], " ")
@@ -230,8 +287,6 @@ func parse(traceback []byte) []Group {
 		}
 		cur, created, pending = nil, false, ""
 	}
-	key := strconv.Quote(LabelKey) + ": "
-	record := strconv.Quote(RecordKey) + ": "
 	for line := range strings.Lines(string(traceback)) {
 		line = strings.TrimRight(line, "\r\n")
 		switch {
@@ -239,17 +294,13 @@ func parse(traceback []byte) []Group {
 			flush()
 		case strings.HasPrefix(line, "goroutine ") && strings.HasSuffix(line, "]:"):
 			flush()
-			_, labels, ok := strings.Cut(line, " labels:{")
+			_, list, ok := strings.Cut(line, " labels:{")
 			if !ok {
 				continue
 			}
-			i := strings.Index(labels, key)
-			if i < 0 {
-				continue
-			}
-			cur = &Group{Count: 1, Label: labelValue(labels[i+len(key):])}
-			if j := strings.Index(labels, record); j >= 0 {
-				cur.Record = labelValue(labels[j+len(record):])
+			labels := parseLabels(list)
+			if id, ok := labels[LabelKey]; ok {
+				cur = &Group{Count: 1, Label: id, Record: labels[RecordKey]}
 			}
 		case cur == nil || created:
 		case strings.HasPrefix(line, "created by "):
@@ -260,7 +311,9 @@ func parse(traceback []byte) []Group {
 			}
 			// "\t/src/main.go:13 +0x24"
 			where, _, _ := strings.Cut(strings.TrimSpace(line), " +0x")
-			cur.Stack = append(cur.Stack, pending+" "+where)
+			if !notYetRun(pending) {
+				cur.Stack = append(cur.Stack, pending+" "+where)
+			}
 			pending = ""
 		case strings.HasPrefix(line, "..."):
 			// "...additional frames elided..."
@@ -279,15 +332,63 @@ func parse(traceback []byte) []Group {
 	return out
 }
 
-// labelValue reads the quoted label value at the start of s.
-func labelValue(s string) string {
-	if i := strings.IndexByte(s, '"'); i >= 0 {
-		if q, err := strconv.QuotedPrefix(s[i:]); err == nil {
-			v, _ := strconv.Unquote(q)
-			return v
+// notYetRun reports whether fn is a frame a goroutine shows before it has
+// run any code of its own: the wrapper a go statement with arguments makes
+// (main.f.gowrap1), and the runtime's goexit below it.
+func notYetRun(fn string) bool {
+	if fn == "runtime.goexit" {
+		return true
+	}
+	i := strings.LastIndex(fn, ".gowrap")
+	return i > 0 && isDigits(fn[i+len(".gowrap"):])
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
 		}
 	}
-	return ""
+	return s != ""
+}
+
+// parseLabels reads the label list of a traceback header, after "labels:{":
+// `"k": "v", "k2": "v2"}]:`, each key and value quoted as Go quotes them.
+// It stops at the first thing it cannot read.
+func parseLabels(s string) map[string]string {
+	out := map[string]string{}
+	for {
+		k, rest, ok := quoted(s)
+		if !ok {
+			return out
+		}
+		rest, ok = strings.CutPrefix(rest, ": ")
+		if !ok {
+			return out
+		}
+		v, rest, ok := quoted(rest)
+		if !ok {
+			return out
+		}
+		out[k] = v
+		if s, ok = strings.CutPrefix(rest, ", "); !ok {
+			return out
+		}
+	}
+}
+
+// quoted unquotes the Go-quoted string s starts with, and returns what
+// follows it.
+func quoted(s string) (val, rest string, ok bool) {
+	q, err := strconv.QuotedPrefix(s)
+	if err != nil {
+		return "", s, false
+	}
+	v, err := strconv.Unquote(q)
+	if err != nil {
+		return "", s, false
+	}
+	return v, s[len(q):], true
 }
 
 // starters are the functions that start a goroutine for a function they

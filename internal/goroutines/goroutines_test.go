@@ -3,6 +3,7 @@ package goroutines
 import (
 	"context"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"sync"
 	"testing"
@@ -162,4 +163,80 @@ func TestEntryOfAGoroutineStartedByWaitGroupGo(t *testing.T) {
 // once they had wait to end.
 func alive(id string, wait time.Duration, ignore func(string) bool) []Group {
 	return Of(Await(id, wait, func() []Group { return Labelled(ignore) }), id)
+}
+
+// A look that cannot see labels says so, rather than finding no goroutine:
+// GODEBUG replaced after EnableLabels (an init that sets it, a test's
+// t.Setenv) turns the runtime's tracebacklabels off again.
+func TestLabelledUnseenWhenGODEBUGIsReplaced(t *testing.T) {
+	stop := make(chan struct{})
+	defer close(stop)
+	_, restore := Mark(context.Background(), "inv-G")
+	go leak(stop)
+	restore()
+	require.Len(t, Of(Labelled(nil), "inv-G"), 1)
+
+	t.Setenv("GODEBUG", "netdns=go")
+	gs := Labelled(nil)
+	require.Len(t, gs, 1, "%+v", gs)
+	assert.Equal(t, Unseen, gs[0].Label)
+	assert.Contains(t, gs[0].Where, "GODEBUG no longer has tracebacklabels=1")
+
+	require.NoError(t, os.Setenv("GODEBUG", "netdns=go,tracebacklabels=1"))
+	assert.Len(t, Of(Labelled(nil), "inv-G"), 1, "seen again once the setting is back")
+}
+
+// A traceback too large to read whole is not taken for one without
+// labelled goroutines.
+func TestLabelledUnseenWhenTheTracebackIsCut(t *testing.T) {
+	stop := make(chan struct{})
+	defer close(stop)
+	for range 300 {
+		go leak(stop)
+	}
+	old := maxStacks
+	t.Cleanup(func() { maxStacks = old; lastSize.Store(0) })
+	maxStacks = 16 << 10
+	gs := Labelled(nil)
+	require.Len(t, gs, 1, "%+v", gs)
+	assert.Equal(t, Unseen, gs[0].Label)
+	assert.Contains(t, gs[0].Where, "larger than")
+}
+
+// A goroutine that has not run yet shows only the wrapper its go statement
+// made: it is reported as not yet started, not as runtime.goexit.
+func TestNotYetStartedEntry(t *testing.T) {
+	stop := make(chan struct{})
+	defer close(stop)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	_, restore := Mark(context.Background(), "inv-unstarted")
+	go leak(stop)
+	restore()
+	gs := Of(Labelled(nil), "inv-unstarted")
+	require.Len(t, gs, 1)
+	assert.NotEqual(t, "runtime.goexit", gs[0].Entry, "%+v", gs[0])
+	assert.NotContains(t, gs[0].Where, "asm_", "%+v", gs[0])
+}
+
+// A label of the user's whose key has the invocation key in it is not the
+// invocation's label, nor is a value that quotes it.
+func TestUserLabelsAreNotTheInvocationLabel(t *testing.T) {
+	stop := make(chan struct{})
+	defer close(stop)
+	started := make(chan struct{}, 2)
+	pprof.Do(context.Background(), pprof.Labels(`a"`+LabelKey, "fake", "v", `", "`+LabelKey+`": "fake`), func(context.Context) {
+		go func() { started <- struct{}{}; <-stop }()
+	})
+	<-started
+	for _, g := range Labelled(nil) {
+		assert.NotContains(t, g.Label, "fake", "%+v", g)
+	}
+}
+
+func TestParseLabels(t *testing.T) {
+	assert.Equal(t, map[string]string{"a": "b", LabelKey: "x\"y\u1234", RecordKey: "r"},
+		parseLabels(`"a": "b", "lambdaguard_invocation": "x\"y\u1234", "lambdaguard_record": "r"}]:`))
+	assert.Equal(t, map[string]string{"a\"" + LabelKey: "fake"}, parseLabels(`"a\"lambdaguard_invocation": "fake"}]:`))
+	assert.Equal(t, map[string]string{"a": "b"}, parseLabels(`"a": "b", garbage`))
+	assert.Empty(t, parseLabels(`garbage`))
 }
