@@ -246,7 +246,7 @@ func (r *report) goals(start, sys map[string]string) {
 		if p := r.get("GuardPaired/event=" + ev + "-ctx"); p.Metric("guard/bare") > 0 {
 			// Reported, not a goal: a handler that derives a context from its
 			// own makes the guard's standard context and timer.
-			r.p("| (reported) guard, debug off, a handler that derives a context with a timeout (%s) | %.3f× paired (%s against %s) | |\n",
+			r.p("| (reported) guard, debug off, a handler that derives a context with a timeout (%s) | %.3f× paired (%s against %s) | reported |\n",
 				ev, p.Metric("guard/bare"), dur(p.Metric("guard-ns/op")), dur(p.Metric("bare-ns/op")))
 		}
 		r.p("| guard, debug off: ≤ 6 extra allocations per invocation (%s): the invocation, with the handler's context in it, and its scope | %+.0f (%.0f against %.0f) | %s |\n", ev, extra, g.Allocs(), bare.Allocs(), status(extra <= 6))
