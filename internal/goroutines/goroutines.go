@@ -283,6 +283,14 @@ func parse(traceback []byte) []Group {
 				}
 				cur.Entry, cur.Where, _ = strings.Cut(last, " ")
 			}
+			// A frame line that names no function (a traceback of some
+			// other shape) still leaves a goroutine that counts.
+			if cur.Entry == "" {
+				cur.Entry = "(unknown)"
+			}
+			if cur.Top == "" {
+				cur.Top = "(unknown)"
+			}
 			out = append(out, *cur)
 		}
 		cur, created, pending = nil, false, ""
