@@ -63,6 +63,12 @@ func New(base, name string) (*Dir, error) {
 		return nil, fmt.Errorf("tmpfs: lock %s: %w", final, err)
 	}
 	id, err := lk.Stat()
+	if err == nil && !madeHere(id) {
+		// Another directory was put at the name between the mkdir and the
+		// open: not ours to use, nor to remove.
+		_ = lk.Close()
+		return nil, fmt.Errorf("tmpfs: %s: %w", final, errReplaced)
+	}
 	if err == nil {
 		err = ready(lk)
 	}
@@ -233,7 +239,7 @@ func (d *Dir) Wipe() error {
 	if cached {
 		list = func() ([]string, error) { return d.seen, nil }
 	}
-	errs := []error{clearRoot(d.root, list)}
+	errs := []error{clearRoot(d.root, d.lock, list)}
 	// The directory is empty now. Its name is removed only while it still
 	// leads to that directory: one moved away and replaced (by a symlink,
 	// or by another directory) is not ours to remove. rmdir does not follow
@@ -242,7 +248,7 @@ func (d *Dir) Wipe() error {
 	if cached && err != nil {
 		// Not empty, or no longer at its name: either way the directory
 		// made is emptied from a listing of its own.
-		errs[0] = clearRoot(d.root, d.names)
+		errs[0] = clearRoot(d.root, d.lock, d.names)
 		if !errors.Is(err, errReplaced) && !errors.Is(err, fs.ErrNotExist) {
 			err = removeSame(os.Lstat, rmdir, d.path, d.id)
 		}

@@ -12,12 +12,14 @@ import (
 // leave the root. When an entry resists (a read-only directory, for a user
 // that is not root, or the root directory itself made read-only), the root
 // and the tree under the entry are made writable and the removal tried
-// again.
-func clearRoot(root *os.Root, list func() ([]string, error)) error {
+// again. self is a descriptor open on root's directory (the lock's): its
+// mode is given back through it, which needs no search permission on the
+// directory, the permission a handler may have taken away.
+func clearRoot(root *os.Root, self *os.File, list func() ([]string, error)) error {
 	names, err := list()
 	if err != nil {
 		// The handler may have taken its own directory's permissions away.
-		_ = root.Chmod(".", 0o700)
+		_ = self.Chmod(0o700)
 		if names, err = rootNames(root); err != nil {
 			return err
 		}
@@ -27,8 +29,9 @@ func clearRoot(root *os.Root, list func() ([]string, error)) error {
 		if err := root.RemoveAll(name); err == nil {
 			continue
 		}
-		// Unlinking name needs write access to the directory itself too.
-		_ = root.Chmod(".", 0o700)
+		// Unlinking name needs write and search access to the directory
+		// itself too.
+		_ = self.Chmod(0o700)
 		makeWritable(root, name)
 		if err := root.RemoveAll(name); err != nil {
 			errs = append(errs, err)

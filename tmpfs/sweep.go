@@ -53,7 +53,7 @@ func Sweep(base string) (removed int, err error) {
 			continue
 		}
 		perm := info.Mode().Perm()
-		if !ownDir(info, perm) || perm != 0o700 && (perm != setupMode || time.Since(info.ModTime()) < setupGrace) {
+		if !ownDir(info, perm) || perm != 0o700 && (!settingUp(perm) || time.Since(info.ModTime()) < setupGrace) {
 			continue
 		}
 		ok, err := sweepOne(br, filepath.Join(base, name), name, perm)
@@ -99,6 +99,13 @@ func sweepOne(br *os.Root, p, name string, perm fs.FileMode) (bool, error) {
 	if !ownDir(id, perm) {
 		return false, nil // not the directory that was listed
 	}
+	if perm != 0o700 {
+		// Left half set up: given the mode it is cleared with through the
+		// locked descriptor, so that it can be searched.
+		if err := lk.Chmod(0o700); err != nil {
+			return false, fmt.Errorf("tmpfs: sweep %s: %w", p, err)
+		}
+	}
 	if testHookLocked != nil {
 		testHookLocked(p)
 	}
@@ -116,7 +123,7 @@ func sweepOne(br *os.Root, p, name string, perm fs.FileMode) (bool, error) {
 		}
 		return false, fmt.Errorf("tmpfs: sweep %s: %w", p, err)
 	}
-	err = clearRoot(root, func() ([]string, error) { return rootNames(root) })
+	err = clearRoot(root, lk, func() ([]string, error) { return rootNames(root) })
 	_ = root.Close()
 	if err != nil {
 		return false, fmt.Errorf("tmpfs: sweep %s: %w", p, err)

@@ -250,7 +250,8 @@ func TestSweepRemovesOnlyStaleOwnDirs(t *testing.T) {
 func TestSweepLeavesDirectoriesBeingSetUp(t *testing.T) {
 	base := t.TempDir()
 	setup := filepath.Join(base, tmpfs.Prefix+"req-0123456789abcdef")
-	require.NoError(t, os.Mkdir(setup, 0o500))
+	require.NoError(t, os.Mkdir(setup, 0o700))
+	require.NoError(t, os.Chmod(setup, 0o500)) // whatever the umask
 	n, err := tmpfs.Sweep(base)
 	require.NoError(t, err)
 	assert.Zero(t, n, "being set up")
@@ -265,9 +266,27 @@ func TestSweepLeavesDirectoriesBeingSetUp(t *testing.T) {
 	_, err = os.Lstat(setup)
 	assert.ErrorIs(t, err, fs.ErrNotExist)
 
+	// What a umask leaves of 0500 is New's too (0400 under 0177, 0100
+	// under 0477, none under 0777). A user that is not root cannot open the
+	// last two to lock them (nor could New have made them for it).
+	modes := []os.FileMode{0o400}
+	if os.Geteuid() == 0 {
+		modes = append(modes, 0o100, 0)
+	}
+	for i, mode := range modes {
+		p := filepath.Join(base, fmt.Sprintf("%sreq-%016x", tmpfs.Prefix, i))
+		require.NoError(t, os.Mkdir(p, 0o700))
+		require.NoError(t, os.Chmod(p, mode))
+		require.NoError(t, os.Chtimes(p, old, old))
+	}
+	n, err = tmpfs.Sweep(base)
+	require.NoError(t, err)
+	assert.Equal(t, len(modes), n, "abandoned under a umask")
+
 	// Another mode is not New's, however old.
 	other := filepath.Join(base, tmpfs.Prefix+"req-fedcba9876543210")
-	require.NoError(t, os.Mkdir(other, 0o750))
+	require.NoError(t, os.Mkdir(other, 0o700))
+	require.NoError(t, os.Chmod(other, 0o750))
 	require.NoError(t, os.Chtimes(other, old, old))
 	n, err = tmpfs.Sweep(base)
 	require.NoError(t, err)
