@@ -5,7 +5,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime/pprof"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -103,4 +105,126 @@ func TestDebugHTTPRequestIDNotUTF8(t *testing.T) {
 			assert.Len(t, c.findings(guard.KindGoroutine), 1, "%q: %s", id, c.json(t))
 		})
 	}
+}
+
+var poolConfig = map[string]string{}
+
+// A worker started before any invocation (a pool made in main) runs a task
+// of an invocation with pprof.Do on the task's context, so it carries that
+// invocation's label, and outlives it. No goroutine is created in that
+// invocation, yet the worker is found where a variable without a lock of
+// its own is watched: the looks that decide whether it is read are exact.
+// (With nothing of the kind watched, a look is skipped when no goroutine
+// was created since one that found none, and this worker is missed: see
+// docs/GUIDE.md.)
+func TestDebugPoolWorkerTakesOnTheLabel(t *testing.T) {
+	watch(t, "poolConfig", &poolConfig)
+	tasks, running := workerPool(t, nil)
+	h, c := debugGuard(t, func(ctx context.Context, r request) (string, error) {
+		if r.Message == "submit" {
+			tasks <- ctx // the task outlives the request
+			<-running
+		}
+		return "ok", nil
+	})
+	for _, m := range []string{"", "", "submit"} {
+		_, err := h(context.Background(), request{Message: m})
+		require.NoError(t, err)
+	}
+	assert.Len(t, c.findings(guard.KindGoroutine), 1, "%s", c.json(t))
+}
+
+var poolSessions = map[string]int{}
+
+// The same worker writes a watched variable without a lock of its own: it
+// must not be read while the worker writes it (a data race, at times the
+// end of the process).
+func TestDebugPoolWorkerWritesAnUnguardedVariable(t *testing.T) {
+	watch(t, "poolSessions", &poolSessions)
+	tasks, running := workerPool(t, func(i int) { poolSessions["k"] = i })
+	h, c := debugGuard(t, func(ctx context.Context, r request) (string, error) {
+		if r.Message == "submit" {
+			tasks <- ctx
+			<-running
+		}
+		return "ok", nil
+	})
+	for _, m := range []string{"", "", "submit"} {
+		_, err := h(context.Background(), request{Message: m})
+		require.NoError(t, err)
+	}
+	assert.Empty(t, c.findings(guard.KindGlobal), "%s", c.json(t))
+}
+
+// workerPool starts a worker that runs each task context it is sent under
+// pprof.Do, calling work over and over (or waiting) until the test ends.
+func workerPool(t *testing.T, work func(i int)) (tasks chan context.Context, running chan struct{}) {
+	tasks, running = make(chan context.Context), make(chan struct{})
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		for ctx := range tasks {
+			pprof.Do(ctx, pprof.Labels("task", "x"), func(context.Context) {
+				close(running)
+				for i := 0; ; i++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					if work == nil {
+						<-stop
+						return
+					}
+					work(i)
+				}
+			})
+		}
+	}()
+	t.Cleanup(func() { close(stop); close(tasks); <-done })
+	return tasks, running
+}
+
+// A handler replaces GODEBUG for a moment, twice, while an invocation that
+// leaks a goroutine ends: each leak is reported, by a later invocation once
+// goroutines can be traced again if not by its own.
+func TestDebugGODEBUGReplacedForAMoment(t *testing.T) {
+	stop := leakStop(t)
+	var inside, restored chan struct{}
+	h, c := debugGuard(t, func(ctx context.Context, r request) (string, error) {
+		switch r.Message {
+		case "blip":
+			os.Setenv("GODEBUG", "netdns=go")
+			close(inside)
+			<-restored
+		case "leak":
+			go leakForever(stop)
+		}
+		return "ok", nil
+	})
+	_, err := h(context.Background(), request{})
+	require.NoError(t, err)
+	prev := os.Getenv("GODEBUG")
+	t.Cleanup(func() { os.Setenv("GODEBUG", prev) })
+	for range 2 {
+		inside, restored = make(chan struct{}), make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Go(func() { _, _ = h(context.Background(), request{Message: "blip"}) })
+		<-inside
+		_, err := h(context.Background(), request{Message: "leak"})
+		require.NoError(t, err)
+		os.Setenv("GODEBUG", prev)
+		close(restored)
+		wg.Wait()
+	}
+	_, err = h(context.Background(), request{}) // one after, with labels back
+	require.NoError(t, err)
+	assert.Len(t, c.findings(guard.KindGoroutine), 2, "both leaks: %s", c.json(t))
+	var unseen int
+	for _, f := range c.findings(guard.KindDetector) {
+		if f.Name == "goroutines" {
+			unseen++
+		}
+	}
+	assert.Equal(t, 2, unseen, "each time goroutines could not be traced is said: %s", c.json(t))
 }

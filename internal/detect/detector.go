@@ -81,8 +81,48 @@ type Detector struct {
 	// when that look found some, or none was made.
 	clean atomic.Uint64
 
-	// unseen is set once a finding said goroutines cannot be traced.
+	// unseen is set once a finding said goroutines cannot be traced, and
+	// cleared by the next look that can trace them.
 	unseen atomic.Bool
+
+	// missed are the labels of invocations whose goroutines could not be
+	// traced when they ended; the next look that can reports theirs.
+	missedMu sync.Mutex
+	missed   []string
+	found    []goroutines.Group // what that look found of them, for the next End to report
+}
+
+// maxMissed bounds the invocations remembered in Detector.missed.
+const maxMissed = 64
+
+// seen is told what a look that could trace goroutines found.
+func (d *Detector) seen(gs []goroutines.Group) {
+	d.unseen.Store(false)
+	d.missedMu.Lock()
+	defer d.missedMu.Unlock()
+	for _, label := range d.missed {
+		d.found = append(d.found, goroutines.Of(gs, label)...)
+	}
+	d.missed = nil
+}
+
+// missedBefore reports, in inv's report, what a look found of the
+// goroutines of earlier invocations that could not be traced when they
+// ended, and remembers inv when its own cannot be.
+func (d *Detector) missedBefore(inv *Inv, gs []goroutines.Group) []Finding {
+	d.missedMu.Lock()
+	defer d.missedMu.Unlock()
+	if len(gs) > 0 && gs[0].Label == goroutines.Unseen && len(d.missed) < maxMissed {
+		d.missed = append(d.missed, inv.label)
+	}
+	var out []Finding
+	for _, g := range d.found {
+		id, _, _ := strings.Cut(g.Label, "#")
+		out = append(out, Finding{Kind: KindGoroutine, Name: g.Entry, Path: g.Where, Record: g.Record,
+			Detail: fmt.Sprintf("%d goroutine(s) started by invocation %s, which ended while goroutines could not be traced, still running, now in %s", g.Count, d.scrubData(id), g.Top)})
+	}
+	d.found = nil
+	return out
 }
 
 // New returns a detector for cfg.
@@ -263,7 +303,7 @@ func (d *Detector) End(inv *Inv) {
 	// period's end: when no other invocation ran in the period, the
 	// labelled goroutines alive now are exactly those invocations left.
 	var labelled []goroutines.Group
-	var looked bool
+	var looked, exact bool
 	defer func() {
 		// The monitor lets go of the invocation whatever happened above.
 		p, last := mon.leave(inv)
@@ -272,7 +312,7 @@ func (d *Detector) End(inv *Inv) {
 		}
 		if last && p.checked {
 			defer mon.open()
-			findings = append(findings, d.endPeriod(p, labelled, looked && p.count == 1)...)
+			findings = append(findings, d.endPeriod(p, labelled, looked && exact && p.count == 1)...)
 		} else if !last && inv.sampled {
 			findings = append(findings, d.neverQuiet(p)...)
 		}
@@ -282,7 +322,13 @@ func (d *Detector) End(inv *Inv) {
 		return
 	}
 	d.logClosed(inv)
-	labelled, looked = goroutines.Await(inv.label, goroutineWait, d.labelled), true
+	// Where variables without a lock of their own are watched, the look
+	// may stand for the period's end, which decides whether they are read:
+	// it must be exact.
+	_, unguarded, _ := checked()
+	exact = len(unguarded) > 0
+	labelled, looked = goroutines.Await(inv.label, goroutineWait, func() []goroutines.Group { return d.labelled(exact) }), true
+	findings = append(findings, d.missedBefore(inv, labelled)...)
 	for _, g := range labelled {
 		if g.Label == goroutines.Unseen && !d.unseen.Swap(true) {
 			findings = append(findings, Finding{Kind: KindDetector, Name: "goroutines",
@@ -323,14 +369,20 @@ func (d *Detector) logClosed(inv *Inv) {
 // labelled returns the labelled goroutines alive, less those this detector
 // ignores; called when no handler runs, these are what invocations left.
 // Reading every goroutine's traceback stops the world and formats every
-// stack, the largest cost of a checked invocation: it is skipped when no
-// goroutine was started since a look that found none.
-func (d *Detector) labelled() []goroutines.Group {
+// stack, the largest cost of a checked invocation. Unless exact, it is
+// skipped when no goroutine was started since a look that found none: a
+// shortcut good enough for the goroutine findings, not for deciding to read
+// a variable without a lock of its own, since a goroutine that already ran
+// (a worker pool's) can take on an invocation's label with pprof.Do.
+func (d *Detector) labelled(exact bool) []goroutines.Group {
 	before, ok := goroutines.Created()
-	if ok && d.clean.Load() == before+1 {
+	if !exact && ok && d.clean.Load() == before+1 {
 		return nil
 	}
 	gs := goroutines.Labelled(d.ignoreGoroutine)
+	if len(gs) == 0 || gs[0].Label != goroutines.Unseen {
+		d.seen(gs)
+	}
 	switch {
 	case !ok:
 	case len(gs) == 0:

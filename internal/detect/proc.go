@@ -121,7 +121,7 @@ func (d *Detector) startPeriod(p *period) []Finding {
 	if d.cfg.Sample < 1 {
 		return noteAll(unguarded, "debug mode checks a sample of the invocations, and a goroutine left by one that was not checked could be writing it")
 	}
-	if gs := d.labelled(); len(gs) > 0 {
+	if gs := d.labelled(true); len(gs) > 0 {
 		return noteAll(unguarded, leftRunning(gs))
 	}
 	p.vars = unguarded
@@ -221,7 +221,7 @@ func (d *Detector) endPeriod(p *period, labelled []goroutines.Group, fresh bool)
 	if len(p.vars) > 0 {
 		gs := labelled
 		if !fresh {
-			gs = d.labelled()
+			gs = d.labelled(true)
 		}
 		if len(gs) > 0 {
 			out = append(out, noteAll(p.vars, leftRunning(gs))...)
