@@ -121,13 +121,13 @@ func TestDebugPoolWorkerTakesOnTheLabel(t *testing.T) {
 	watch(t, "poolConfig", &poolConfig)
 	tasks, running := workerPool(t, nil)
 	h, c := debugGuard(t, func(ctx context.Context, r request) (string, error) {
-		if r.Message == "submit" {
+		if r.Message == "zq-submit" {
 			tasks <- ctx // the task outlives the request
 			<-running
 		}
 		return "ok", nil
 	})
-	for _, m := range []string{"", "", "submit"} {
+	for _, m := range []string{"", "", "zq-submit"} {
 		_, err := h(context.Background(), request{Message: m})
 		require.NoError(t, err)
 	}
@@ -143,13 +143,13 @@ func TestDebugPoolWorkerWritesAnUnguardedVariable(t *testing.T) {
 	watch(t, "poolSessions", &poolSessions)
 	tasks, running := workerPool(t, func(i int) { poolSessions["k"] = i })
 	h, c := debugGuard(t, func(ctx context.Context, r request) (string, error) {
-		if r.Message == "submit" {
+		if r.Message == "zq-submit" {
 			tasks <- ctx
 			<-running
 		}
 		return "ok", nil
 	})
-	for _, m := range []string{"", "", "submit"} {
+	for _, m := range []string{"", "", "zq-submit"} {
 		_, err := h(context.Background(), request{Message: m})
 		require.NoError(t, err)
 	}
@@ -193,11 +193,11 @@ func TestDebugGODEBUGReplacedForAMoment(t *testing.T) {
 	var inside, restored chan struct{}
 	h, c := debugGuard(t, func(ctx context.Context, r request) (string, error) {
 		switch r.Message {
-		case "blip":
+		case "zq-godebug":
 			os.Setenv("GODEBUG", "netdns=go")
 			close(inside)
 			<-restored
-		case "leak":
+		case "zq-stray":
 			go leakForever(stop)
 		}
 		return "ok", nil
@@ -209,9 +209,9 @@ func TestDebugGODEBUGReplacedForAMoment(t *testing.T) {
 	for range 2 {
 		inside, restored = make(chan struct{}), make(chan struct{})
 		var wg sync.WaitGroup
-		wg.Go(func() { _, _ = h(context.Background(), request{Message: "blip"}) })
+		wg.Go(func() { _, _ = h(context.Background(), request{Message: "zq-godebug"}) })
 		<-inside
-		_, err := h(context.Background(), request{Message: "leak"})
+		_, err := h(context.Background(), request{Message: "zq-stray"})
 		require.NoError(t, err)
 		os.Setenv("GODEBUG", prev)
 		close(restored)
