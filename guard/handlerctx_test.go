@@ -143,7 +143,7 @@ func TestHandlerContextAfterTheInvocation(t *testing.T) {
 			var wg sync.WaitGroup
 			var got ended
 			start := time.Now()
-			h := guard.Wrap(func(ctx context.Context, _ event) (string, error) {
+			invoke3s(t, "after", func(ctx context.Context, _ event) (string, error) {
 				if usedBefore {
 					_ = ctx.Done()
 				}
@@ -152,11 +152,7 @@ func TestHandlerContextAfterTheInvocation(t *testing.T) {
 					got = look(start, ctx)
 				})
 				return "", nil
-			}, guard.WithTempBase(t.TempDir()))
-			ctx, cancel := context.WithTimeout(lambdaCtx("after"), 3*time.Second)
-			defer cancel()
-			_, err := h(ctx, event{})
-			require.NoError(t, err)
+			})
 			close(release)
 			wg.Wait()
 			assert.Equal(t, context.Canceled, got.err, "used before the end: %v", usedBefore)
@@ -208,7 +204,7 @@ func TestHandlerContextConcurrentUse(t *testing.T) {
 		wake := func(i int) time.Duration { return 2900*time.Millisecond + time.Duration(i-n/2)*time.Microsecond }
 		got := make([]ended, n)
 		start := time.Now()
-		h := guard.Wrap(func(ctx context.Context, _ event) (string, error) {
+		invoke3s(t, "concurrent", func(ctx context.Context, _ event) (string, error) {
 			var wg sync.WaitGroup
 			for i := range n {
 				wg.Go(func() {
@@ -230,11 +226,7 @@ func TestHandlerContextConcurrentUse(t *testing.T) {
 			}
 			wg.Wait()
 			return "", nil
-		}, guard.WithTempBase(t.TempDir()))
-		ctx, cancel := context.WithTimeout(lambdaCtx("concurrent"), 3*time.Second)
-		defer cancel()
-		_, err := h(ctx, event{})
-		require.NoError(t, err)
+		})
 		for i, e := range got {
 			want := max(2900*time.Millisecond, wake(i))
 			assert.True(t, e.at >= want && e.at <= want+time.Millisecond, "goroutine %d saw the end at %v, want %v", i, e.at, want)
@@ -251,19 +243,26 @@ func TestHandlerContextFirstUsedLate(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var wg sync.WaitGroup
 		var err, cause error
-		h := guard.Wrap(func(ctx context.Context, _ event) (string, error) {
+		invoke3s(t, "late", func(ctx context.Context, _ event) (string, error) {
 			wg.Go(func() {
 				time.Sleep(2950 * time.Millisecond) // the reserve starts at 2.9s
 				err, cause = ctx.Err(), context.Cause(ctx)
 			})
 			return "", nil
-		}, guard.WithTempBase(t.TempDir()))
-		ctx, cancel := context.WithTimeout(lambdaCtx("late"), 3*time.Second)
-		defer cancel()
-		_, herr := h(ctx, event{})
-		require.NoError(t, herr)
+		})
 		wg.Wait()
 		assert.Equal(t, context.Canceled, err, "ended by the invocation's end, at 0s")
 		assert.Equal(t, context.Canceled, cause)
 	})
+}
+
+// invoke3s wraps handler in a guard and invokes it once, as Lambda does,
+// with 3s to its deadline (the reserve starts at 2.9s).
+func invoke3s(t *testing.T, id string, handler func(context.Context, event) (string, error)) {
+	t.Helper()
+	h := guard.Wrap(handler, guard.WithTempBase(t.TempDir()))
+	ctx, cancel := context.WithTimeout(lambdaCtx(id), 3*time.Second)
+	defer cancel()
+	_, err := h(ctx, event{})
+	require.NoError(t, err)
 }

@@ -75,6 +75,8 @@ func New(base, name string) (*Dir, error) {
 	if err != nil {
 		if id != nil {
 			_ = removeSame(os.Lstat, os.Remove, final, id)
+		} else {
+			_ = os.Remove(final)
 		}
 		_ = lk.Close()
 		return nil, fmt.Errorf("tmpfs: %w", err)

@@ -4,7 +4,7 @@ package tmpfs
 
 import "io/fs"
 
-func ownDir(info fs.FileInfo, _ fs.FileMode) bool { return info.IsDir() }
+func ownDir(info fs.FileInfo) bool { return info.IsDir() }
 
 func madeHere(info fs.FileInfo) bool { return info.IsDir() }
 

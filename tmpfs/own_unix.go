@@ -8,11 +8,11 @@ import (
 	"syscall"
 )
 
-// ownDir reports whether info describes a directory New could have made: a
-// real directory with mode perm (0700, or setupMode for one New did not
-// finish), owned by this process's user.
-func ownDir(info fs.FileInfo, perm fs.FileMode) bool {
-	if !info.IsDir() || info.Mode().Perm() != perm {
+// ownDir reports whether info describes a real directory owned by this
+// process's user. New's directories also have mode 0700, or, while New sets
+// them up, no permission beyond setupMode (see settingUp).
+func ownDir(info fs.FileInfo) bool {
+	if !info.IsDir() {
 		return false
 	}
 	st, ok := info.Sys().(*syscall.Stat_t)
@@ -20,12 +20,11 @@ func ownDir(info fs.FileInfo, perm fs.FileMode) bool {
 }
 
 // madeHere reports whether info, the Stat of the directory New has just
-// locked, can be the directory it made a moment before: owned by this
-// process's user and with no permission beyond setupMode (the umask may
-// have taken some away). Another user's directory, or one made with another
-// mode, put at the name in between is not.
+// locked, can be the directory it made a moment before: its own, with no
+// permission beyond setupMode. Another user's directory, or one made with
+// another mode, put at the name in between is not.
 func madeHere(info fs.FileInfo) bool {
-	return ownDir(info, info.Mode().Perm()) && settingUp(info.Mode().Perm())
+	return ownDir(info) && settingUp(info.Mode().Perm())
 }
 
 // settingUp reports whether perm is a mode New gives a directory it is

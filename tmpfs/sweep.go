@@ -53,7 +53,7 @@ func Sweep(base string) (removed int, err error) {
 			continue
 		}
 		perm := info.Mode().Perm()
-		if !ownDir(info, perm) || perm != 0o700 && (!settingUp(perm) || time.Since(info.ModTime()) < setupGrace) {
+		if !ownDir(info) || perm != 0o700 && (!settingUp(perm) || time.Since(info.ModTime()) < setupGrace) {
 			continue
 		}
 		ok, err := sweepOne(br, filepath.Join(base, name), name, perm)
@@ -96,7 +96,7 @@ func sweepOne(br *os.Root, p, name string, perm fs.FileMode) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("tmpfs: sweep %s: %w", p, err)
 	}
-	if !ownDir(id, perm) {
+	if !ownDir(id) || id.Mode().Perm() != perm {
 		return false, nil // not the directory that was listed
 	}
 	if perm != 0o700 {

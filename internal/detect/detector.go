@@ -178,8 +178,12 @@ type Inv struct {
 	secrets []string
 	parent  context.Context
 	guarded []*Var
-	errs    []Finding
-	ownDir  string
+	// exact is set when variables without a lock of their own are
+	// watched: the look at its end may stand for the period's end, which
+	// decides whether they are read, and must not be skipped.
+	exact  bool
+	errs   []Finding
+	ownDir string
 }
 
 // Begin records what an invocation starts from and returns the context the
@@ -215,9 +219,10 @@ func (d *Detector) Begin(ctx context.Context, id string, event any, sampled bool
 	if !inv.sampled {
 		return ctx, inv
 	}
-	guarded, _, errs := checked()
+	guarded, unguarded, errs := checked()
 	inv.errs = append(inv.errs, errs...)
 	inv.guarded = guarded
+	inv.exact = len(unguarded) > 0
 	for _, v := range guarded {
 		d.baseline(v)
 	}
@@ -303,7 +308,7 @@ func (d *Detector) End(inv *Inv) {
 	// period's end: when no other invocation ran in the period, the
 	// labelled goroutines alive now are exactly those invocations left.
 	var labelled []goroutines.Group
-	var looked, exact bool
+	var looked bool
 	defer func() {
 		// The monitor lets go of the invocation whatever happened above.
 		p, last := mon.leave(inv)
@@ -312,7 +317,7 @@ func (d *Detector) End(inv *Inv) {
 		}
 		if last && p.checked {
 			defer mon.open()
-			findings = append(findings, d.endPeriod(p, labelled, looked && exact && p.count == 1)...)
+			findings = append(findings, d.endPeriod(p, labelled, looked && inv.exact && p.count == 1)...)
 		} else if !last && inv.sampled {
 			findings = append(findings, d.neverQuiet(p)...)
 		}
@@ -322,12 +327,7 @@ func (d *Detector) End(inv *Inv) {
 		return
 	}
 	d.logClosed(inv)
-	// Where variables without a lock of their own are watched, the look
-	// may stand for the period's end, which decides whether they are read:
-	// it must be exact.
-	_, unguarded, _ := checked()
-	exact = len(unguarded) > 0
-	labelled, looked = goroutines.Await(inv.label, goroutineWait, func() []goroutines.Group { return d.labelled(exact) }), true
+	labelled, looked = goroutines.Await(inv.label, goroutineWait, func() []goroutines.Group { return d.labelled(inv.exact) }), true
 	findings = append(findings, d.missedBefore(inv, labelled)...)
 	for _, g := range labelled {
 		if g.Label == goroutines.Unseen && !d.unseen.Swap(true) {

@@ -39,7 +39,7 @@ var registry struct {
 // varWalk reads and compares watched variables: the snapshot walk, and
 // reflect's call machinery it needs to read an atomic by its Load method.
 // Register installs it, so that a function that watches no variable does
-// not carry it (about 100 KB of a binary): every read of a variable goes
+// not carry it (about 150 KB of a binary): every read of a variable goes
 // through walk, and only Register names the functions it holds.
 type varWalk struct {
 	take func(ptr any, opts snapshot.Options) *snapshot.Snapshot
@@ -68,7 +68,11 @@ func RegisterShared(name string, ptr any) {
 
 func register(v *Var) {
 	if rv := reflect.ValueOf(v.ptr); rv.Kind() != reflect.Pointer || rv.IsNil() {
-		v.err = fmt.Errorf("guard: Watch(%q) needs a non-nil pointer, got %T", v.name, v.ptr)
+		call := "Watch"
+		if v.shared {
+			call = "Ignore"
+		}
+		v.err = fmt.Errorf("guard: %s(%q) needs a non-nil pointer, got %T", call, v.name, v.ptr)
 	}
 	registry.mu.Lock()
 	defer registry.mu.Unlock()

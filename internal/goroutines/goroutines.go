@@ -123,16 +123,10 @@ const probe = "lambdaguard-probe"
 // none. When the look cannot be trusted, it returns one Group labelled
 // Unseen instead (see Unseen).
 func Labelled(ignore func(entry string) bool) []Group {
-	tb, whole := stacksWithProbe()
-	gs := parse(tb)
-	probed := false
+	gs, probed, whole := look()
 	var out []Group
 	at := map[string]int{}
 	for _, g := range gs {
-		if g.Label == probe {
-			probed = true
-			continue
-		}
 		if ignore != nil && ignore(g.Entry) {
 			continue
 		}
@@ -165,6 +159,21 @@ var maxStacks int64 = 64 << 20
 // next look starts: a process with many goroutines is not formatted over and
 // over at growing sizes on every look.
 var lastSize atomic.Int64
+
+// look returns the labelled goroutines of a traceback of every goroutine,
+// less the probe; probed is whether the probe showed in it, whole whether
+// the traceback fitted in maxStacks.
+func look() (gs []Group, probed, whole bool) {
+	tb, whole := stacksWithProbe()
+	for _, g := range parse(tb) {
+		if g.Label == probe {
+			probed = true
+			continue
+		}
+		gs = append(gs, g)
+	}
+	return gs, probed, whole
+}
 
 // stacksWithProbe returns the traceback of every goroutine, as a panic
 // prints it, while a probe goroutine labelled probe is parked, and whether
@@ -222,7 +231,7 @@ func EnableLabels() (changed bool, err error) {
 			enable.err = os.Setenv("GODEBUG", v+godebugLabels)
 			changed = enable.err == nil
 		}
-		if enable.err == nil && !printsLabels() {
+		if _, probed, _ := look(); enable.err == nil && !probed {
 			enable.err = errors.New("the runtime does not print goroutine labels in tracebacks (GODEBUG=" + godebugLabels + "): goroutines left running cannot be traced to an invocation")
 		}
 	})
@@ -240,19 +249,6 @@ func lastSetting(godebug, key string) string {
 	}
 	return val
 }
-
-// printsLabels reports whether a labelled goroutine's traceback shows its
-// label.
-func printsLabels() bool {
-	for _, g := range parse(must(stacksWithProbe())) {
-		if g.Label == probe {
-			return true
-		}
-	}
-	return false
-}
-
-func must(b []byte, _ bool) []byte { return b }
 
 // parse reads a traceback of every goroutine (runtime.Stack with all set)
 // and returns, one per goroutine, those labelled with an invocation.
@@ -347,17 +343,8 @@ func notYetRun(fn string) bool {
 	if fn == "runtime.goexit" {
 		return true
 	}
-	i := strings.LastIndex(fn, ".gowrap")
-	return i > 0 && isDigits(fn[i+len(".gowrap"):])
-}
-
-func isDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
+	_, n, ok := strings.Cut(fn, ".gowrap")
+	return ok && n != "" && strings.Trim(n, "0123456789") == ""
 }
 
 // parseLabels reads the label list of a traceback header, after "labels:{":
