@@ -225,7 +225,7 @@ func TestBatchRecordMiddleware(t *testing.T) {
 func TestScopedLogAttrs(t *testing.T) {
 	t.Setenv("AWS_LAMBDA_FUNCTION_NAME", "orders")
 	t.Setenv("AWS_LAMBDA_FUNCTION_VERSION", "7")
-	var buf syncBuffer
+	var buf logBuffer
 	log := slog.New(guard.NewLogHandler(slog.NewJSONHandler(&buf, nil)))
 
 	leaked := make(chan context.Context, 16)
@@ -287,29 +287,6 @@ func TestScopedLogAttrs(t *testing.T) {
 	assert.Contains(t, lines[0], `"batch":"b1","message":"first"`, "the invocation's keys, then the record's")
 	assert.Contains(t, lines[1], `"batch":"b1","message":"second"`)
 	assert.NotContains(t, lines[1], `"message":"first"`, "the first record's keys are gone with it")
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) lines() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return strings.Split(strings.TrimSpace(s.b.String()), "\n")
-}
-
-func (s *syncBuffer) reset() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.b.Reset()
 }
 
 // In debug mode, a goroutine a batch record leaves running is attributed to

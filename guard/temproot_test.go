@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 
@@ -32,6 +33,16 @@ func (b *logBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+func (b *logBuffer) lines() []string {
+	return strings.Split(strings.TrimSpace(b.String()), "\n")
+}
+
+func (b *logBuffer) reset() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf.Reset()
 }
 
 // TestTempRootClosedByHandler: a handler that closes the Root TempRoot gave
