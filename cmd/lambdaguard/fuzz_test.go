@@ -16,10 +16,7 @@ func FuzzParseRunArgs(f *testing.F) {
 	f.Add("--events\x00a\x00--sample\x00sqs\x00x")
 	f.Add("--\x00-rf")
 	f.Fuzz(func(t *testing.T, joined string) {
-		var args []string
-		if joined != "" {
-			args = strings.Split(joined, "\x00")
-		}
+		args := splitArgs(joined)
 		o, err := parseRunArgs(args)
 		if err != nil {
 			return
@@ -58,10 +55,7 @@ func FuzzParseVetArgs(f *testing.F) {
 	f.Add("-C")
 	f.Add("--\x00-x")
 	f.Fuzz(func(t *testing.T, joined string) {
-		var args []string
-		if joined != "" {
-			args = strings.Split(joined, "\x00")
-		}
+		args := splitArgs(joined)
 		o, err := parseVetArgs(args)
 		if err != nil {
 			return
@@ -75,4 +69,13 @@ func FuzzParseVetArgs(f *testing.F) {
 			}
 		}
 	})
+}
+
+// splitArgs is the command line a fuzz input stands for: arguments
+// separated by NUL, none for "".
+func splitArgs(joined string) []string {
+	if joined == "" {
+		return nil
+	}
+	return strings.Split(joined, "\x00")
 }
