@@ -22,7 +22,7 @@ type Dir struct {
 	id   fs.FileInfo // the locked directory's Stat: what root and path must be
 
 	mu     sync.Mutex
-	root   *os.Root
+	root   *os.Root // opened when first needed (see rootLocked)
 	wiped  bool
 	listed bool     // lock has been read as a directory: rewind before reading again
 	seen   []string // what the latest Usage listed, for Wipe to start from
@@ -43,64 +43,86 @@ func New(base, name string) (*Dir, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tmpfs: base: %w", err)
 	}
-	// Made with the set-up mode, then locked, then given mode 0700: Sweep
-	// takes a directory for one a killed invocation left only when it has
-	// mode 0700 and nobody holds its lock, so it never takes one being set
-	// up; one left half set up (a crash between the mkdir and the chmod) is
-	// swept once it is older than setupGrace.
-	final := filepath.Join(base, dirName(name))
-	if err := os.Mkdir(final, setupMode); err != nil {
+	// Between its mkdir and its lock a directory looks to Sweep like one a
+	// killed invocation left, and a Sweep running then (a cold start beside
+	// this process's invocations, or another process's) may take it. New
+	// finds that out (the lock is held, or the directory is gone) and makes
+	// another; a directory handed out is locked, and no Sweep touches it.
+	for try := 1; ; try++ {
+		d, err := newDir(filepath.Join(base, dirName(name)))
+		if !errors.Is(err, errSwept) || try == newAttempts {
+			return d, err
+		}
+	}
+}
+
+// newAttempts is how many directories New makes before it gives up on
+// Sweeps taking each before it is locked.
+const newAttempts = 8
+
+// errSwept means a Sweep took the directory New had just made before New
+// could lock it.
+var errSwept = errors.New("taken by a concurrent Sweep before it was locked")
+
+// testHookMade, when set, runs in New after the mkdir, and testHookOpened
+// after the open, before the lock: tests run a Sweep there.
+var testHookMade, testHookOpened func(path string)
+
+// newDir makes, opens and locks the directory final.
+func newDir(final string) (*Dir, error) {
+	if err := os.Mkdir(final, 0o700); err != nil {
 		return nil, fmt.Errorf("tmpfs: %w", err)
 	}
+	if testHookMade != nil {
+		testHookMade(final)
+	}
 	lk, err := openDir(final)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("tmpfs: %s: %w", final, errSwept)
+	}
 	if err != nil {
 		_ = os.Remove(final)
 		return nil, fmt.Errorf("tmpfs: %w", err)
 	}
+	if testHookOpened != nil {
+		testHookOpened(final)
+	}
 	if err := lock(lk); err != nil {
 		_ = lk.Close()
+		if errors.Is(err, errLocked) {
+			// A Sweep holds it, and removes it.
+			return nil, fmt.Errorf("tmpfs: %s: %w", final, errSwept)
+		}
 		_ = os.Remove(final)
 		return nil, fmt.Errorf("tmpfs: lock %s: %w", final, err)
 	}
 	id, err := lk.Stat()
-	if err == nil && !madeHere(id) {
+	switch {
+	case err != nil:
+		_ = lk.Close()
+		_ = os.Remove(final)
+		return nil, fmt.Errorf("tmpfs: %w", err)
+	case removed(id):
+		// A Sweep locked, emptied and removed it between the open and
+		// the lock.
+		_ = lk.Close()
+		return nil, fmt.Errorf("tmpfs: %s: %w", final, errSwept)
+	case !madeHere(id):
 		// Another directory was put at the name between the mkdir and the
 		// open: not ours to use, nor to remove.
 		_ = lk.Close()
 		return nil, fmt.Errorf("tmpfs: %s: %w", final, errReplaced)
 	}
-	if err == nil {
-		err = ready(lk)
-	}
-	if err != nil {
-		if id != nil {
+	if id.Mode().Perm() != 0o700 {
+		// What the umask left of 0700, made whole through the locked
+		// descriptor.
+		if err := lk.Chmod(0o700); err != nil {
 			_ = removeSame(os.Lstat, os.Remove, final, id)
-		} else {
-			_ = os.Remove(final)
-		}
-		_ = lk.Close()
-		return nil, fmt.Errorf("tmpfs: %w", err)
-	}
-	if testHookLocked != nil {
-		testHookLocked(final)
-	}
-	// The Root handed out must be the directory made and locked above, not
-	// whatever the name leads to by now.
-	root, err := os.OpenRoot(final)
-	if err == nil {
-		if err = sameDir(root, id); err != nil {
-			_ = root.Close()
+			_ = lk.Close()
+			return nil, fmt.Errorf("tmpfs: %w", err)
 		}
 	}
-	if err != nil {
-		_ = removeSame(os.Lstat, os.Remove, final, id)
-		_ = lk.Close()
-		if errors.Is(err, errReplaced) {
-			err = fmt.Errorf("%s: %w", final, err)
-		}
-		return nil, fmt.Errorf("tmpfs: %w", err)
-	}
-	return &Dir{path: final, lock: lk, id: id, root: root}, nil
+	return &Dir{path: final, lock: lk, id: id}, nil
 }
 
 // Path returns the directory's absolute path. Prefer Root for anything built
@@ -110,28 +132,92 @@ func (d *Dir) Path() string { return d.path }
 // Root returns an os.Root on the directory: nothing opened through it can
 // escape the directory, symlinks included. The Root belongs to the Dir; it is
 // closed by Wipe and must not be closed by the caller: Wipe removes the
-// directory through it. It is nil after Wipe. Use OpenRoot for a Root to
+// directory through it. It is nil after Wipe, and when no Root can be opened
+// on the directory that was made (see OpenRoot). Use OpenRoot for a Root to
 // hand on to code that may close it.
 func (d *Dir) Root() *os.Root {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.root
+	if d.wiped {
+		return nil
+	}
+	r, _ := d.rootLocked()
+	return r
+}
+
+// rootLocked returns the Dir's own Root, opening it on first use. Most
+// invocations never need it: what they write is measured and removed
+// through the locked descriptor (see statAt and removeAt). d.mu must be
+// held.
+func (d *Dir) rootLocked() (*os.Root, error) {
+	if d.root == nil {
+		r, err := openSame(d.path, d.lock, d.id)
+		if err != nil {
+			return nil, err
+		}
+		d.root = r
+	}
+	return d.root, nil
+}
+
+// openSame opens a Root on the directory the locked descriptor lk is open
+// on, which id describes: by its name while the name still leads there, and
+// otherwise, where the system can name an open descriptor (Linux's
+// /proc/self/fd), through lk itself. It never returns a Root on anything
+// else: a symlink or another directory put at the name is opened, found to
+// be something else and closed.
+func openSame(name string, lk *os.File, id fs.FileInfo) (*os.Root, error) {
+	r, err := openChecked(name, id)
+	if err == nil {
+		return r, nil
+	}
+	if p := fdPath(lk); p != "" {
+		if r, perr := openChecked(p, id); perr == nil {
+			return r, nil
+		}
+	}
+	if errors.Is(err, errReplaced) {
+		err = fmt.Errorf("%s: %w", name, err)
+	}
+	return nil, err
+}
+
+// openChecked opens a Root on name and returns it only if it is the
+// directory id describes.
+func openChecked(name string, id fs.FileInfo) (*os.Root, error) {
+	r, err := os.OpenRoot(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := sameDir(r, id); err != nil {
+		_ = r.Close()
+		return nil, err
+	}
+	return r, nil
 }
 
 // OpenRoot opens a new os.Root on the directory, for a caller to own and
 // close when done with it; closing it leaves the Dir and its own Root alone,
-// and Wipe does not depend on it. It is opened through the Dir's own Root,
-// not by path, so it is the directory that was made and locked even if its
-// name has been given to something else meanwhile. After Wipe it returns
-// ErrWiped. A Root still open after Wipe refers to the removed directory:
-// nothing can be created through it.
+// and Wipe does not depend on it. It is the directory that was made and
+// locked, checked against the locked descriptor: if its name has been given
+// to something else meanwhile, the Root is opened through the descriptor
+// itself where the system allows it (Linux), and OpenRoot fails otherwise;
+// it never returns a Root on what the name leads to instead. After Wipe it
+// returns ErrWiped. A Root still open after Wipe refers to the removed
+// directory: nothing can be created through it.
 func (d *Dir) OpenRoot() (*os.Root, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.wiped {
 		return nil, ErrWiped
 	}
-	r, err := d.root.OpenRoot(".")
+	var r *os.Root
+	var err error
+	if d.root != nil {
+		r, err = d.root.OpenRoot(".")
+	} else {
+		r, err = openSame(d.path, d.lock, d.id)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("tmpfs: %w", err)
 	}
@@ -160,26 +246,57 @@ func (d *Dir) Usage() (Usage, error) {
 		return u, fmt.Errorf("tmpfs: usage of %s: %w", d.path, err)
 	}
 	for _, name := range names {
-		info, err := d.root.Lstat(name)
+		e, err := d.entry(name)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
 		if err != nil {
 			return u, fmt.Errorf("tmpfs: usage of %s: %w", d.path, err)
 		}
-		if !info.IsDir() {
+		if !e.dir {
 			u.Files++
-			if info.Mode().IsRegular() {
-				u.Bytes += info.Size()
-			}
+			u.Bytes += e.bytes
 			continue
 		}
 		u.Dirs++
-		if err := u.walk(d.root, name); err != nil {
+		root, err := d.rootLocked()
+		if err == nil {
+			err = u.walk(root, name)
+		}
+		if err != nil {
 			return u, fmt.Errorf("tmpfs: usage of %s: %w", d.path, err)
 		}
 	}
 	return u, nil
+}
+
+// entry is what Usage needs of a directory entry.
+type entry struct {
+	dir   bool
+	bytes int64 // the size of a regular file, 0 for anything else
+}
+
+// entry looks at name in the directory, without following a symlink:
+// through the locked descriptor where the system allows it, through the
+// Dir's Root otherwise. d.mu must be held.
+func (d *Dir) entry(name string) (entry, error) {
+	e, err := statAt(d.lock, name)
+	if !errors.Is(err, errors.ErrUnsupported) {
+		return e, err
+	}
+	root, err := d.rootLocked()
+	if err != nil {
+		return entry{}, err
+	}
+	info, err := root.Lstat(name)
+	if err != nil {
+		return entry{}, err
+	}
+	e.dir = info.IsDir()
+	if info.Mode().IsRegular() {
+		e.bytes = info.Size()
+	}
+	return e, nil
 }
 
 // walk adds what the subdirectory dir of root holds, without following
@@ -212,7 +329,11 @@ func (u *Usage) walk(root *os.Root, dir string) error {
 func (d *Dir) names() ([]string, error) {
 	if d.listed {
 		if _, err := d.lock.Seek(0, io.SeekStart); err != nil {
-			return rootNames(d.root)
+			root, rerr := d.rootLocked()
+			if rerr != nil {
+				return nil, errors.Join(err, rerr)
+			}
+			return rootNames(root)
 		}
 	}
 	d.listed = true
@@ -241,7 +362,7 @@ func (d *Dir) Wipe() error {
 	if cached {
 		list = func() ([]string, error) { return d.seen, nil }
 	}
-	errs := []error{clearRoot(d.root, d.lock, list)}
+	errs := []error{clearDir(d.lock, d.rootLocked, list)}
 	// The directory is empty now. Its name is removed only while it still
 	// leads to that directory: one moved away and replaced (by a symlink,
 	// or by another directory) is not ours to remove. rmdir does not follow
@@ -250,7 +371,7 @@ func (d *Dir) Wipe() error {
 	if cached && err != nil {
 		// Not empty, or no longer at its name: either way the directory
 		// made is emptied from a listing of its own.
-		errs[0] = clearRoot(d.root, d.lock, d.names)
+		errs[0] = clearDir(d.lock, d.rootLocked, d.names)
 		if !errors.Is(err, errReplaced) && !errors.Is(err, fs.ErrNotExist) {
 			err = removeSame(os.Lstat, rmdir, d.path, d.id)
 		}
@@ -261,8 +382,11 @@ func (d *Dir) Wipe() error {
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
 		errs = append(errs, err)
 	}
-	errs = append(errs, d.root.Close(), d.lock.Close())
-	d.root = nil
+	if d.root != nil {
+		errs = append(errs, d.root.Close())
+		d.root = nil
+	}
+	errs = append(errs, d.lock.Close())
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("tmpfs: wipe %s: %w", d.path, err)
 	}

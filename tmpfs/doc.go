@@ -7,10 +7,10 @@
 // default), handed out as a path and as an [os.Root], measured with
 // [Dir.Usage] and removed, contents and all, with [Dir.Wipe].
 //
-// Removal never leaves the directory: every operation goes through an
-// os.Root opened on it, so a symlink (or a hard link, or a symlink swapped in
-// while the wipe runs) that points outside is removed as a link and its
-// target is left alone. Read-only files and subdirectories, deep trees and
+// Removal never leaves the directory: every operation goes through the
+// directory's own descriptor or an os.Root opened on it, so a symlink (or a
+// hard link, or a symlink swapped in while the wipe runs) that points outside
+// is removed as a link and its target is left alone. Read-only files and subdirectories, deep trees and
 // odd names are removed too. Nor does a directory's name swapped for
 // something else lead removal astray: New, Wipe and Sweep check that the
 // Root they clear, and the name they remove, are still the very directory
@@ -20,6 +20,6 @@
 // open. When a process is killed — a timeout, an out-of-memory kill — the
 // kernel drops the lock, and [Sweep] removes the directory on the next cold
 // start. Directories of live invocations, in this process or another, stay
-// locked and are never swept; one still being set up has mode 0500 until its
-// lock is held, and is left alone too.
+// locked and are never swept; should a Sweep take one New has made but not
+// yet locked, New finds out and makes another.
 package tmpfs

@@ -12,9 +12,4 @@ func lock(*os.File) error { return nil }
 
 func openDir(path string) (*os.File, error) { return os.Open(path) }
 
-// setupMode needs no marking where Sweep removes nothing.
-const setupMode = 0o700
-
-func ready(*os.File) error { return nil }
-
 func rmdir(path string) error { return os.Remove(path) }

@@ -38,16 +38,6 @@ func openDir(path string) (*os.File, error) {
 	return os.NewFile(uintptr(fd), path), nil
 }
 
-// setupMode is the mode of a directory New is still setting up: owner
-// read and search, so that it can be opened and locked, and not 0700, so
-// that Sweep does not take it for a finished one whose owner is gone.
-const setupMode = 0o500
-
-// ready gives the locked directory f its final mode, 0700, through its
-// descriptor: whatever its name leads to by now, the mode changed is the
-// one of the directory locked.
-func ready(f *os.File) error { return f.Chmod(0o700) }
-
 // rmdir removes an empty directory with one rmdir(2); os.Remove tries
 // unlink(2) first. Like os.Remove it does not follow a symlink, and fails on
 // a directory that is not empty.

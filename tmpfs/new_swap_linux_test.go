@@ -12,7 +12,7 @@ import (
 	"github.com/lambdaguard/lambdaguard/tmpfs"
 )
 
-// Between New's mkdir and its open, the fresh (empty, 0500) directory is
+// Between New's mkdir and its open, the fresh (empty, 0700) directory is
 // replaced by another directory: another user's, 0755, holding a file (a base
 // others can write to without the sticky bit). New must not lock it, chmod
 // it and hand it out, nor Wipe empty it. inotify tells the test when New's

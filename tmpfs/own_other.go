@@ -8,4 +8,4 @@ func ownDir(info fs.FileInfo) bool { return info.IsDir() }
 
 func madeHere(info fs.FileInfo) bool { return info.IsDir() }
 
-func settingUp(fs.FileMode) bool { return true }
+func removed(fs.FileInfo) bool { return false }

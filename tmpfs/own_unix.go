@@ -5,28 +5,34 @@ package tmpfs
 import (
 	"io/fs"
 	"os"
+	"sync"
 	"syscall"
 )
 
 // ownDir reports whether info describes a real directory owned by this
-// process's user. New's directories also have mode 0700, or, while New sets
-// them up, no permission beyond setupMode (see settingUp).
+// process's user.
 func ownDir(info fs.FileInfo) bool {
 	if !info.IsDir() {
 		return false
 	}
 	st, ok := info.Sys().(*syscall.Stat_t)
-	return ok && int(st.Uid) == os.Geteuid()
+	return ok && int(st.Uid) == euid()
 }
+
+// euid is the process's effective user id, asked once.
+var euid = sync.OnceValue(os.Geteuid)
 
 // madeHere reports whether info, the Stat of the directory New has just
 // locked, can be the directory it made a moment before: its own, with no
-// permission beyond setupMode. Another user's directory, or one made with
-// another mode, put at the name in between is not.
+// permission beyond 0700. Another user's directory, or one of another mode,
+// put at the name in between is not.
 func madeHere(info fs.FileInfo) bool {
-	return ownDir(info) && settingUp(info.Mode().Perm())
+	return ownDir(info) && info.Mode().Perm()&^0o700 == 0
 }
 
-// settingUp reports whether perm is a mode New gives a directory it is
-// setting up: setupMode, less what the umask took away.
-func settingUp(perm fs.FileMode) bool { return perm&^setupMode == 0 }
+// removed reports whether info, the Stat of an open directory, is of one
+// that has been removed since it was opened.
+func removed(info fs.FileInfo) bool {
+	st, ok := info.Sys().(*syscall.Stat_t)
+	return ok && st.Nlink == 0
+}

@@ -7,33 +7,54 @@ import (
 	"path"
 )
 
-// clearRoot removes every entry of root, as list names them (rootNames
-// lists root itself). os.Root.RemoveAll does not follow symlinks and cannot
-// leave the root. When an entry resists (a read-only directory, for a user
-// that is not root, or the root directory itself made read-only), the root
-// and the tree under the entry are made writable and the removal tried
-// again. self is a descriptor open on root's directory (the lock's): its
-// mode is given back through it, which needs no search permission on the
-// directory, the permission a handler may have taken away.
-func clearRoot(root *os.Root, self *os.File, list func() ([]string, error)) error {
+// clearDir removes every entry of the directory self is open on, as list
+// names them. An entry that is not a directory is unlinked through self,
+// which never follows a symlink and cannot reach outside. A subdirectory, or
+// an entry that resists (a read-only directory, for a user that is not root,
+// or the directory itself made read-only), is removed through the Root that
+// root returns, opened only then: os.Root.RemoveAll does not follow
+// symlinks and cannot leave the root; when it fails, the directory and the
+// tree under the entry are made writable and the removal tried again. The
+// directory's own mode is given back through self, which needs no search
+// permission on it, the permission a handler may have taken away.
+func clearDir(self *os.File, root func() (*os.Root, error), list func() ([]string, error)) error {
 	names, err := list()
 	if err != nil {
 		// The handler may have taken its own directory's permissions away.
 		_ = self.Chmod(0o700)
-		if names, err = rootNames(root); err != nil {
+		r, rerr := root()
+		if rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		if names, err = rootNames(r); err != nil {
 			return err
 		}
 	}
 	var errs []error
 	for _, name := range names {
-		if err := root.RemoveAll(name); err == nil {
+		err := removeAt(self, name)
+		if err == nil || errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
-		// Unlinking name needs write and search access to the directory
-		// itself too.
+		if errors.Is(err, fs.ErrPermission) {
+			// Unlinking name needs write and search access to the
+			// directory itself.
+			_ = self.Chmod(0o700)
+			if removeAt(self, name) == nil {
+				continue
+			}
+		}
+		r, err := root()
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if err := r.RemoveAll(name); err == nil {
+			continue
+		}
 		_ = self.Chmod(0o700)
-		makeWritable(root, name)
-		if err := root.RemoveAll(name); err != nil {
+		makeWritable(r, name)
+		if err := r.RemoveAll(name); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -7,12 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 )
-
-// setupGrace is how old a directory still with the set-up mode must be
-// before Sweep treats it as abandoned by a New that never finished.
-const setupGrace = time.Minute
 
 // Sweep removes the directories this package made under base (os.TempDir()
 // when empty) whose owner is gone: an invocation killed by a timeout, a crash
@@ -20,10 +15,13 @@ const setupGrace = time.Minute
 // sweeps it. A directory is stale when nobody holds its lock; a live one — of
 // a concurrent invocation, in this process or another — is left alone. Only
 // directories that New could have made are considered: the exact name shape
-// (Prefix, the sanitised name, 16 hex digits), mode 0700 and, on Unix, owned
-// by this process's user. Everything else — symlinks, files, directories that
-// merely start with Prefix — is never touched.
-// Sweep returns how many directories it removed and every error it met.
+// (Prefix, the sanitised name, 16 hex digits), no permission beyond 0700 and,
+// on Unix, owned by this process's user. Everything else — symlinks, files,
+// directories that merely start with Prefix — is never touched. A directory
+// New has made but not yet locked, microseconds old, looks stale too and may
+// be taken: New sees that and makes another, so no directory handed out is
+// ever swept. Sweep returns how many directories it removed and every error
+// it met.
 func Sweep(base string) (removed int, err error) {
 	if !canLock {
 		return 0, nil
@@ -53,7 +51,7 @@ func Sweep(base string) (removed int, err error) {
 			continue
 		}
 		perm := info.Mode().Perm()
-		if !ownDir(info) || perm != 0o700 && (!settingUp(perm) || time.Since(info.ModTime()) < setupGrace) {
+		if !ownDir(info) || perm&^0o700 != 0 {
 			continue
 		}
 		ok, err := sweepOne(br, filepath.Join(base, name), name, perm)
@@ -100,7 +98,9 @@ func sweepOne(br *os.Root, p, name string, perm fs.FileMode) (bool, error) {
 		return false, nil // not the directory that was listed
 	}
 	if perm != 0o700 {
-		// Left half set up: given the mode it is cleared with through the
+		// Left by a New that never finished giving it 0700 (under a umask
+		// that takes owner bits), or by a handler that took its own
+		// permissions away: given the mode it is cleared with through the
 		// locked descriptor, so that it can be searched.
 		if err := lk.Chmod(0o700); err != nil {
 			return false, fmt.Errorf("tmpfs: sweep %s: %w", p, err)
@@ -123,7 +123,7 @@ func sweepOne(br *os.Root, p, name string, perm fs.FileMode) (bool, error) {
 		}
 		return false, fmt.Errorf("tmpfs: sweep %s: %w", p, err)
 	}
-	err = clearRoot(root, lk, func() ([]string, error) { return rootNames(root) })
+	err = clearDir(lk, func() (*os.Root, error) { return root, nil }, func() ([]string, error) { return rootNames(root) })
 	_ = root.Close()
 	if err != nil {
 		return false, fmt.Errorf("tmpfs: sweep %s: %w", p, err)

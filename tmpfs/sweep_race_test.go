@@ -133,25 +133,47 @@ func TestSweepLeavesSwappedName(t *testing.T) {
 	}
 }
 
-// TestNewRefusesSwappedName swaps the new directory's name for something
-// else between the rename into place and the opening of its Root: New fails
-// rather than hand out a Root on anything but the directory it locked.
-func TestNewRefusesSwappedName(t *testing.T) {
+// TestRootAfterTheNameIsSwapped swaps the new directory's name for a
+// symlink to a directory outside base before anything has opened a Root on
+// it: the Root opened then (the Dir's own, lazily, and one from OpenRoot) is
+// the directory that was made and locked, reached through its descriptor,
+// never the symlink's target; Wipe empties that directory and reports the
+// name.
+func TestRootAfterTheNameIsSwapped(t *testing.T) {
 	base := t.TempDir()
 	victim, intact := victimDir(t)
-	onLocked(t, func(p string) {
-		must(t, os.Rename(p, p+".aside"))
-		must(t, os.Symlink(victim, p))
-	})
 	d, err := New(base, "swapped")
-	if !errors.Is(err, errReplaced) {
-		if d != nil {
-			_ = d.Wipe()
+	must(t, err)
+	p := d.Path()
+	must(t, os.Rename(p, p+".aside"))
+	must(t, os.Symlink(victim, p))
+
+	root := d.Root()
+	if fdPath(d.lock) == "" {
+		if root != nil {
+			t.Fatalf("Root = %v; want nil where a descriptor has no name", root)
 		}
-		t.Fatalf("New = %v; want errReplaced", err)
+	} else {
+		if root == nil {
+			t.Fatal("Root = nil; want the directory made, through its descriptor")
+		}
+		must(t, root.WriteFile("mine", []byte("x"), 0o600))
+		r, err := d.OpenRoot()
+		must(t, err)
+		must(t, r.WriteFile("also-mine", []byte("x"), 0o600))
+		must(t, r.Close())
+		if entries, err := os.ReadDir(p + ".aside"); err != nil || len(entries) != 2 {
+			t.Fatalf("the directory made holds %v, %v; want the two files written", entries, err)
+		}
+	}
+	if err := d.Wipe(); !errors.Is(err, errReplaced) {
+		t.Fatalf("Wipe = %v; want errReplaced", err)
+	}
+	if entries, err := os.ReadDir(p + ".aside"); err != nil || len(entries) != 0 {
+		t.Fatalf("the moved directory is not empty: %v, %v", entries, err)
 	}
 	if !intact() {
-		t.Fatalf("New's cleanup reached %s", victim)
+		t.Fatalf("the Root or the wipe reached %s", victim)
 	}
 }
 
