@@ -23,6 +23,7 @@ type Dir struct {
 
 	mu     sync.Mutex
 	root   *os.Root // opened when first needed (see rootLocked)
+	handed bool     // the directory has been handed out: its name is no longer trusted
 	wiped  bool
 	listed bool     // lock has been read as a directory: rewind before reading again
 	seen   []string // what the latest Usage listed, for Wipe to start from
@@ -122,19 +123,47 @@ func newDir(final string) (*Dir, error) {
 			return nil, fmt.Errorf("tmpfs: %w", err)
 		}
 	}
-	return &Dir{path: final, lock: lk, id: id}, nil
+	d := &Dir{path: final, lock: lk, id: id}
+	if fdPath(lk) == "" {
+		// No name for the descriptor: the Dir's own Root is opened now,
+		// while the name still leads to the directory, and later Roots
+		// are opened from it.
+		d.mu.Lock()
+		_, err := d.rootLocked()
+		d.mu.Unlock()
+		if errors.Is(err, fs.ErrNotExist) {
+			// Where a removed directory's Stat does not tell (removed), a
+			// Sweep's removal shows here.
+			_ = lk.Close()
+			return nil, fmt.Errorf("tmpfs: %s: %w", final, errSwept)
+		}
+		if err != nil {
+			_ = removeSame(os.Lstat, os.Remove, final, id)
+			_ = lk.Close()
+			return nil, fmt.Errorf("tmpfs: %w", err)
+		}
+	}
+	return d, nil
 }
 
 // Path returns the directory's absolute path. Prefer Root for anything built
 // from untrusted names: a path joined by hand follows symlinks.
-func (d *Dir) Path() string { return d.path }
+func (d *Dir) Path() string {
+	d.mu.Lock()
+	d.handed = true
+	d.mu.Unlock()
+	return d.path
+}
 
 // Root returns an os.Root on the directory: nothing opened through it can
 // escape the directory, symlinks included. The Root belongs to the Dir; it is
 // closed by Wipe and must not be closed by the caller: Wipe removes the
-// directory through it. It is nil after Wipe, and when no Root can be opened
-// on the directory that was made (see OpenRoot). Use OpenRoot for a Root to
+// directory through it. It is nil after Wipe. Use OpenRoot for a Root to
 // hand on to code that may close it.
+//
+// The Root is opened on first use, the way OpenRoot opens one; should the
+// directory have been made unreadable meanwhile, Root gives it mode 0700
+// back first, and it is nil only if even that fails.
 func (d *Dir) Root() *os.Root {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -142,44 +171,56 @@ func (d *Dir) Root() *os.Root {
 		return nil
 	}
 	r, _ := d.rootLocked()
+	d.handed = true
 	return r
 }
 
 // rootLocked returns the Dir's own Root, opening it on first use. Most
 // invocations never need it: what they write is measured and removed
-// through the locked descriptor (see statAt and removeAt). d.mu must be
-// held.
+// through the locked descriptor (see statAt and removeAt). A directory made
+// unreadable (a handler's chmod 0300, say) is given mode 0700 back, through
+// the locked descriptor, for the Root to open. d.mu must be held.
 func (d *Dir) rootLocked() (*os.Root, error) {
-	if d.root == nil {
-		r, err := openSame(d.path, d.lock, d.id)
-		if err != nil {
-			return nil, err
-		}
-		d.root = r
+	if d.root != nil {
+		return d.root, nil
 	}
-	return d.root, nil
+	r, err := d.openRoot()
+	if errors.Is(err, fs.ErrPermission) && d.lock.Chmod(0o700) == nil {
+		r, err = d.openRoot()
+	}
+	if err != nil {
+		return nil, err
+	}
+	d.root = r
+	return r, nil
 }
 
-// openSame opens a Root on the directory the locked descriptor lk is open
-// on, which id describes: by its name while the name still leads there, and
-// otherwise, where the system can name an open descriptor (Linux's
-// /proc/self/fd), through lk itself. It never returns a Root on anything
-// else: a symlink or another directory put at the name is opened, found to
-// be something else and closed.
-func openSame(name string, lk *os.File, id fs.FileInfo) (*os.Root, error) {
-	r, err := openChecked(name, id)
-	if err == nil {
-		return r, nil
+// openRoot opens a new Root on the directory made and locked, and on
+// nothing else. Until the directory has been handed out (Path, Root or
+// OpenRoot), its name leads to it, and the Root is opened by name. After
+// that the name is the handler's to move or replace, and opening it could
+// open anything, a FIFO that blocks the open included: the Root is opened
+// through the locked descriptor itself, its /proc/self/fd entry (proc(5)),
+// whose link leads to the open directory whatever became of its name; so is
+// it when the name has been given to something else before. Where there is
+// no such entry, New opened the Dir's own Root at once, and Roots are opened
+// from it. Either way the Root is checked to be the directory locked. d.mu
+// must be held.
+func (d *Dir) openRoot() (*os.Root, error) {
+	if d.root != nil {
+		return d.root.OpenRoot(".")
 	}
-	if p := fdPath(lk); p != "" {
-		if r, perr := openChecked(p, id); perr == nil {
-			return r, nil
+	p := fdPath(d.lock)
+	if !d.handed {
+		r, err := openChecked(d.path, d.id)
+		if err == nil || p == "" {
+			return r, err
 		}
 	}
-	if errors.Is(err, errReplaced) {
-		err = fmt.Errorf("%s: %w", name, err)
+	if p == "" {
+		return nil, errors.New("no Root to open the directory from") // New opened one where this is so
 	}
-	return nil, err
+	return openChecked(p, d.id)
 }
 
 // openChecked opens a Root on name and returns it only if it is the
@@ -191,6 +232,9 @@ func openChecked(name string, id fs.FileInfo) (*os.Root, error) {
 	}
 	if err := sameDir(r, id); err != nil {
 		_ = r.Close()
+		if errors.Is(err, errReplaced) {
+			err = fmt.Errorf("%s: %w", name, err)
+		}
 		return nil, err
 	}
 	return r, nil
@@ -199,10 +243,10 @@ func openChecked(name string, id fs.FileInfo) (*os.Root, error) {
 // OpenRoot opens a new os.Root on the directory, for a caller to own and
 // close when done with it; closing it leaves the Dir and its own Root alone,
 // and Wipe does not depend on it. It is the directory that was made and
-// locked, checked against the locked descriptor: if its name has been given
-// to something else meanwhile, the Root is opened through the descriptor
-// itself where the system allows it (Linux), and OpenRoot fails otherwise;
-// it never returns a Root on what the name leads to instead. After Wipe it
+// locked even if its name has been given to something else meanwhile, and
+// its name is never opened once the directory has been handed out (see
+// openRoot): the Root's Name is then the descriptor's /proc/self/fd entry,
+// which leads to the directory in this process until Wipe. After Wipe it
 // returns ErrWiped. A Root still open after Wipe refers to the removed
 // directory: nothing can be created through it.
 func (d *Dir) OpenRoot() (*os.Root, error) {
@@ -211,13 +255,8 @@ func (d *Dir) OpenRoot() (*os.Root, error) {
 	if d.wiped {
 		return nil, ErrWiped
 	}
-	var r *os.Root
-	var err error
-	if d.root != nil {
-		r, err = d.root.OpenRoot(".")
-	} else {
-		r, err = openSame(d.path, d.lock, d.id)
-	}
+	r, err := d.openRoot()
+	d.handed = true
 	if err != nil {
 		return nil, fmt.Errorf("tmpfs: %w", err)
 	}
