@@ -58,8 +58,13 @@ func New(base, name string) (*Dir, error) {
 }
 
 // newAttempts is how many directories New makes before it gives up on
-// Sweeps taking each before it is locked.
-const newAttempts = 8
+// Sweeps taking each before it is locked. A Sweep pass lists the base once,
+// at its start, so one pass can take a given New's directory only if it
+// began after that directory's mkdir: a cold start's single pass costs a
+// New at most one more directory. Only Sweeps run back to back, from
+// several processes at once, take more (a test does that, on two cores:
+// eight attempts were once not enough there).
+const newAttempts = 64
 
 // errSwept means a Sweep took the directory New had just made before New
 // could lock it.
