@@ -51,8 +51,11 @@ func New(base, name string) (*Dir, error) {
 	// another; a directory handed out is locked, and no Sweep touches it.
 	for try := 1; ; try++ {
 		d, err := newDir(filepath.Join(base, dirName(name)))
+		if err == nil {
+			return d, nil
+		}
 		if !errors.Is(err, errSwept) || try == newAttempts {
-			return d, err
+			return nil, fmt.Errorf("tmpfs: %w", err)
 		}
 	}
 }
@@ -74,21 +77,22 @@ var errSwept = errors.New("taken by a concurrent Sweep before it was locked")
 // after the open, before the lock: tests run a Sweep there.
 var testHookMade, testHookOpened func(path string)
 
-// newDir makes, opens and locks the directory final.
+// newDir makes, opens and locks the directory final. Its errors name the
+// directory; New says they are tmpfs's.
 func newDir(final string) (*Dir, error) {
 	if err := os.Mkdir(final, 0o700); err != nil {
-		return nil, fmt.Errorf("tmpfs: %w", err)
+		return nil, err
 	}
 	if testHookMade != nil {
 		testHookMade(final)
 	}
 	lk, err := openDir(final)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("tmpfs: %s: %w", final, errSwept)
-	}
 	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, at(final, errSwept)
+		}
 		_ = os.Remove(final)
-		return nil, fmt.Errorf("tmpfs: %w", err)
+		return nil, err
 	}
 	if testHookOpened != nil {
 		testHookOpened(final)
@@ -96,60 +100,57 @@ func newDir(final string) (*Dir, error) {
 	if err := lock(lk); err != nil {
 		_ = lk.Close()
 		if errors.Is(err, errLocked) {
-			// A Sweep holds it, and removes it.
-			return nil, fmt.Errorf("tmpfs: %s: %w", final, errSwept)
+			return nil, at(final, errSwept) // a Sweep holds it, and removes it
 		}
 		_ = os.Remove(final)
-		return nil, fmt.Errorf("tmpfs: lock %s: %w", final, err)
+		return nil, at(final, err)
 	}
 	id, err := lk.Stat()
 	switch {
 	case err != nil:
-		_ = lk.Close()
 		_ = os.Remove(final)
-		return nil, fmt.Errorf("tmpfs: %w", err)
 	case removed(id):
 		// A Sweep locked, emptied and removed it between the open and
 		// the lock.
-		_ = lk.Close()
-		return nil, fmt.Errorf("tmpfs: %s: %w", final, errSwept)
+		err = at(final, errSwept)
 	case !madeHere(id):
 		// Another directory was put at the name between the mkdir and the
 		// open: not ours to use, nor to remove.
-		_ = lk.Close()
-		return nil, fmt.Errorf("tmpfs: %s: %w", final, errReplaced)
+		err = at(final, errReplaced)
 	}
+	if err != nil {
+		_ = lk.Close()
+		return nil, err
+	}
+	d := &Dir{path: final, lock: lk, id: id}
 	if id.Mode().Perm() != 0o700 {
 		// What the umask left of 0700, made whole through the locked
 		// descriptor.
-		if err := lk.Chmod(0o700); err != nil {
-			_ = removeSame(os.Lstat, os.Remove, final, id)
-			_ = lk.Close()
-			return nil, fmt.Errorf("tmpfs: %w", err)
-		}
+		err = lk.Chmod(0o700)
 	}
-	d := &Dir{path: final, lock: lk, id: id}
-	if fdPath(lk) == "" {
+	if err == nil && fdPath(lk) == "" {
 		// No name for the descriptor: the Dir's own Root is opened now,
 		// while the name still leads to the directory, and later Roots
-		// are opened from it.
+		// are opened from it. Where a removed directory's Stat does not
+		// tell (removed), a Sweep's removal shows here.
 		d.mu.Lock()
-		_, err := d.rootLocked()
+		_, err = d.rootLocked()
 		d.mu.Unlock()
 		if errors.Is(err, fs.ErrNotExist) {
-			// Where a removed directory's Stat does not tell (removed), a
-			// Sweep's removal shows here.
 			_ = lk.Close()
-			return nil, fmt.Errorf("tmpfs: %s: %w", final, errSwept)
+			return nil, at(final, errSwept)
 		}
-		if err != nil {
-			_ = removeSame(os.Lstat, os.Remove, final, id)
-			_ = lk.Close()
-			return nil, fmt.Errorf("tmpfs: %w", err)
-		}
+	}
+	if err != nil {
+		_ = removeSame(os.Lstat, os.Remove, final, id)
+		_ = lk.Close()
+		return nil, err
 	}
 	return d, nil
 }
+
+// at names the directory p in err.
+func at(p string, err error) error { return fmt.Errorf("%s: %w", p, err) }
 
 // Path returns the directory's absolute path. Prefer Root for anything built
 // from untrusted names: a path joined by hand follows symlinks.

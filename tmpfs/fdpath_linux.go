@@ -18,7 +18,15 @@ func fdPath(f *os.File) string {
 }
 
 // procFDs reports whether /proc/self/fd is there, asked once.
-var procFDs = sync.OnceValue(func() bool {
-	_, err := os.Stat("/proc/self/fd")
-	return err == nil
-})
+func procFDs() bool {
+	procOnce.Do(func() {
+		_, err := os.Stat("/proc/self/fd")
+		procOK = err == nil
+	})
+	return procOK
+}
+
+var (
+	procOnce sync.Once
+	procOK   bool
+)

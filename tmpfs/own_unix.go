@@ -19,8 +19,16 @@ func ownDir(info fs.FileInfo) bool {
 	return ok && int(st.Uid) == euid()
 }
 
-// euid is the process's effective user id, asked once.
-var euid = sync.OnceValue(os.Geteuid)
+// euid returns the process's effective user id, asked once.
+func euid() int {
+	euidOnce.Do(func() { euidValue = os.Geteuid() })
+	return euidValue
+}
+
+var (
+	euidOnce  sync.Once
+	euidValue int
+)
 
 // madeHere reports whether info, the Stat of the directory New has just
 // locked, can be the directory it made a moment before: its own, with no
