@@ -126,8 +126,11 @@ func TempDir(ctx context.Context) (string, error) {
 // directory, symlinks included.
 //
 // Each call opens a Root of its own (one file descriptor) on the
-// invocation's directory: the directory that was made, even if its name has
-// been given to something else since. The handler may close it, with defer
+// invocation's directory, by its name, and checks that it is the directory
+// that was made: if the handler has moved the directory away, or put
+// something else at its name, TempRoot returns an error rather than open
+// what the name leads to (a Root from an earlier call still works). The
+// handler may close it, with defer
 // root.Close() as usual, and the guard closes whatever is still open when
 // the invocation ends, before the directory is wiped; closing it twice is
 // harmless. A Root kept beyond the invocation is closed all the same, so

@@ -23,7 +23,6 @@ type Dir struct {
 
 	mu     sync.Mutex
 	root   *os.Root // opened when first needed (see rootLocked)
-	handed bool     // the directory has been handed out: its name is no longer trusted
 	wiped  bool
 	listed bool     // lock has been read as a directory: rewind before reading again
 	seen   []string // what the latest Usage listed, for Wipe to start from
@@ -129,10 +128,11 @@ func newDir(final string) (*Dir, error) {
 		err = lk.Chmod(0o700)
 	}
 	if err == nil && fdPath(lk) == "" {
-		// No name for the descriptor: the Dir's own Root is opened now,
-		// while the name still leads to the directory, and later Roots
-		// are opened from it. Where a removed directory's Stat does not
-		// tell (removed), a Sweep's removal shows here.
+		// No name for the descriptor: the Dir's own Root, which Usage
+		// and Wipe may need once the handler has moved the directory
+		// away, is opened now, while the name still leads to it. Where a
+		// removed directory's Stat does not tell (removed), a Sweep's
+		// removal shows here.
 		d.mu.Lock()
 		_, err = d.rootLocked()
 		d.mu.Unlock()
@@ -154,12 +154,7 @@ func at(p string, err error) error { return fmt.Errorf("%s: %w", p, err) }
 
 // Path returns the directory's absolute path. Prefer Root for anything built
 // from untrusted names: a path joined by hand follows symlinks.
-func (d *Dir) Path() string {
-	d.mu.Lock()
-	d.handed = true
-	d.mu.Unlock()
-	return d.path
-}
+func (d *Dir) Path() string { return d.path }
 
 // Root returns an os.Root on the directory: nothing opened through it can
 // escape the directory, symlinks included. The Root belongs to the Dir; it is
@@ -167,9 +162,12 @@ func (d *Dir) Path() string {
 // directory through it. It is nil after Wipe. Use OpenRoot for a Root to
 // hand on to code that may close it.
 //
-// The Root is opened on first use, the way OpenRoot opens one; should the
-// directory have been made unreadable meanwhile, Root gives it mode 0700
-// back first, and it is nil only if even that fails.
+// The Root is opened on first use. Should the directory have been made
+// unreadable meanwhile, Root gives it mode 0700 back first. Should its name
+// have been given to something else, the Root is the directory made all the
+// same, reached through its descriptor (see rootLocked); its Name is then
+// the descriptor's /proc/self/fd entry, a name for the directory in this
+// process only, and only until Wipe. Root is nil only if none of that works.
 func (d *Dir) Root() *os.Root {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -177,22 +175,29 @@ func (d *Dir) Root() *os.Root {
 		return nil
 	}
 	r, _ := d.rootLocked()
-	d.handed = true
 	return r
 }
 
 // rootLocked returns the Dir's own Root, opening it on first use. Most
 // invocations never need it: what they write is measured and removed
-// through the locked descriptor (see statAt and removeAt). A directory made
-// unreadable (a handler's chmod 0300, say) is given mode 0700 back, through
-// the locked descriptor, for the Root to open. d.mu must be held.
+// through the locked descriptor (see statAt and removeAt). It is opened by
+// the directory's name (see openByName); where that fails, because the name
+// has been given to something else or the directory made unreadable,
+// through the locked descriptor's /proc/self/fd entry (proc(5)), whose link
+// leads to the open directory itself, after giving the directory mode 0700
+// back through the descriptor if it cannot be read. d.mu must be held.
 func (d *Dir) rootLocked() (*os.Root, error) {
 	if d.root != nil {
 		return d.root, nil
 	}
-	r, err := d.openRoot()
-	if errors.Is(err, fs.ErrPermission) && d.lock.Chmod(0o700) == nil {
-		r, err = d.openRoot()
+	r, err := openByName(d.path, d.id)
+	if err != nil {
+		if p := fdPath(d.lock); p != "" {
+			r, err = openChecked(p, d.id)
+			if errors.Is(err, fs.ErrPermission) && d.lock.Chmod(0o700) == nil {
+				r, err = openChecked(p, d.id)
+			}
+		}
 	}
 	if err != nil {
 		return nil, err
@@ -201,32 +206,15 @@ func (d *Dir) rootLocked() (*os.Root, error) {
 	return r, nil
 }
 
-// openRoot opens a new Root on the directory made and locked, and on
-// nothing else. Until the directory has been handed out (Path, Root or
-// OpenRoot), its name leads to it, and the Root is opened by name. After
-// that the name is the handler's to move or replace, and opening it could
-// open anything, a FIFO that blocks the open included: the Root is opened
-// through the locked descriptor itself, its /proc/self/fd entry (proc(5)),
-// whose link leads to the open directory whatever became of its name; so is
-// it when the name has been given to something else before. Where there is
-// no such entry, New opened the Dir's own Root at once, and Roots are opened
-// from it. Either way the Root is checked to be the directory locked. d.mu
-// must be held.
-func (d *Dir) openRoot() (*os.Root, error) {
-	if d.root != nil {
-		return d.root.OpenRoot(".")
-	}
-	p := fdPath(d.lock)
-	if !d.handed {
-		r, err := openChecked(d.path, d.id)
-		if err == nil || p == "" {
-			return r, err
-		}
-	}
-	if p == "" {
-		return nil, errors.New("no Root to open the directory from") // New opened one where this is so
-	}
-	return openChecked(p, d.id)
+// openByName opens a Root on the directory named name, which must be the
+// one id describes. The name is the handler's to move or replace, so what
+// it leads to is opened as a directory only: with a trailing slash, the
+// kernel refuses anything else, a FIFO (whose open would block until a
+// writer came) or a symlink to one included, without opening it. A
+// directory it leads to that is not the one made is opened, found to be
+// something else and closed.
+func openByName(name string, id fs.FileInfo) (*os.Root, error) {
+	return openChecked(name+string(filepath.Separator), id)
 }
 
 // openChecked opens a Root on name and returns it only if it is the
@@ -239,7 +227,7 @@ func openChecked(name string, id fs.FileInfo) (*os.Root, error) {
 	if err := sameDir(r, id); err != nil {
 		_ = r.Close()
 		if errors.Is(err, errReplaced) {
-			err = fmt.Errorf("%s: %w", name, err)
+			err = at(name, err)
 		}
 		return nil, err
 	}
@@ -248,21 +236,19 @@ func openChecked(name string, id fs.FileInfo) (*os.Root, error) {
 
 // OpenRoot opens a new os.Root on the directory, for a caller to own and
 // close when done with it; closing it leaves the Dir and its own Root alone,
-// and Wipe does not depend on it. It is the directory that was made and
-// locked even if its name has been given to something else meanwhile, and
-// its name is never opened once the directory has been handed out (see
-// openRoot): the Root's Name is then the descriptor's /proc/self/fd entry,
-// which leads to the directory in this process until Wipe. After Wipe it
-// returns ErrWiped. A Root still open after Wipe refers to the removed
-// directory: nothing can be created through it.
+// and Wipe does not depend on it. It is opened by the directory's name and
+// checked to be the directory that was made and locked: if the name has
+// been given to something else meanwhile, OpenRoot fails (errors.Is
+// fs.ErrNotExist when nothing is there) rather than open what the name
+// leads to. After Wipe it returns ErrWiped. A Root still open after Wipe
+// refers to the removed directory: nothing can be created through it.
 func (d *Dir) OpenRoot() (*os.Root, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.wiped {
 		return nil, ErrWiped
 	}
-	r, err := d.openRoot()
-	d.handed = true
+	r, err := openByName(d.path, d.id)
 	if err != nil {
 		return nil, fmt.Errorf("tmpfs: %w", err)
 	}

@@ -10,14 +10,13 @@
 // Removal never leaves the directory: every operation goes through the
 // directory's own descriptor or an os.Root opened on it, so a symlink (or a
 // hard link, or a symlink swapped in while the wipe runs) that points outside
-// is removed as a link and its target is left alone. Once the directory has
-// been handed out, its name is not opened again: a Root is opened through the
-// descriptor (on Linux, its /proc/self/fd entry; elsewhere New opens one at
-// once), so that nothing put at the name, a FIFO included, is ever opened. Read-only files and subdirectories, deep trees and
-// odd names are removed too. Nor does a directory's name swapped for
-// something else lead removal astray: New, Wipe and Sweep check that the
-// Root they clear, and the name they remove, are still the very directory
-// whose lock they hold, and leave anything else alone.
+// is removed as a link and its target is left alone. Read-only files and
+// subdirectories, deep trees and odd names are removed too. Nor does a
+// directory's name swapped for something else lead removal astray: Wipe and
+// Sweep check that the Root they clear, and the name they remove, are still
+// the very directory whose lock they hold, and leave anything else alone; a
+// name is only ever opened as a directory, so that a FIFO put there cannot
+// block them.
 //
 // A Dir holds an advisory lock (flock) on its directory for as long as it is
 // open. When a process is killed — a timeout, an out-of-memory kill — the

@@ -21,6 +21,7 @@ func TestOpenRootClosedByCaller(t *testing.T) {
 	require.NoError(t, err)
 	r, err := d.OpenRoot()
 	require.NoError(t, err)
+	assert.Equal(t, d.Path()+string(filepath.Separator), r.Name(), "named by the directory's path, a name a child process can use too")
 	require.NoError(t, r.WriteFile("data", []byte("request data"), 0o600))
 	require.NoError(t, r.Close())
 	require.NoError(t, r.Close(), "closing twice is harmless")
@@ -61,28 +62,33 @@ func TestOpenRootOpenAtWipe(t *testing.T) {
 	assert.Empty(t, entries)
 }
 
-// TestOpenRootNotByName: OpenRoot opens the directory that was made, not
-// whatever its name leads to by now.
-func TestOpenRootNotByName(t *testing.T) {
+// TestOpenRootNotWhatTheNameLeadsTo: once the directory's name leads to
+// something else (moved away, a symlink to another directory put in its
+// place), OpenRoot fails rather than open it, and names the directory;
+// nothing is written to what the name leads to, and Wipe still empties the
+// directory made.
+func TestOpenRootNotWhatTheNameLeadsTo(t *testing.T) {
 	base := t.TempDir()
 	d, err := tmpfs.New(base, "swapped")
 	require.NoError(t, err)
+	require.NoError(t, d.Root().WriteFile("f", []byte("x"), 0o600))
 	moved := filepath.Join(t.TempDir(), "moved")
 	require.NoError(t, os.Rename(d.Path(), moved))
 	decoy := t.TempDir()
 	require.NoError(t, os.Symlink(decoy, d.Path()))
 
 	r, err := d.OpenRoot()
+	if r != nil {
+		_ = r.Close()
+	}
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), d.Path())
+	entries, err := os.ReadDir(decoy)
 	require.NoError(t, err)
-	defer r.Close()
-	require.NoError(t, r.WriteFile("f", []byte("x"), 0o600))
-	_, err = os.Stat(filepath.Join(moved, "f"))
-	assert.NoError(t, err, "written into the directory made")
-	_, err = os.Stat(filepath.Join(decoy, "f"))
-	assert.ErrorIs(t, err, fs.ErrNotExist, "not into what the name leads to")
+	assert.Empty(t, entries, "nothing written to what the name leads to")
 
 	assert.Error(t, d.Wipe(), "the name is not the directory's any more: reported")
-	entries, err := os.ReadDir(moved)
+	entries, err = os.ReadDir(moved)
 	require.NoError(t, err)
 	assert.Empty(t, entries, "the directory made is emptied all the same")
 }

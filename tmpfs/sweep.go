@@ -65,9 +65,9 @@ func Sweep(base string) (removed int, err error) {
 	return removed, errors.Join(errs...)
 }
 
-// testHookLocked, when set, runs once a directory's lock is held: in Sweep
-// before the directory is opened to be cleared, in New before it is opened
-// to be handed out. Tests swap the name for something else there.
+// testHookLocked, when set, runs in Sweep once a directory's lock is held,
+// before the directory is opened to be cleared. Tests swap the name for
+// something else there.
 var testHookLocked func(path string)
 
 // sweepOne removes the directory name in br (at p) if its lock can be taken.
