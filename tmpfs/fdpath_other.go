@@ -5,6 +5,6 @@ package tmpfs
 import "os"
 
 // fdPath returns "": elsewhere there is no portable name for an open
-// descriptor, and a Dir whose name has been given to something else cannot
-// be opened as a Root again.
+// descriptor, and New opens the Dir's own Root at once, while the name still
+// leads to the directory.
 func fdPath(*os.File) string { return "" }
