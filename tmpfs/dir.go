@@ -53,8 +53,11 @@ func New(base, name string) (*Dir, error) {
 		if err == nil {
 			return d, nil
 		}
-		if !errors.Is(err, errSwept) || try == newAttempts {
+		if !errors.Is(err, errSwept) {
 			return nil, fmt.Errorf("tmpfs: %w", err)
+		}
+		if try == newAttempts {
+			return nil, fmt.Errorf("tmpfs: %d directories in a row, the last %w", newAttempts, err)
 		}
 	}
 }
@@ -70,7 +73,7 @@ const newAttempts = 64
 
 // errSwept means a Sweep took the directory New had just made before New
 // could lock it.
-var errSwept = errors.New("taken by a concurrent Sweep before it was locked")
+var errSwept = errors.New("taken before it could be locked (by a concurrent Sweep, or whoever else holds its lock)")
 
 // testHookMade, when set, runs in New after the mkdir, and testHookOpened
 // after the open, before the lock: tests run a Sweep there.
@@ -159,45 +162,61 @@ func (d *Dir) Path() string { return d.path }
 // Root returns an os.Root on the directory: nothing opened through it can
 // escape the directory, symlinks included. The Root belongs to the Dir; it is
 // closed by Wipe and must not be closed by the caller: Wipe removes the
-// directory through it. It is nil after Wipe. Use OpenRoot for a Root to
-// hand on to code that may close it.
+// directory through it. Use OpenRoot for a Root to hand on to code that may
+// close it.
 //
-// The Root is opened on first use. Should the directory have been made
-// unreadable meanwhile, Root gives it mode 0700 back first. Should its name
-// have been given to something else, the Root is the directory made all the
-// same, reached through its descriptor (see rootLocked); its Name is then
-// the descriptor's /proc/self/fd entry, a name for the directory in this
-// process only, and only until Wipe. Root is nil only if none of that works.
+// The Root is opened on first use, by the directory's name, as OpenRoot
+// opens one; should the directory have been made unreadable meanwhile, Root
+// gives it mode 0700 back first. Root is nil after Wipe, and when the name
+// no longer leads to the directory (it has been moved away or replaced)
+// before the first call.
 func (d *Dir) Root() *os.Root {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.wiped {
 		return nil
 	}
-	r, _ := d.rootLocked()
-	return r
+	if d.root == nil {
+		r, err := openByName(d.path, d.id)
+		if errors.Is(err, fs.ErrPermission) && d.lock.Chmod(0o700) == nil {
+			r, err = openByName(d.path, d.id)
+		}
+		if err != nil {
+			return nil
+		}
+		d.root = r
+	}
+	return d.root
 }
 
-// rootLocked returns the Dir's own Root, opening it on first use. Most
-// invocations never need it: what they write is measured and removed
-// through the locked descriptor (see statAt and removeAt). It is opened by
-// the directory's name (see openByName); where that fails, because the name
-// has been given to something else or the directory made unreadable,
-// through the locked descriptor's /proc/self/fd entry (proc(5)), whose link
-// leads to the open directory itself, after giving the directory mode 0700
-// back through the descriptor if it cannot be read. d.mu must be held.
+// rootLocked returns the Dir's own Root, for Usage and Wipe, opening it on
+// first use. Most invocations never need it: what they write is measured
+// and removed through the locked descriptor (see statAt and removeAt). It is
+// opened through that descriptor's /proc/self/fd entry (proc(5)), whose link
+// leads to the open directory itself, never by the name, which the handler
+// may have moved or replaced: opening what the name leads to would open
+// that, a directory elsewhere or one that blocks. A directory made
+// unreadable is given mode 0700 back through the descriptor first. Where
+// there is no /proc, New opened it at once by name (see newDir). A Root
+// opened this way is never handed out: its name would lead, after Wipe, to
+// whatever reuses the descriptor. d.mu must be held.
 func (d *Dir) rootLocked() (*os.Root, error) {
 	if d.root != nil {
 		return d.root, nil
 	}
-	r, err := openByName(d.path, d.id)
-	if err != nil {
-		if p := fdPath(d.lock); p != "" {
-			r, err = openChecked(p, d.id)
-			if errors.Is(err, fs.ErrPermission) && d.lock.Chmod(0o700) == nil {
-				r, err = openChecked(p, d.id)
-			}
+	p := fdPath(d.lock)
+	if p == "" {
+		// Only New, before anyone has the directory.
+		r, err := openByName(d.path, d.id)
+		if err != nil {
+			return nil, err
 		}
+		d.root = r
+		return r, nil
+	}
+	r, err := openChecked(p, d.id)
+	if errors.Is(err, fs.ErrPermission) && d.lock.Chmod(0o700) == nil {
+		r, err = openChecked(p, d.id)
 	}
 	if err != nil {
 		return nil, err
@@ -207,14 +226,32 @@ func (d *Dir) rootLocked() (*os.Root, error) {
 }
 
 // openByName opens a Root on the directory named name, which must be the
-// one id describes. The name is the handler's to move or replace, so what
-// it leads to is opened as a directory only: with a trailing slash, the
-// kernel refuses anything else, a FIFO (whose open would block until a
-// writer came) or a symlink to one included, without opening it. A
-// directory it leads to that is not the one made is opened, found to be
-// something else and closed.
+// one id describes, and never opens anything else the handler may have put
+// at the name: the name is looked at first (lstat, which follows nothing)
+// and opened only if it is the directory itself; it is opened as a
+// directory only, with a trailing slash, so that should it be replaced in
+// between by a FIFO, or a symlink to one, the kernel refuses it without
+// opening it (an open of a FIFO blocks until a writer comes); and the Root
+// is checked to be the directory. Errors name the directory as name does.
 func openByName(name string, id fs.FileInfo) (*os.Root, error) {
-	return openChecked(name+string(filepath.Separator), id)
+	info, err := os.Lstat(name)
+	if err != nil {
+		return nil, err
+	}
+	if !os.SameFile(info, id) {
+		return nil, at(name, errReplaced)
+	}
+	r, err := openChecked(name+string(filepath.Separator), id)
+	if err != nil {
+		if pe, ok := err.(*fs.PathError); ok {
+			pe.Path = name // without the slash
+		}
+		if errors.Is(err, errReplaced) {
+			err = at(name, errReplaced)
+		}
+		return nil, err
+	}
+	return r, nil
 }
 
 // openChecked opens a Root on name and returns it only if it is the
@@ -226,9 +263,6 @@ func openChecked(name string, id fs.FileInfo) (*os.Root, error) {
 	}
 	if err := sameDir(r, id); err != nil {
 		_ = r.Close()
-		if errors.Is(err, errReplaced) {
-			err = at(name, err)
-		}
 		return nil, err
 	}
 	return r, nil

@@ -94,8 +94,10 @@ func sweepOne(br *os.Root, p, name string, perm fs.FileMode) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("tmpfs: sweep %s: %w", p, err)
 	}
-	if !ownDir(id) || id.Mode().Perm() != perm {
-		return false, nil // not the directory that was listed
+	if !ownDir(id) || id.Mode().Perm() != perm || removed(id) {
+		// Not the directory that was listed, or one its owner wiped and
+		// unlocked between the open and the lock.
+		return false, nil
 	}
 	if perm != 0o700 {
 		// Left by a New that never finished giving it 0700 (under a umask
@@ -109,7 +111,18 @@ func sweepOne(br *os.Root, p, name string, perm fs.FileMode) (bool, error) {
 	if testHookLocked != nil {
 		testHookLocked(p)
 	}
-	root, err := br.OpenRoot(name)
+	// The Root that clears it is opened through the lock's descriptor where
+	// the system names one (nothing put at the name, a FIFO included, is
+	// opened then), and otherwise through br only if the name still leads
+	// to the directory locked.
+	var root *os.Root
+	if fp := fdPath(lk); fp != "" {
+		root, err = os.OpenRoot(fp)
+	} else if replaced(br.Lstat, name, id) {
+		return false, nil // someone else's now: not to be touched
+	} else {
+		root, err = br.OpenRoot(name)
+	}
 	if err != nil {
 		if replaced(br.Lstat, name, id) {
 			return false, nil // someone else's now: not to be touched
@@ -126,6 +139,9 @@ func sweepOne(br *os.Root, p, name string, perm fs.FileMode) (bool, error) {
 	err = clearDir(lk, func() (*os.Root, error) { return root, nil }, func() ([]string, error) { return rootNames(root) })
 	_ = root.Close()
 	if err != nil {
+		if gone, _ := lk.Stat(); gone != nil && removed(gone) {
+			return false, nil // removed meanwhile by whoever had it
+		}
 		return false, fmt.Errorf("tmpfs: sweep %s: %w", p, err)
 	}
 	if err := removeSame(br.Lstat, br.Remove, name, id); err != nil {
