@@ -14,9 +14,12 @@
 // subdirectories, deep trees and odd names are removed too. Nor does a
 // directory's name swapped for something else lead removal astray: Wipe and
 // Sweep check that the Root they clear, and the name they remove, are still
-// the very directory whose lock they hold, and leave anything else alone; a
-// name is only ever opened as a directory, so that a FIFO put there cannot
-// block them.
+// the very directory whose lock they hold, and leave anything else alone.
+// They never open the name, which the handler may have given to a FIFO or a
+// directory elsewhere: they reach the directory through its locked
+// descriptor (on Linux, its /proc/self/fd entry; elsewhere a Root New opened
+// at once). OpenRoot opens the name only once it has found the directory
+// itself there.
 //
 // A Dir holds an advisory lock (flock) on its directory for as long as it is
 // open. When a process is killed — a timeout, an out-of-memory kill — the
