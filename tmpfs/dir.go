@@ -93,7 +93,9 @@ func newDir(final string) (*Dir, error) {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, at(final, errSwept)
 		}
-		_ = os.Remove(final)
+		// rmdir, not os.Remove: whatever is at the name by now, only an
+		// empty directory goes, never a file or a link put there.
+		_ = rmdir(final)
 		return nil, err
 	}
 	if testHookOpened != nil {
@@ -104,13 +106,13 @@ func newDir(final string) (*Dir, error) {
 		if errors.Is(err, errLocked) {
 			return nil, at(final, errSwept) // a Sweep holds it, and removes it
 		}
-		_ = os.Remove(final)
+		_ = rmdir(final)
 		return nil, at(final, err)
 	}
 	id, err := lk.Stat()
 	switch {
 	case err != nil:
-		_ = os.Remove(final)
+		_ = rmdir(final)
 	case removed(id):
 		// A Sweep locked, emptied and removed it between the open and
 		// the lock.
@@ -145,7 +147,7 @@ func newDir(final string) (*Dir, error) {
 		}
 	}
 	if err != nil {
-		_ = removeSame(os.Lstat, os.Remove, final, id)
+		_ = removeSame(os.Lstat, rmdir, final, id)
 		_ = lk.Close()
 		return nil, err
 	}
@@ -177,10 +179,7 @@ func (d *Dir) Root() *os.Root {
 		return nil
 	}
 	if d.root == nil {
-		r, err := openByName(d.path, d.id)
-		if errors.Is(err, fs.ErrPermission) && d.lock.Chmod(0o700) == nil {
-			r, err = openByName(d.path, d.id)
-		}
+		r, err := d.readable(func() (*os.Root, error) { return openByName(d.path, d.id) })
 		if err != nil {
 			return nil
 		}
@@ -214,15 +213,23 @@ func (d *Dir) rootLocked() (*os.Root, error) {
 		d.root = r
 		return r, nil
 	}
-	r, err := openChecked(p, d.id)
-	if errors.Is(err, fs.ErrPermission) && d.lock.Chmod(0o700) == nil {
-		r, err = openChecked(p, d.id)
-	}
+	r, err := d.readable(func() (*os.Root, error) { return openChecked(p, d.id) })
 	if err != nil {
 		return nil, err
 	}
 	d.root = r
 	return r, nil
+}
+
+// readable calls open, and once more after giving the directory mode 0700
+// back through the locked descriptor if the directory could not be read:
+// the handler may have taken its own permissions away.
+func (d *Dir) readable(open func() (*os.Root, error)) (*os.Root, error) {
+	r, err := open()
+	if errors.Is(err, fs.ErrPermission) && d.lock.Chmod(0o700) == nil {
+		r, err = open()
+	}
+	return r, err
 }
 
 // openByName opens a Root on the directory named name, which must be the

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 	"unsafe"
 
 	"github.com/lambdaguard/lambdaguard/tmpfs"
@@ -80,8 +81,16 @@ func TestNewRefusesADirectorySwappedInBeforeItsLock(t *testing.T) {
 		root := d.Root()
 		if root == nil {
 			// New locked its own directory and the swap came after: the
-			// name no longer leads to it, and Root opens nothing.
+			// name no longer leads to it, and Root opens nothing. Once the
+			// other user's directory is in place, the wipe must not have
+			// emptied it.
 			_ = d.Wipe()
+			if swappedIn(swapped, d.Path()) {
+				if _, err := os.Stat(filepath.Join(d.Path(), "precious")); err != nil {
+					handed++
+					t.Errorf("Wipe reached the other user's directory put at %s: %v", d.Path(), err)
+				}
+			}
 			continue
 		}
 		info, err := root.Stat(".")
@@ -101,4 +110,19 @@ func TestNewRefusesADirectorySwappedInBeforeItsLock(t *testing.T) {
 		}
 	}
 	t.Logf("New failed %d times", failed)
+}
+
+// swappedIn waits, a second at most, for the swap of p to be done.
+func swappedIn(swapped <-chan string, p string) bool {
+	timeout := time.After(time.Second)
+	for {
+		select {
+		case q := <-swapped:
+			if q == p {
+				return true
+			}
+		case <-timeout:
+			return false
+		}
+	}
 }
